@@ -1,0 +1,56 @@
+"""The `mailer` command.
+
+Each command opens what it needs, calls the library, and reports. Heavier modules are
+imported inside the commands, so `mailer --help` stays fast. Every MailerError becomes
+one sentence on stderr and exit status 1; nothing a user can cause ends in a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mailer.commands import delivery, plan, subscribers
+from mailer.commands.app import App, MailerGroup
+
+
+@click.group(cls=MailerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="schedule.yaml",
+    envvar="MAILER_CONFIG",
+    show_default=True,
+    help="The session plan and settings.",
+)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="subscribers.db",
+    envvar="MAILER_DB",
+    show_default=True,
+    help="The SQLite database with subscribers, outbox and inbox.",
+)
+@click.version_option(package_name="mailer")
+@click.pass_context
+def cli(ctx: click.Context, config: Path, db: Path) -> None:
+    """The mail of a recurring online meeting: announcements, reminders, invitations,
+    and the replies members send back."""
+    ctx.obj = App(config.absolute(), db.absolute())
+
+
+for command in (
+    plan.init,
+    plan.check,
+    plan.plan_command,
+    plan.preview,
+    plan.ics,
+    subscribers.subscribers,
+    *delivery.COMMANDS,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="mailer")

@@ -1,0 +1,1 @@
+"""The click commands, one module per area; mailer.cli puts them together."""

@@ -1,0 +1,206 @@
+"""Commands that send: tick, run, outbox, send-test, demo."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from mailer.commands.app import App, UserError, pass_app, print_json
+
+
+def tick_once(
+    app: App, now_text: str | None, *, interactive: bool, should_stop=lambda: False
+) -> str:
+    """One tick; returns the summary line. Raises MailerError for a server problem."""
+    from mailer.outbox import TickBusy, run_tick
+    from mailer.smtp import ServerUnavailable
+
+    plan = app.plan()
+    now = app.now(now_text)
+    store = app.store()
+    progress = _Progress(interactive)
+    try:
+        report = run_tick(
+            store,
+            plan,
+            app.renderer(now),
+            app.transport(),
+            now,
+            on_start=progress.start,
+            on_progress=progress.advance,
+            should_stop=should_stop,
+        )
+    except TickBusy:
+        return "another tick is running; this one sends nothing"
+    except ServerUnavailable as problem:
+        raise UserError(f"{problem}; nothing more was sent, the next tick tries again") from None
+    finally:
+        progress.stop()
+        store.close()
+    summary = report.delivery.summary()
+    if report.queue.queued:
+        summary = f"queued {report.queue.queued}; {summary}"
+    if report.recovered:
+        summary += f"; {report.recovered} interrupted mails sent again"
+    return summary
+
+
+class _Progress:
+    """A rich progress bar when a terminal would otherwise scroll; silence otherwise."""
+
+    def __init__(self, interactive: bool):
+        self.interactive = interactive
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        import shutil
+
+        if not self.interactive or total <= shutil.get_terminal_size().lines:
+            return
+        from rich.progress import Progress
+
+        self.bar = Progress()
+        self.bar.start()
+        self.task = self.bar.add_task("sending", total=total)
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@click.command()
+@click.option(
+    "--now", "now_text", metavar="T", help="Act as the daemon would at this moment (ISO 8601)."
+)
+@pass_app
+def tick(app: App, now_text: str | None) -> None:
+    """One pass: queue every mail due at T and deliver the outbox."""
+    click.echo(tick_once(app, now_text, interactive=sys.stdout.isatty()))
+
+
+@click.command()
+@pass_app
+def run(app: App) -> None:
+    """The daemon: the tick every minute and the poll every few minutes, until SIGTERM."""
+    from mailer.scheduler import StopFlag, run_daemon
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    log = logging.getLogger("mailer")
+    plan = app.plan()
+    stop = StopFlag()
+
+    def tick_job() -> None:
+        app.reload()
+        log.info("tick: %s", tick_once(app, None, interactive=False, should_stop=stop))
+
+    poll_job = None
+    if (poll := _poll_function()) is not None:
+
+        def poll_job() -> None:
+            app.reload()
+            log.info("poll: %s", poll(app))
+
+    log.info("mailer runs %s; stop with Ctrl-C or SIGTERM", plan.series.name)
+    run_daemon(tick_job, poll_job, plan.imap.poll_minutes, stop, timezone=plan.series.timezone.key)
+    log.info("stopped")
+
+
+def _poll_function():
+    try:
+        from mailer.commands.inbound import poll_once
+    except ImportError:
+        return None
+    return poll_once
+
+
+@click.command("outbox")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--limit", default=50, show_default=True, help="How many of the newest rows.")
+@pass_app
+def outbox_command(app: App, as_json: bool, limit: int) -> None:
+    """The mails queued and sent, newest first."""
+    from mailer.outbox import outbox_rows
+
+    store = app.store()
+    try:
+        rows = outbox_rows(store, None if as_json else limit)
+    finally:
+        store.close()
+    if as_json:
+        print_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"outbox (newest {min(limit, len(rows))})")
+    for column in ("session", "kind", "email", "status", "attempts", "last answer"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["session"],
+            row["stage"],
+            row["email"],
+            row["status"],
+            str(row["attempts"]),
+            row["last_answer"] or "",
+        )
+    Console().print(table)
+
+
+@click.command("send-test")
+@click.option("--to", "to", required=True, help="Where the test mail goes.")
+@click.argument("session_date")
+@click.argument("kind", type=click.Choice(["announcement", "reminder", "update", "cancellation"]))
+@click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
+@pass_app
+def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:
+    """Send one mail to one address, outside the outbox, to see it in a real mail client."""
+    from email import policy
+
+    from mailer.commands.plan import _sequence, _session
+    from mailer.members import normalize_address
+    from mailer.render import Recipient, personalize
+
+    plan = app.plan()
+    address = normalize_address(to)
+    session = _session(plan, session_date)
+    now = app.now(now_text)
+    letter = app.renderer(now).letter(session, kind, _sequence(app, session))
+    message = personalize(
+        plan,
+        letter,
+        Recipient(address, None, "TEST"),
+        f"<test.{session.key}.{kind}.{int(now.timestamp())}@{plan.sender.list_id}>",
+        now,
+    )
+    message.replace_header("Subject", f"[Test] {letter.subject}")
+    transport = app.transport()
+    transport.open()
+    try:
+        transport.send(plan.sender.reply_to, address, message.as_bytes(policy=policy.SMTP))
+    finally:
+        transport.close()
+    click.echo(f"sent a test {kind} for {session.key} to {address}")
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Use this directory (default: a new temporary one).",
+)
+def demo(directory: str | None) -> None:
+    """The embedded showcase: sample members, a simulated month, mails in a Maildir."""
+    from mailer.demo import run_demo
+
+    run_demo(directory, click.echo)
+
+
+COMMANDS = (tick, run, outbox_command, send_test, demo)

@@ -1,0 +1,199 @@
+"""Commands on the plan: init, check, plan, preview, ics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from mailer.plan import Plan
+
+from mailer.commands.app import App, UserError, pass_app, print_json
+
+# -- the plan ------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml.")
+@pass_app
+def init(app: App, force: bool) -> None:
+    """Write a starter schedule.yaml (the Digital-Impuls plan)."""
+    from importlib.resources import files
+
+    target = app.workspace.config
+    if target.exists() and not force:
+        raise UserError(f"{target.name} already exists here; use --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8"), "utf-8")
+    click.echo(f"wrote {target}")
+    click.echo("next: edit it, then `mailer check` and `mailer plan`")
+
+
+@click.command()
+@click.option("--now", "now_text", metavar="T", help="Check as of this moment (ISO 8601).")
+@pass_app
+def check(app: App, now_text: str | None) -> None:
+    """Validate the plan and the templates."""
+    from mailer.planfile import plan_warnings
+    from mailer.render import check_templates
+
+    plan = app.plan()
+    now = app.now(now_text)
+    upcoming = plan.sessions_from(now, 400) or list(plan.listed) or []
+    sample = upcoming[0] if upcoming else plan.occurrence(now.date())
+    check_templates(app.renderer(now), sample)
+    for warning in plan_warnings(plan, now.date()):
+        where = (
+            f"{app.workspace.config.name}:{warning.line}"
+            if warning.line
+            else app.workspace.config.name
+        )
+        click.echo(f"{where}: warning: {warning.message}", err=True)
+    click.echo(f"{app.workspace.config.name}: ok ({len(plan.listed)} sessions listed)")
+
+
+@click.command("plan")
+@click.option("--now", "now_text", metavar="T", help="Look from this moment (ISO 8601).")
+@click.option("--months", default=6, show_default=True, help="How far ahead to look.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> None:
+    """Upcoming sessions and when each mail will go out."""
+    from mailer import german
+    from mailer.timing import schedule
+
+    plan = app.plan()
+    now = app.now(now_text)
+    entries = []
+    for session in plan.sessions_from(now, months * 31):
+        mails = [
+            {
+                "kind": entry.stage.label,
+                "due_at": entry.due_at.isoformat(),
+                "state": "due" if entry.due_at <= now else "upcoming",
+            }
+            for entry in schedule(plan, session)
+            if not session.cancelled
+        ]
+        entries.append(
+            {
+                "date": session.date.isoformat(),
+                "start": session.start.isoformat(),
+                "end": session.end.isoformat(),
+                "topic": session.topic,
+                "guests": [{"name": g.name, "role": g.role} for g in session.guests],
+                "join_url": session.join_url,
+                "cancelled": session.cancelled,
+                "listed": session.line is not None,
+                "mails": mails,
+            }
+        )
+    if as_json:
+        print_json(entries)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{plan.series.name} – from {german.long_datetime(now)}")
+    table.add_column("session")
+    table.add_column("topic")
+    table.add_column("mails (local time)")
+    for entry, session in zip(entries, plan.sessions_from(now, months * 31), strict=True):
+        topic = (
+            "[red]cancelled[/red]" if session.cancelled else (session.topic or "[dim]open[/dim]")
+        )
+        mails = "\n".join(
+            f"{m['kind']}: {datetime.fromisoformat(m['due_at']):%Y-%m-%d %H:%M}"
+            + (" [yellow](due)[/yellow]" if m["state"] == "due" else "")
+            for m in entry["mails"]
+        )
+        table.add_row(german.long_datetime(session.start), topic, mails)
+    Console().print(table)
+
+
+@click.command()
+@click.argument("session_date")
+@click.argument("kind", type=click.Choice(["announcement", "reminder", "update", "cancellation"]))
+@click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
+@pass_app
+def preview(app: App, session_date: str, kind: str, now_text: str | None) -> None:
+    """Render one mail to an HTML file and an .eml file, and say where."""
+    from email import policy
+
+    from mailer.render import Recipient, personalize
+
+    plan = app.plan()
+    session = _session(plan, session_date)
+    now = app.now(now_text)
+    sequence = _sequence(app, session)
+    letter = app.renderer(now).letter(session, kind, sequence)
+    recipient = Recipient("erika.mustermann@example.org", "Erika Mustermann", "VORSCHAU")
+    message = personalize(
+        plan, letter, recipient, f"<preview.{session.key}.{kind}@{plan.sender.list_id}>", now
+    )
+    folder = app.workspace.previews
+    folder.mkdir(parents=True, exist_ok=True)
+    html_path = folder / f"{session.key}-{kind}.html"
+    eml_path = folder / f"{session.key}-{kind}.eml"
+    body = message.get_body(("html",))
+    assert body is not None
+    html_path.write_text(body.get_content(), "utf-8")
+    eml_path.write_bytes(message.as_bytes(policy=policy.default))
+    click.echo(f"Subject: {letter.subject}")
+    click.echo(f"html: {html_path}")
+    click.echo(f"eml:  {eml_path}")
+
+
+@click.command()
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file."
+)
+@click.option("--now", "now_text", metavar="T", help="The feed as of this moment.")
+@click.option("--months", default=12, show_default=True, help="How far ahead the feed reaches.")
+@pass_app
+def ics(app: App, output: Path | None, now_text: str | None, months: int) -> None:
+    """The whole series as one subscribable calendar feed."""
+    from datetime import timedelta
+
+    from mailer.invite import feed
+
+    plan = app.plan()
+    now = app.now(now_text)
+    sessions = plan.sessions_between(
+        now.date() - timedelta(days=92), now.date() + timedelta(days=31 * months)
+    )
+    data = feed(plan, [(s, _sequence(app, s)) for s in sessions], now)
+    if output:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(sessions)} sessions to {output}")
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
+
+
+def _session(plan: Plan, text: str):
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"'{text}' is not a date like 2023-09-07") from None
+    session = plan.session(day)
+    if session is None:
+        raise UserError(
+            f"there is no session on {day} in {plan.series.name}'s plan (see `mailer plan`)"
+        )
+    return session
+
+
+def _sequence(app: App, session) -> int:
+    """The SEQUENCE members would see for this content; 0 before anything was sent."""
+    if not app.workspace.db.exists():
+        return 0
+    store = app.store()
+    try:
+        return store.known_sequence(session.key, session.fingerprint())
+    finally:
+        store.close()

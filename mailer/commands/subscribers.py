@@ -1,0 +1,178 @@
+"""Commands on the subscriber list."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mailer.commands.app import App, UserError, consent_time, pass_app, print_json
+
+# -- subscribers -----------------------------------------------------------------
+
+
+@click.group()
+def subscribers() -> None:
+    """The subscriber list: add, import, list, export, unsubscribe, remove."""
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", help="Full name, used in the greeting.")
+@click.option("--org", help="Organisation, e.g. the municipality.")
+@click.option(
+    "--consent",
+    default="added by the organizer",
+    show_default=True,
+    help="Where and how the person agreed (kept as proof).",
+)
+@click.option("--now", "now_text", metavar="T", hidden=True)
+@pass_app
+def subscribers_add(
+    app: App, email: str, name: str | None, org: str | None, consent: str, now_text: str | None
+) -> None:
+    """Add an active subscriber."""
+    from mailer.members import clean_text, normalize_address
+
+    address = normalize_address(email)
+    store = app.store()
+    try:
+        subscriber, changed = store.add_subscriber(
+            address,
+            clean_text(name),
+            clean_text(org),
+            consent=consent,
+            now=consent_time(app, now_text),
+        )
+    finally:
+        store.close()
+    click.echo(f"{'added' if changed else 'already active:'} {subscriber.email}")
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@pass_app
+def subscribers_import(app: App, file: Path) -> None:
+    """Import a CSV with the columns email, name, org."""
+    from mailer.members import read_members
+
+    rows, problems = read_members(file.read_bytes(), file.name)
+    for problem in problems:
+        click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
+    store = app.store()
+    try:
+        added, existing = store.add_many(
+            ((r.email, r.name, r.org) for r in rows),
+            consent=f"imported from {file.name}",
+            now=consent_time(app, None),
+        )
+    finally:
+        store.close()
+    click.echo(f"imported {added}, already on the list {existing}, bad rows {len(problems)}")
+    if problems and not rows:
+        sys.exit(1)
+
+
+@subscribers.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced"]))
+@pass_app
+def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
+    """List subscribers with their status."""
+    store = app.store()
+    try:
+        people = [
+            {
+                "email": s.email,
+                "name": s.name,
+                "org": s.org,
+                "status": s.status,
+                "consent_source": s.consent_source,
+                "consent_at": s.consent_at,
+            }
+            for s in store.subscribers(status)
+        ]
+    finally:
+        store.close()
+    if as_json:
+        print_json(people)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(people)} subscribers")
+    for column in ("email", "name", "org", "status"):
+        table.add_column(column)
+    for person in people:
+        table.add_row(person["email"], person["name"] or "", person["org"] or "", person["status"])
+    Console().print(table)
+
+
+@subscribers.command("export")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file."
+)
+@pass_app
+def subscribers_export(app: App, output: Path | None) -> None:
+    """Write the list as CSV (email, name, org, status, consent)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "name", "org", "status", "consent_source", "consent_at"])
+    store = app.store()
+    try:
+        for s in store.subscribers():
+            writer.writerow(
+                [
+                    s.email,
+                    s.name or "",
+                    s.org or "",
+                    s.status,
+                    s.consent_source or "",
+                    s.consent_at or "",
+                ]
+            )
+    finally:
+        store.close()
+    if output:
+        output.write_text(buffer.getvalue(), "utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+
+
+@subscribers.command("unsubscribe")
+@click.argument("email")
+@pass_app
+def subscribers_unsubscribe(app: App, email: str) -> None:
+    """Unsubscribe; the consent record is kept as proof."""
+    from mailer.store import UNSUBSCRIBED
+
+    store = app.store()
+    try:
+        subscriber = store.set_status(
+            email.strip(), UNSUBSCRIBED, "unsubscribed by the organizer", consent_time(app, None)
+        )
+    finally:
+        store.close()
+    if subscriber is None:
+        raise UserError(f"{email} is not on the list")
+    click.echo(f"unsubscribed {subscriber.email}")
+
+
+@subscribers.command("remove")
+@click.argument("email")
+@pass_app
+def subscribers_remove(app: App, email: str) -> None:
+    """Erase everything about a person (DSGVO Art. 17)."""
+    store = app.store()
+    try:
+        removed = store.remove(email.strip())
+    finally:
+        store.close()
+    if not removed:
+        raise UserError(f"{email} is not on the list")
+    click.echo(f"removed {email} and all records about them")

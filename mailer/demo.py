@@ -1,0 +1,87 @@
+"""`mailer demo`: the contract shown end to end in a throw-away directory, with no server.
+
+Sample members, the Digital-Impuls plan, a month of ticks at the moments mail is due,
+a late joiner, a change of time that sends an update, and every mail in a Maildir.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+
+SAMPLE_MEMBERS = [
+    ("anna.schmidt@example.org", "Anna Schmidt", "Gemeinde Beispielstadt"),
+    ("jonas.weber@example.org", "Jonas Weber", "Stadt Musterhausen"),
+    ("leonie.koch@example.org", "Leonie Koch", "Markt Neudorf"),
+    ("mehmet.yilmaz@example.org", "Mehmet Yılmaz", "Stadt Am See"),
+]
+LATE_JOINER = ("paul.richter@example.org", "Paul Richter", "Gemeinde Talheim")
+START = datetime(2023, 8, 20, 9, 0)
+END = datetime(2023, 9, 21, 16, 0)
+MOVED_AT = datetime(2023, 9, 1, 10, 0)
+
+
+def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
+    from mailer.commands.app import App
+    from mailer.commands.delivery import tick_once
+    from mailer.store import Store
+    from mailer.timing import next_due_moments
+
+    root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="mailer-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / "schedule.yaml"
+    config.write_text(files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8"), "utf-8")
+    app = App(config, root / "subscribers.db")
+    plan = app.plan()
+    say(f"demo directory: {root}")
+
+    store = Store(app.workspace.db)
+    for email, name, org in SAMPLE_MEMBERS:
+        store.add_subscriber(email, name, org, consent="demo sample", now=plan.local(START))
+    say(f"{len(SAMPLE_MEMBERS)} sample members added")
+
+    events = {
+        plan.local(datetime(2023, 8, 26, 12, 0)): "late joiner",
+        plan.local(MOVED_AT): "move",
+    }
+    moment = plan.local(START)
+    first = True
+    while True:
+        # Ask the current plan each time: a moved session has moved its mails too.
+        upcoming = next_due_moments(app.plan(), moment + timedelta(seconds=1), plan.local(END))
+        candidates = upcoming[:1] + [m for m in events if m > moment]
+        if not candidates:
+            break
+        moment = min(candidates)
+        if events.get(moment) == "late joiner":
+            store.add_subscriber(*LATE_JOINER, consent="demo sample", now=moment)
+            say(f"{moment:%Y-%m-%d %H:%M}  {LATE_JOINER[1]} subscribes after the announcement")
+        elif events.get(moment) == "move":
+            _move_september_session(config)
+            app.reload()
+            say(f"{moment:%Y-%m-%d %H:%M}  the organizer moves 7 September to 16:30")
+        say(
+            f"{moment:%Y-%m-%d %H:%M}  tick: {tick_once(app, moment.isoformat(), interactive=False)}"
+        )
+        if first:
+            again = tick_once(app, moment.isoformat(), interactive=False)
+            say(f"{moment:%Y-%m-%d %H:%M}  the same tick again: {again}")
+            first = False
+    store.close()
+
+    outbox = app.workspace.outbox
+    count = len(list((outbox / "new").glob("*")))
+    say("")
+    say(f"{count} mails are in the Maildir {outbox}")
+    say(f"open one:   ls {outbox}/new   (each file is a complete .eml)")
+    say(f"or a client: mutt -f {outbox}")
+    return root
+
+
+def _move_september_session(config: Path) -> None:
+    text = config.read_text("utf-8")
+    text = text.replace("  - date: 2023-09-07\n", '  - date: 2023-09-07\n    time: "16:30"\n', 1)
+    config.write_text(text, "utf-8")

@@ -1,0 +1,89 @@
+"""Calendar invitations (RFC 5545) through icalendar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from mailer.plan import Plan, Session
+
+PRODID = "-//mailer//Digital-Impuls//DE"
+
+
+def session_uid(plan: Plan, session: Session) -> str:
+    """Stable for the life of a session: its key is the date it was first planned on."""
+    return f"{session.key}@{plan.sender.list_id}"
+
+
+def invitation(
+    plan: Plan, session: Session, sequence: int, stamp: datetime, *, cancel: bool = False
+) -> bytes:
+    """One session as a METHOD:REQUEST (or CANCEL) calendar object."""
+    calendar = _calendar(plan, "CANCEL" if cancel else "REQUEST")
+    calendar.add_component(_event(plan, session, sequence, stamp, cancelled=cancel))
+    _add_timezone(calendar, [session])
+    return calendar.to_ical()
+
+
+def feed(plan: Plan, sessions: Iterable[tuple[Session, int]], stamp: datetime) -> bytes:
+    """The whole series as one subscribable calendar (METHOD:PUBLISH)."""
+    calendar = _calendar(plan, "PUBLISH")
+    calendar.add("X-WR-CALNAME", plan.series.name)
+    calendar.add("X-WR-TIMEZONE", plan.series.timezone.key)
+    listed = list(sessions)
+    for session, sequence in listed:
+        calendar.add_component(_event(plan, session, sequence, stamp, cancelled=session.cancelled))
+    _add_timezone(calendar, [session for session, _ in listed])
+    return calendar.to_ical()
+
+
+def _add_timezone(calendar: Calendar, sessions: list[Session]) -> None:
+    """VTIMEZONE with just the transitions around these sessions, not since 1970."""
+    if sessions:
+        first = min(s.date for s in sessions) - timedelta(days=366)
+        last = max(s.date for s in sessions) + timedelta(days=366)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+
+
+def _calendar(plan: Plan, method: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", method)
+    return calendar
+
+
+def _event(
+    plan: Plan, session: Session, sequence: int, stamp: datetime, *, cancelled: bool
+) -> Event:
+    event = Event()
+    event.add("UID", session_uid(plan, session))
+    event.add("SEQUENCE", sequence)
+    event.add("DTSTAMP", stamp)
+    event.add("DTSTART", session.start)
+    event.add("DTEND", session.end)
+    title = plan.series.name + (f": {session.topic}" if session.topic else "")
+    event.add("SUMMARY", title)
+    event.add("DESCRIPTION", _description(plan, session))
+    event.add("LOCATION", session.join_url)
+    event.add("URL", session.join_url)
+    event.add("ORGANIZER", f"mailto:{plan.sender.reply_to}", parameters={"CN": plan.series.name})
+    event.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("TRANSP", "OPAQUE")
+    return event
+
+
+def _description(plan: Plan, session: Session) -> str:
+    lines = []
+    if session.topic:
+        lines.append(f"Thema: {session.topic}")
+    for guest in session.guests:
+        lines.append(f"Zu Gast: {guest.name}" + (f", {guest.role}" if guest.role else ""))
+    if session.description:
+        lines.append(session.description)
+    lines.append(f"Zoom: {session.join_url}")
+    lines.append(f"Themenvorschläge an: {plan.sender.reply_to}")
+    return "\n".join(lines)

@@ -1,0 +1,466 @@
+"""The outbox: queue what is due, deliver it, record what happened.
+
+Every mail is one row, keyed by (session, mail, subscriber): a second tick finds the row
+and queues nothing. A row is marked `sending` and committed before its bytes go out, and
+marked with the outcome right after; a tick that dies in between leaves it `sending`, and
+the next tick sends it again with the same Message-ID (its fate is unknown, so it is never
+dropped). A lock file keeps two ticks from delivering at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import policy
+from pathlib import Path
+
+from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan, Session
+from mailer.render import Recipient, Renderer, personalize
+from mailer.smtp import Deferred, FateUnknown, Rejected, ServerUnavailable, Transport
+from mailer.store import ACTIVE, Store, stamp
+from mailer.timing import due, stages
+
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+DEFERRED = "deferred"
+FAILED = "failed"
+SUPERSEDED = "superseded"
+EXPIRED = "expired"
+SKIPPED = "skipped"
+
+BACKOFF_FIRST = timedelta(minutes=5)
+BACKOFF_MAX = timedelta(hours=6)
+BOUNCE_LIMIT = 3
+VERSION_HORIZON_DAYS = 400
+
+INFORMED = (SENT, SENDING)  # what may have reached the member
+
+
+class TickBusy(Exception):
+    """Another tick holds the lock."""
+
+
+@dataclass
+class QueueReport:
+    queued: int = 0
+    superseded: int = 0
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    expired: int = 0
+    skipped: int = 0
+    unknown: int = 0
+    stopped: bool = False
+    problem: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = [f"sent {self.sent}", f"deferred {self.deferred}", f"failed {self.failed}"]
+        for name in ("expired", "skipped", "unknown"):
+            if value := getattr(self, name):
+                parts.append(f"{name} {value}")
+        return ", ".join(parts)
+
+
+@contextmanager
+def tick_lock(db_path: Path) -> Iterator[None]:
+    """An exclusive lock beside the database; TickBusy if another tick holds it."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TickBusy() from None
+        yield
+    finally:
+        os.close(handle)
+
+
+def message_id(dedupe_key: str, domain: str) -> str:
+    return f"<{dedupe_key.replace('/', '.')}@{domain}>"
+
+
+# -- queueing ----------------------------------------------------------------
+
+
+def record_versions(store: Store, plan: Plan, now: datetime) -> dict[str, tuple[Session, int]]:
+    """Every session that has not started, with the SEQUENCE of its current content."""
+    with store.transaction():
+        return {
+            session.key: (session, store.record_version(session.key, session.fingerprint(), now))
+            for session in plan.sessions_from(now, VERSION_HORIZON_DAYS)
+        }
+
+
+def queue_due(store: Store, plan: Plan, now: datetime) -> QueueReport:
+    """Queues, for every active subscriber, what is due at `now`, once."""
+    report = QueueReport()
+    now = plan.local(now)
+    sessions = record_versions(store, plan, now)
+    domain = plan.sender.list_id
+    with store.transaction() as conn:
+        for entry in due(plan, now):
+            session, sequence = sessions[entry.session.key]
+            prefix = _scheduled_prefix(session, entry.stage.label, entry.stage.kind)
+            report.superseded += conn.execute(
+                "UPDATE outbox SET status = ?, last_answer = 'a later mail of the session is due'"
+                " WHERE session_key = ? AND kind IN (?, ?) AND status IN (?, ?)"
+                " AND substr(dedupe_key, 1, ?) != ?",
+                (
+                    SUPERSEDED,
+                    session.key,
+                    ANNOUNCEMENT,
+                    REMINDER,
+                    QUEUED,
+                    DEFERRED,
+                    len(prefix),
+                    prefix,
+                ),
+            ).rowcount
+            report.queued += conn.execute(
+                "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
+                " subscriber_id, message_id, status, next_attempt_at, queued_at)"
+                " SELECT ? || id, ?, ?, ?, ?, id, '<' || ? || id || '@' || ? || '>', ?, ?, ?"
+                " FROM subscribers WHERE status = ?",
+                (
+                    prefix,
+                    session.key,
+                    entry.stage.label,
+                    entry.stage.kind,
+                    sequence,
+                    prefix.replace("/", "."),
+                    domain,
+                    QUEUED,
+                    stamp(now),
+                    stamp(now),
+                    ACTIVE,
+                ),
+            ).rowcount
+        # Notices are owed once per new version: whoever is told later hears the new one.
+        for key, sequence in conn.execute(
+            "SELECT session_key, sequence FROM session_versions WHERE notices_done = 0"
+        ).fetchall():
+            if key in sessions and sessions[key][1] == sequence:
+                session = sessions[key][0]
+                kind = CANCELLATION if session.cancelled else UPDATE
+                report.queued += _queue_notice(conn, session, kind, sequence, now, domain)
+            conn.execute(
+                "UPDATE session_versions SET notices_done = 1 WHERE session_key = ? AND sequence = ?",
+                (key, sequence),
+            )
+    return report
+
+
+def _scheduled_prefix(session: Session, label: str, kind: str) -> str:
+    if kind == ANNOUNCEMENT:
+        return f"{session.key}/{label}/"
+    # A reminder belongs to the start it reminds of: a moved session is reminded again.
+    return f"{session.key}/{label}/{session.start.strftime('%Y%m%dT%H%M')}/"
+
+
+def _queue_notice(
+    conn, session: Session, kind: str, sequence: int, now: datetime, domain: str
+) -> int:
+    """An update (or cancellation) for each active member told an older version of the session."""
+    prefix = f"{session.key}/{kind}/" + (f"{sequence}/" if kind == UPDATE else "")
+    # Whatever of this session is still waiting would now say something out of date.
+    conn.execute(
+        "UPDATE outbox SET status = ?, last_answer = 'the session changed'"
+        " WHERE session_key = ? AND status IN (?, ?) AND substr(dedupe_key, 1, ?) != ?"
+        " AND (kind IN (?, ?) OR ?)",
+        (
+            SUPERSEDED,
+            session.key,
+            QUEUED,
+            DEFERRED,
+            len(prefix),
+            prefix,
+            UPDATE,
+            CANCELLATION,
+            kind == CANCELLATION,
+        ),
+    )
+    informed = "kind != ?" if kind == CANCELLATION else "1"
+    having = "1" if kind == CANCELLATION else "max(o.sequence) < ?"
+    args: list = [
+        prefix,
+        session.key,
+        kind,
+        kind,
+        sequence,
+        prefix.replace("/", "."),
+        domain,
+        QUEUED,
+        stamp(now),
+        stamp(now),
+        ACTIVE,
+        session.key,
+        *INFORMED,
+    ]
+    if kind == CANCELLATION:
+        args.append(CANCELLATION)
+    else:
+        args.append(sequence)
+    return conn.execute(
+        "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
+        " subscriber_id, message_id, status, next_attempt_at, queued_at)"
+        " SELECT ? || o.subscriber_id, ?, ?, ?, ?, o.subscriber_id,"
+        " '<' || ? || o.subscriber_id || '@' || ? || '>', ?, ?, ?"
+        " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = ?"
+        f" WHERE o.session_key = ? AND o.status IN (?, ?) AND {informed}"
+        f" GROUP BY o.subscriber_id HAVING {having}",
+        args,
+    ).rowcount
+
+
+# -- delivering --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    session_key: str
+    stage: str
+    kind: str
+    subscriber_id: int
+    message_id: str
+    attempts: int
+    email: str | None
+    name: str | None
+    token: str | None
+    subscriber_status: str | None
+
+
+@dataclass
+class TickReport:
+    recovered: int
+    queue: QueueReport
+    delivery: DeliveryReport
+
+
+def run_tick(
+    store: Store,
+    plan: Plan,
+    renderer: Renderer,
+    transport: Transport,
+    now: datetime,
+    *,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_progress: Callable[[], None] = lambda: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> TickReport:
+    """One pass, as the daemon makes it every minute: recover, queue what is due, deliver.
+
+    Raises TickBusy when another tick holds the lock, ServerUnavailable when the server
+    cannot be reached (nothing is marked; the next tick delivers everything once).
+    """
+    assert store.path is not None
+    with tick_lock(store.path):
+        recovered = recover_interrupted(store, now)
+        queued = queue_due(store, plan, now)
+        on_start(pending_count(store, now))
+        delivery = deliver(
+            store, plan, renderer, transport, now, on_progress=on_progress, should_stop=should_stop
+        )
+    return TickReport(recovered, queued, delivery)
+
+
+def recover_interrupted(store: Store, now: datetime) -> int:
+    """Rows a dead tick left `sending`: their fate is unknown, so they go out again."""
+    with store.transaction() as conn:
+        return conn.execute(
+            "UPDATE outbox SET status = ?, next_attempt_at = ?, last_answer ="
+            " 'fate unknown after an interrupted tick; sent again with the same Message-ID'"
+            " WHERE status = ?",
+            (QUEUED, stamp(now), SENDING),
+        ).rowcount
+
+
+def pending_count(store: Store, now: datetime) -> int:
+    return store.conn.execute(
+        "SELECT count(*) FROM outbox WHERE status IN (?, ?) AND next_attempt_at <= ?",
+        (QUEUED, DEFERRED, stamp(now)),
+    ).fetchone()[0]
+
+
+def deliver(
+    store: Store,
+    plan: Plan,
+    renderer: Renderer,
+    transport: Transport,
+    now: datetime,
+    *,
+    on_progress: Callable[[], None] = lambda: None,
+    should_stop: Callable[[], bool] = lambda: False,
+    batch_size: int = 500,
+) -> DeliveryReport:
+    """Sends every row that is due, one at a time; stops early on a server problem."""
+    now = plan.local(now)
+    report = DeliveryReport()
+    if not pending_count(store, now):
+        return report
+    sessions = record_versions(store, plan, now)
+    envelope_from = plan.sender.reply_to
+    transport.open()
+    try:
+        last_id = 0
+        while not report.stopped:
+            rows = _next_batch(store, now, last_id, batch_size)
+            if not rows:
+                break
+            for row in rows:
+                last_id = row.id
+                if should_stop():
+                    report.stopped = True
+                    break
+                _deliver_one(
+                    store, plan, renderer, transport, sessions, row, envelope_from, now, report
+                )
+                on_progress()
+    finally:
+        transport.close()
+    return report
+
+
+def _next_batch(store: Store, now: datetime, after_id: int, size: int) -> list[_Row]:
+    cursor = store.conn.execute(
+        "SELECT o.id, o.session_key, o.stage, o.kind, o.subscriber_id, o.message_id, o.attempts,"
+        " s.email, s.name, s.token, s.status"
+        " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
+        " WHERE o.status IN (?, ?) AND o.next_attempt_at <= ? AND o.id > ?"
+        " ORDER BY o.id LIMIT ?",
+        (QUEUED, DEFERRED, stamp(now), after_id, size),
+    )
+    return [_Row(*values) for values in cursor]
+
+
+def _deliver_one(
+    store: Store,
+    plan: Plan,
+    renderer: Renderer,
+    transport: Transport,
+    sessions: dict[str, tuple[Session, int]],
+    row: _Row,
+    envelope_from: str,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    found = sessions.get(row.session_key)
+    if found is None:
+        _finish(store, row, EXPIRED, "the session has started or is no longer in the plan", now)
+        report.expired += 1
+        return
+    session, sequence = found
+    if session.cancelled and row.kind != CANCELLATION:
+        _finish(store, row, SUPERSEDED, "the session is cancelled", now)
+        return
+    if row.subscriber_status != ACTIVE or row.email is None:
+        _finish(store, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
+        report.skipped += 1
+        return
+    offset = _reminder_offset(plan, row.stage) if row.kind == REMINDER else None
+    letter = renderer.letter(session, row.kind, sequence, offset)
+    references = None
+    if row.kind in (UPDATE, CANCELLATION):
+        references = message_id(
+            f"{session.key}/{ANNOUNCEMENT}/{row.subscriber_id}", plan.sender.list_id
+        )
+    message = personalize(
+        plan,
+        letter,
+        Recipient(row.email, row.name, row.token or ""),
+        row.message_id,
+        now,
+        references,
+    )
+    payload = message.as_bytes(policy=policy.SMTP)
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, sequence = ? WHERE id = ?",
+            (SENDING, sequence, row.id),
+        )
+    try:
+        transport.send(envelope_from, row.email, payload)
+    except Deferred as problem:
+        delay = min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX)
+        _finish(store, row, DEFERRED, problem.answer, now, retry_at=now + delay)
+        report.deferred += 1
+    except Rejected as problem:
+        _finish(store, row, FAILED, problem.answer, now)
+        report.failed += 1
+        limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
+        store.count_bounce(row.subscriber_id, f"SMTP {problem.answer}", now, limit)
+    except FateUnknown as problem:
+        _finish(store, row, QUEUED, f"fate unknown ({problem.answer}); will be sent again", now)
+        report.unknown += 1
+    except ServerUnavailable as problem:
+        # Nothing was handed over: the row goes back as it was, and the tick stops.
+        with store.transaction() as conn:
+            conn.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts - 1 WHERE id = ?",
+                (QUEUED, row.id),
+            )
+        report.stopped = True
+        report.problem = str(problem)
+        raise
+    else:
+        _finish(store, row, SENT, "250 accepted", now, sent=True)
+        report.sent += 1
+
+
+def _finish(
+    store: Store,
+    row: _Row,
+    status: str,
+    answer: str,
+    now: datetime,
+    *,
+    retry_at: datetime | None = None,
+    sent: bool = False,
+) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE outbox SET status = ?, last_answer = ?, next_attempt_at = ?,"
+            " sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE id = ?",
+            (status, answer[:500], stamp(retry_at or now), sent, stamp(now), row.id),
+        )
+
+
+def _reminder_offset(plan: Plan, label: str) -> timedelta | None:
+    for stage in stages(plan):
+        if stage.label == label:
+            return stage.offset
+    return None
+
+
+def outbox_rows(store: Store, limit: int | None = None) -> list[dict]:
+    sql = (
+        "SELECT o.session_key, o.kind, o.stage, coalesce(s.email, ''), o.status, o.attempts,"
+        " o.next_attempt_at, o.sent_at, o.last_answer, o.message_id"
+        " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id ORDER BY o.id DESC"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    keys = (
+        "session",
+        "kind",
+        "stage",
+        "email",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_answer",
+        "message_id",
+    )
+    return [dict(zip(keys, row, strict=True)) for row in store.conn.execute(sql)]

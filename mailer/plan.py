@@ -1,0 +1,202 @@
+"""The session plan: series, sessions, mail times. Pure values, no I/O.
+
+Every moment is computed in the series' time zone as wall-clock time, so a session at
+16:00 starts at 16:00 local on both sides of a daylight-saving change, and "1h before"
+means 15:00 local.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+ANNOUNCEMENT = "announcement"
+REMINDER = "reminder"
+UPDATE = "update"
+CANCELLATION = "cancellation"
+KINDS = (ANNOUNCEMENT, REMINDER, UPDATE, CANCELLATION)
+
+
+@dataclass(frozen=True)
+class Guest:
+    name: str
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    timezone: ZoneInfo
+    time: time
+    duration: timedelta
+    join_url: str
+    recurrence: str | None = None
+    start: date | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Sender:
+    from_address: str
+    reply_to: str
+    imprint: str
+    list_id: str
+
+    @property
+    def domain(self) -> str:
+        return self.reply_to.rpartition("@")[2]
+
+
+@dataclass(frozen=True)
+class MailTimes:
+    announcement: timedelta
+    reminders: tuple[timedelta, ...]
+
+
+@dataclass(frozen=True)
+class Session:
+    """One meeting. `key` is the date it was first planned on and never changes."""
+
+    key: str
+    date: date
+    start: datetime
+    end: datetime
+    topic: str | None
+    guests: tuple[Guest, ...]
+    description: str | None
+    join_url: str
+    cancelled: bool = False
+    line: int | None = None
+
+    def fingerprint(self) -> str:
+        """Digest of everything a member sees; it changes exactly when an update is owed."""
+        content = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "topic": self.topic,
+            "guests": [[g.name, g.role] for g in self.guests],
+            "description": self.description,
+            "join_url": self.join_url,
+            "cancelled": self.cancelled,
+        }
+        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    url: str | None = None
+    rate_per_minute: int | None = None
+    poll_minutes: int = 5
+    folders: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    line: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    series: Series
+    sender: Sender
+    mail_times: MailTimes
+    listed: tuple[Session, ...]
+    smtp: ServerSettings
+    imap: ServerSettings
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self.series.timezone
+
+    def local(self, moment: datetime) -> datetime:
+        """An aware moment in the series' time zone; a naive one is read as local."""
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.timezone)
+        return moment.astimezone(self.timezone)
+
+    def sessions_between(self, first: date, last: date) -> list[Session]:
+        """Every session whose date lies in [first, last], listed ones merged into the rule's."""
+        by_key = {s.key: s for s in self.listed}
+        sessions = [s for s in self.listed if first <= s.date <= last]
+        for day in self.occurrences(first, last):
+            if day.isoformat() not in by_key:
+                sessions.append(self.occurrence(day))
+        return sorted(sessions, key=lambda s: s.start)
+
+    def sessions_from(self, moment: datetime, days: int) -> list[Session]:
+        """Sessions that have not started at `moment`, up to `days` ahead."""
+        moment = self.local(moment)
+        last = moment.date() + timedelta(days=days)
+        return [s for s in self.sessions_between(moment.date(), last) if s.start > moment]
+
+    def session(self, key: str | date) -> Session | None:
+        """The session first planned on (or now held on) this date."""
+        day = key if isinstance(key, date) else date.fromisoformat(key)
+        for session in self.sessions_between(day - timedelta(days=366), day + timedelta(days=366)):
+            if session.key == day.isoformat() or session.date == day:
+                return session
+        return None
+
+    def occurrences(self, first: date, last: date) -> list[date]:
+        if not self.series.recurrence:
+            return []
+        dtstart = datetime.combine(self.recurrence_start(), time())
+        rule = rrulestr(self.series.recurrence, dtstart=dtstart)
+        begin = datetime.combine(first, time())
+        end = datetime.combine(last, time(23, 59))
+        return [moment.date() for moment in rule.between(begin, end, inc=True)]
+
+    def recurrence_start(self) -> date:
+        if self.series.start:
+            return self.series.start
+        return min(date.fromisoformat(s.key) for s in self.listed)
+
+    def occurrence(self, day: date) -> Session:
+        start, end = self.times(day, self.series.time, self.series.duration)
+        return Session(
+            key=day.isoformat(),
+            date=day,
+            start=start,
+            end=end,
+            topic=None,
+            guests=(),
+            description=None,
+            join_url=self.series.join_url,
+        )
+
+    def times(self, day: date, at: time, duration: timedelta) -> tuple[datetime, datetime]:
+        start = datetime.combine(day, at)
+        return start.replace(tzinfo=self.timezone), (start + duration).replace(tzinfo=self.timezone)
+
+    def planned_after(self, session: Session, count: int = 3) -> list[Session]:
+        """The next sessions after this one that already have a topic."""
+        later = self.sessions_between(
+            session.date + timedelta(days=1), session.date + timedelta(days=400)
+        )
+        return [s for s in later if s.topic and not s.cancelled][:count]
+
+
+def before(moment: datetime, offset: timedelta) -> datetime:
+    """Wall-clock arithmetic in the moment's own zone: 16:00 minus 1h is 15:00 local."""
+    naive = moment.replace(tzinfo=None) - offset
+    return naive.replace(tzinfo=moment.tzinfo)
+
+
+def format_offset(offset: timedelta) -> str:
+    """The schedule.yaml spelling of an offset: 14d, 1h, 30m, 1h30m."""
+    minutes = int(offset.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+    ]
+    return "".join(parts) or "0m"

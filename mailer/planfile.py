@@ -1,0 +1,408 @@
+"""schedule.yaml -> Plan, with every mistake reported as `schedule.yaml:LINE: what is wrong`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from dateutil.rrule import rrulestr
+from email_validator import EmailNotValidError, validate_email
+
+from mailer.errors import PlanError
+from mailer.plan import (
+    Guest,
+    MailTimes,
+    Plan,
+    PlanWarning,
+    Sender,
+    Series,
+    ServerSettings,
+    Session,
+)
+from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence
+
+SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap"}
+SERIES_KEYS = {
+    "name",
+    "timezone",
+    "time",
+    "duration",
+    "join_url",
+    "recurrence",
+    "start",
+    "description",
+}
+SENDER_KEYS = {"from", "reply_to", "imprint", "list_id"}
+EMAILS_KEYS = {"announcement", "reminders"}
+SESSION_KEYS = {
+    "date",
+    "time",
+    "duration",
+    "topic",
+    "guests",
+    "description",
+    "cancelled",
+    "join_url",
+    "moved_from",
+}
+GUEST_KEYS = {"name", "role"}
+SMTP_KEYS = {"url", "rate_per_minute"}
+IMAP_KEYS = {"url", "poll_minutes", "folders"}
+SECRET_WORDS = ("password", "passwort", "passwd", "secret", "token")
+
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+DEFAULT_DURATION = timedelta(minutes=90)
+DEFAULT_ANNOUNCEMENT = timedelta(days=14)
+DEFAULT_REMINDERS = (timedelta(days=1), timedelta(hours=1))
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(
+            path.name, None, "no such file; `mailer init` writes a starter plan here"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise PlanError(path.name, None, f"cannot be read: {error}") from None
+    return parse_plan(text, path.name)
+
+
+def parse_plan(text: str, source: str = "schedule.yaml") -> Plan:
+    return _PlanReader(source).read(text)
+
+
+class _PlanReader(Reader):
+    def read(self, text: str) -> Plan:
+        root = self.parse(text)
+        self._refuse_secrets(root)
+        self.mapping(root, "the plan", SECTIONS)
+        for required in ("series", "sender"):
+            if required not in root:
+                raise self.fail(None, f"the section '{required}:' is missing")
+        series = self._series(root.get("series"))
+        sender = self._sender(root.get("sender"), series)
+        mail_times = self._mail_times(root.get("emails"))
+        listed = self._sessions(root.get("sessions"), series)
+        smtp = self._server(root.get("smtp"), "smtp", SMTP_KEYS, {"smtp", "smtp+starttls", "smtps"})
+        imap = self._server(root.get("imap"), "imap", IMAP_KEYS, {"imap", "imap+starttls", "imaps"})
+        if series.recurrence and not series.start and not listed:
+            line = root.entries["series"][0]
+            raise self.fail(line, "a recurrence needs series.start or at least one listed session")
+        return Plan(series, sender, mail_times, listed, smtp, imap)
+
+    # -- sections ------------------------------------------------------------
+
+    def _series(self, node: Node | None) -> Series:
+        series = self.mapping(node, "series", SERIES_KEYS)
+        recurrence = None
+        if (rule := series.get("recurrence")) is not None and not self.scalar(rule, "").is_null:
+            recurrence = self._recurrence(rule)
+        start = self._date(series.get("start"), "series.start") if "start" in series else None
+        return Series(
+            name=self.text(self._required(series, "name", "series"), "series.name"),
+            timezone=self._timezone(self._required(series, "timezone", "series")),
+            time=self._time(self._required(series, "time", "series"), "series.time"),
+            duration=self._optional_duration(series.get("duration"), "series.duration"),
+            join_url=self._join_url(
+                self._required(series, "join_url", "series"), "series.join_url"
+            ),
+            recurrence=recurrence,
+            start=start,
+            description=self._optional_text(series.get("description"), "series.description"),
+        )
+
+    def _sender(self, node: Node | None, series: Series) -> Sender:
+        sender = self.mapping(node, "sender", SENDER_KEYS)
+        from_node = self._required(sender, "from", "sender")
+        from_address = self.text(from_node, "sender.from")
+        self._address(from_node, from_address.rpartition("<")[2].rstrip(">").strip(), "sender.from")
+        reply_node = self._required(sender, "reply_to", "sender")
+        reply_to = self._address(
+            reply_node, self.text(reply_node, "sender.reply_to"), "sender.reply_to"
+        )
+        imprint = self._optional_text(sender.get("imprint"), "sender.imprint", multiline=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", series.name.lower()).strip("-") or "mailer"
+        list_id = self._optional_text(sender.get("list_id"), "sender.list_id")
+        return Sender(
+            from_address=from_address,
+            reply_to=reply_to,
+            imprint=imprint or f"{series.name} · Kontakt: {reply_to}",
+            list_id=list_id or f"{slug}.{reply_to.rpartition('@')[2]}",
+        )
+
+    def _mail_times(self, node: Node | None) -> MailTimes:
+        if node is None:
+            return MailTimes(DEFAULT_ANNOUNCEMENT, DEFAULT_REMINDERS)
+        emails = self.mapping(node, "emails", EMAILS_KEYS)
+        announcement = DEFAULT_ANNOUNCEMENT
+        if (value := emails.get("announcement")) is not None:
+            announcement = self._duration(value, "emails.announcement")
+        reminders = DEFAULT_REMINDERS
+        if (value := emails.get("reminders")) is not None:
+            items = (value,) if isinstance(value, Scalar) and not value.is_null else None
+            items = items or self.sequence(value, "emails.reminders")
+            reminders = tuple(self._duration(item, "a reminder") for item in items)
+            for item, offset in zip(items, reminders, strict=True):
+                if offset >= announcement:
+                    raise self.fail(
+                        item.line,
+                        f"the reminder '{self.scalar(item, '').text}' must be shorter than the "
+                        "announcement's time before the start",
+                    )
+            if len(set(reminders)) != len(reminders):
+                raise self.fail(value.line, "emails.reminders lists the same time twice")
+        return MailTimes(announcement, tuple(sorted(reminders, reverse=True)))
+
+    def _sessions(self, node: Node | None, series: Series) -> tuple[Session, ...]:
+        if node is None:
+            return ()
+        sessions: list[Session] = []
+        seen: dict[date, int] = {}
+        keys: dict[str, int] = {}
+        for item in self.sequence(node, "sessions"):
+            session = self._session(item, series)
+            if session.date in seen:
+                raise self.fail(
+                    session.line,
+                    f"two sessions on {session.date} (the other is on line {seen[session.date]})",
+                )
+            if session.key in keys:
+                raise self.fail(session.line, f"two sessions were first planned on {session.key}")
+            seen[session.date] = keys[session.key] = session.line or 0
+            sessions.append(session)
+        return tuple(sorted(sessions, key=lambda s: s.start))
+
+    def _session(self, node: Node, series: Series) -> Session:
+        entry = self.mapping(node, "a session", SESSION_KEYS)
+        day = self._date(self._required(entry, "date", "a session"), "date")
+        key = day
+        if "moved_from" in entry:
+            key = self._date(entry.get("moved_from"), "moved_from")
+        at = self._time(entry.get("time"), "time") if "time" in entry else series.time
+        duration = series.duration
+        if "duration" in entry:
+            duration = self._optional_duration(entry.get("duration"), "duration")
+        join_url = series.join_url
+        if "join_url" in entry:
+            join_url = self._join_url(entry.get("join_url"), "join_url")
+        guests: tuple[Guest, ...] = ()
+        if (guest_nodes := entry.get("guests")) is not None:
+            guests = tuple(self._guest(g) for g in self.sequence(guest_nodes, "guests"))
+        cancelled = False
+        if (flag := entry.get("cancelled")) is not None:
+            cancelled = self.boolean(flag, "cancelled")
+        return Session(
+            key=key.isoformat(),
+            date=day,
+            start=_combine(day, at, series.timezone),
+            end=_combine(day, at, series.timezone, duration),
+            topic=self._optional_text(entry.get("topic"), "topic"),
+            guests=guests,
+            description=self._optional_text(
+                entry.get("description"), "description", multiline=True
+            ),
+            join_url=join_url,
+            cancelled=cancelled,
+            line=entry.line,
+        )
+
+    def _guest(self, node: Node) -> Guest:
+        if isinstance(node, Scalar):
+            return Guest(self.text(node, "a guest"))
+        guest = self.mapping(node, "a guest", GUEST_KEYS)
+        return Guest(
+            name=self.text(self._required(guest, "name", "a guest"), "a guest's name"),
+            role=self._optional_text(guest.get("role"), "a guest's role"),
+        )
+
+    def _server(
+        self, node: Node | None, section: str, known: set[str], schemes: set[str]
+    ) -> ServerSettings:
+        if node is None:
+            return ServerSettings()
+        settings = self.mapping(node, section, known)
+        url = None
+        if (url_node := settings.get("url")) is not None and not self.scalar(url_node, "").is_null:
+            url = self.text(url_node, f"{section}.url")
+            parts = urlsplit(url)
+            if parts.scheme not in schemes:
+                raise self.fail(
+                    url_node.line,
+                    f"{section}.url must start with {' or '.join(s + '://' for s in sorted(schemes))}",
+                )
+        rate = None
+        if (rate_node := settings.get("rate_per_minute")) is not None:
+            rate = self.integer(rate_node, f"{section}.rate_per_minute", minimum=1)
+        poll = 5
+        if (poll_node := settings.get("poll_minutes")) is not None:
+            poll = self.integer(poll_node, f"{section}.poll_minutes", minimum=1)
+        folders: dict[str, str] = {}
+        if (folder_node := settings.get("folders")) is not None:
+            mapping = self.mapping(folder_node, f"{section}.folders", FOLDER_KINDS)
+            folders = {k: self.text(v, f"the folder for {k}") for k, _, v in mapping.items()}
+        return ServerSettings(url=url, rate_per_minute=rate, poll_minutes=poll, folders=folders)
+
+    # -- values --------------------------------------------------------------
+
+    def _required(self, mapping: Mapping, key: str, where: str) -> Node:
+        node = mapping.get(key)
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            raise self.fail(mapping.line, f"{where} needs '{key}:'")
+        return node
+
+    def _optional_text(
+        self, node: Node | None, what: str, *, multiline: bool = False
+    ) -> str | None:
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            return None
+        return self.text(node, what, multiline=multiline) or None
+
+    def _date(self, node: Node | None, what: str) -> date:
+        scalar = self.scalar(node, what) if node is not None else None
+        if scalar is None or scalar.is_null:
+            raise self.fail(node.line if node else None, f"{what} needs a date like 2023-09-07")
+        try:
+            return date.fromisoformat(scalar.text)
+        except ValueError:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", scalar.text):
+                raise self.fail(scalar.line, f"{scalar.text} is not a date that exists") from None
+            raise self.fail(
+                scalar.line, f"{what} must be a date like 2023-09-07, not '{scalar.text}'"
+            ) from None
+
+    def _time(self, node: Node | None, what: str) -> time:
+        scalar = self.scalar(node, what) if node is not None else None
+        match = _TIME.match(scalar.text) if scalar else None
+        if scalar is None or not match:
+            raise self.fail(node.line if node else None, f'{what} must be a time like "16:00"')
+        hour, minute = int(match[1]), int(match[2])
+        if hour > 23 or minute > 59:
+            raise self.fail(scalar.line, f"{scalar.text} is not a time of day")
+        return time(hour, minute)
+
+    def _duration(self, node: Node, what: str) -> timedelta:
+        scalar = self.scalar(node, what)
+        match = _DURATION.match(scalar.text.strip())
+        if not scalar.text.strip() or not match:
+            raise self.fail(
+                scalar.line,
+                f"{what} must be a duration like 30m, 1h, 2d or 14d, not '{scalar.text}'",
+            )
+        weeks, days, hours, minutes = (int(part or 0) for part in match.groups())
+        offset = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+        if not offset:
+            raise self.fail(scalar.line, f"{what} must be longer than zero")
+        return offset
+
+    def _optional_duration(self, node: Node | None, what: str) -> timedelta:
+        return DEFAULT_DURATION if node is None else self._duration(node, what)
+
+    def _timezone(self, node: Node) -> ZoneInfo:
+        name = self.text(node, "series.timezone")
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                node.line, f"'{name}' is not a time zone (write it like Europe/Berlin)"
+            ) from None
+
+    def _join_url(self, node: Node, what: str) -> str:
+        url = self.text(node, what)
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.netloc:
+            raise self.fail(node.line, f"{what} must be an https:// link, not '{url}'")
+        return url
+
+    def _address(self, node: Node, address: str, what: str) -> str:
+        try:
+            return validate_email(address, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise self.fail(
+                node.line, f"{what}: '{address}' is not a mail address ({error})"
+            ) from None
+
+    def _recurrence(self, node: Node) -> str:
+        rule = self.text(node, "series.recurrence")
+        if rule.upper().startswith("RRULE:"):
+            rule = rule[len("RRULE:") :]
+        if "FREQ=" not in rule.upper():
+            raise self.fail(
+                node.line, "series.recurrence needs FREQ=..., like FREQ=MONTHLY;BYDAY=+1TH"
+            )
+        try:
+            rrulestr(rule, dtstart=_combine(date(2000, 1, 1), time(), None))
+        except (ValueError, TypeError) as error:
+            raise self.fail(
+                node.line, f"series.recurrence is not an RFC 5545 rule: {error}"
+            ) from None
+        return rule
+
+    def _refuse_secrets(self, node: Node) -> None:
+        if isinstance(node, Mapping):
+            for key, line, value in node.items():
+                if any(word in key.lower() for word in SECRET_WORDS):
+                    raise self.fail(
+                        line,
+                        f"'{key}' looks like a password; passwords are never read from this file "
+                        "(set MAILER_SMTP_PASSWORD or MAILER_IMAP_PASSWORD in the environment)",
+                    )
+                self._refuse_secrets(value)
+        elif isinstance(node, Scalar) and "://" in node.text:
+            if urlsplit(node.text.strip()).password:
+                raise self.fail(
+                    node.line,
+                    "this link carries a password; passwords are never read from this file "
+                    "(set MAILER_SMTP_PASSWORD or MAILER_IMAP_PASSWORD in the environment)",
+                )
+        elif isinstance(node, Sequence):
+            for item in node.items:
+                self._refuse_secrets(item)
+
+
+FOLDER_KINDS = {"suggestion", "unsubscribe", "bounce", "auto_reply", "complaint", "quarantine"}
+
+
+def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
+    """What `mailer check` points out without refusing the plan."""
+    warnings: list[PlanWarning] = []
+    for session in plan.listed:
+        moved = session.key != session.date.isoformat()
+        if (
+            plan.series.recurrence
+            and not moved
+            and session.date not in plan.occurrences(session.date, session.date)
+        ):
+            warnings.append(
+                PlanWarning(
+                    session.line,
+                    f"{session.date} is not a date of the recurrence: a moved session? "
+                    "Write `moved_from: ORIGINAL-DATE` so members get an update, not a new session",
+                )
+            )
+    last_listed = max((s.date for s in plan.listed), default=today)
+    horizon = max(last_listed, today) + timedelta(days=366)
+    german = holidays.country_holidays(
+        "DE", language="de", years=range(today.year, horizon.year + 1)
+    )
+    for session in plan.sessions_between(today, horizon):
+        if not session.cancelled and session.date in german:
+            warnings.append(
+                PlanWarning(
+                    session.line,
+                    f"{session.date} is a public holiday in Germany ({german[session.date]}); "
+                    "mark it `cancelled: true` or move it",
+                )
+            )
+    return warnings
+
+
+def _combine(day: date, at: time, zone: ZoneInfo | None, add: timedelta = timedelta()) -> datetime:
+    naive = datetime.combine(day, at) + add
+    return naive.replace(tzinfo=zone)

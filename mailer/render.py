@@ -1,0 +1,251 @@
+"""(session, kind, version) -> a letter; (letter, recipient) -> a complete message.
+
+The expensive part, Jinja2 and Premailer, runs once per (session, kind, version) and
+yields a `Letter` whose only personal parts are two markers. `personalize` fills those
+in for each recipient by plain string substitution: nothing that came from the plan or
+from a member is ever evaluated as a template, and every value is escaped for HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    select_autoescape,
+)
+from premailer import Premailer
+
+from mailer import german
+from mailer.errors import MailerError
+from mailer.invite import invitation
+from mailer.plan import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE, Plan, Session, before
+
+GREETING = "__MAILER_GREETING__"
+UNSUBSCRIBE = "__MAILER_UNSUBSCRIBE__"
+_PERSONAL = re.compile(f"{GREETING}|{UNSUBSCRIBE}")
+UNSUBSCRIBE_WORD = "abmelden"
+TEMPLATE_NAMES = [f"{kind}.{ext}" for kind in KINDS for ext in ("html", "txt")]
+
+
+class TemplateProblem(MailerError):
+    pass
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One mail of one session, rendered and inlined, waiting for its recipient."""
+
+    kind: str
+    session_key: str
+    sequence: int
+    subject: str
+    html: str
+    text: str
+    calendar: bytes | None
+    calendar_method: str | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str | None
+    token: str
+
+
+def one_line(value: str) -> str:
+    """Collapse every run of white space, CR and LF included, into one space."""
+    return " ".join(value.split())
+
+
+def unsubscribe_url(plan: Plan, token: str) -> str:
+    subject = quote(f"{UNSUBSCRIBE_WORD} {token}")
+    return f"mailto:{plan.sender.reply_to}?subject={subject}"
+
+
+def greeting(name: str | None) -> str:
+    name = one_line(name or "")
+    return f"Hallo {name}," if name else "Hallo,"
+
+
+def template_environment(override: Path | None) -> Environment:
+    loaders = [FileSystemLoader(str(override))] if override and override.is_dir() else []
+    loaders.append(PackageLoader("mailer", "templates/email"))
+    return Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+
+
+class Renderer:
+    """Renders letters for one plan at one moment, each at most once."""
+
+    def __init__(self, plan: Plan, templates: Path | None, now: datetime):
+        self.plan = plan
+        self.now = now
+        self.env = template_environment(templates)
+        self._letters: dict[tuple, Letter] = {}
+        logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
+
+    def letter(
+        self, session: Session, kind: str, sequence: int, offset: timedelta | None = None
+    ) -> Letter:
+        if kind == REMINDER and offset is None:
+            offset = self.plan.mail_times.reminders[0]
+        key = (session.key, session.fingerprint(), kind, sequence, offset)
+        if key not in self._letters:
+            self._letters[key] = self._render(session, kind, sequence, offset)
+        return self._letters[key]
+
+    def _render(
+        self, session: Session, kind: str, sequence: int, offset: timedelta | None
+    ) -> Letter:
+        context = self._context(session, kind, offset)
+        try:
+            page = self.env.get_template(f"{kind}.html").render(context)
+            text = self.env.get_template(f"{kind}.txt").render(context)
+        except TemplateError as error:
+            raise template_problem(error) from None
+        inlined = Premailer(
+            page,
+            allow_network=False,
+            allow_loading_external_files=False,
+            keep_style_tags=False,
+            disable_validation=True,
+            cssutils_logging_level=logging.CRITICAL,
+        ).transform()
+        calendar, method = None, None
+        if kind in (ANNOUNCEMENT, UPDATE, CANCELLATION):
+            method = "CANCEL" if kind == CANCELLATION else "REQUEST"
+            calendar = invitation(
+                self.plan, session, sequence, self.now, cancel=kind == CANCELLATION
+            )
+        return Letter(
+            kind=kind,
+            session_key=session.key,
+            sequence=sequence,
+            subject=one_line(context["subject"]),
+            html=inlined,
+            text=text,
+            calendar=calendar,
+            calendar_method=method,
+        )
+
+    def _context(self, session: Session, kind: str, offset: timedelta | None) -> dict:
+        series = self.plan.series
+        when = german.long_datetime(session.start)
+        date_words = german.short_date(session.date)
+        day_words = ""
+        if kind == REMINDER and offset is not None:
+            day_words = german.relative_day(before(session.start, offset), session.start)
+        topic = f": {session.topic}" if session.topic else ""
+        subjects = {
+            ANNOUNCEMENT: f"{series.name} am {date_words}{topic or ': Offener Austausch'}",
+            REMINDER: f"Erinnerung: {series.name} {day_words} um {german.clock(session.start)}"
+            + (f" – {session.topic}" if session.topic else ""),
+            UPDATE: f"Geändert: {series.name} am {date_words}{topic}",
+            CANCELLATION: f"Abgesagt: {series.name} am {date_words}{topic}",
+        }
+        planned_after = [
+            {"when": german.long_datetime(s.start), "topic": s.topic}
+            for s in self.plan.planned_after(session)
+        ]
+        return {
+            "series": series,
+            "session": session,
+            "kind": kind,
+            "subject": subjects[kind],
+            "when": when,
+            "date_words": date_words,
+            "day_words": day_words,
+            "clock": german.clock(session.start),
+            "planned_after": planned_after,
+            "reply_to": self.plan.sender.reply_to,
+            "imprint": self.plan.sender.imprint,
+            "greeting": GREETING,
+            "unsubscribe_url": UNSUBSCRIBE,
+        }
+
+
+def template_problem(error: TemplateError) -> TemplateProblem:
+    if isinstance(error, TemplateSyntaxError):
+        where = f"templates/email/{error.name or '?'}:{error.lineno}"
+        return TemplateProblem(f"{where}: {error.message}")
+    return TemplateProblem(f"templates/email: {error}")
+
+
+def check_templates(renderer: Renderer, session: Session) -> None:
+    """Compile every template and render every kind once; raise the first problem."""
+    for name in TEMPLATE_NAMES:
+        try:
+            renderer.env.get_template(name)
+        except TemplateError as error:
+            raise template_problem(error) from None
+    for kind in KINDS:
+        renderer.letter(session, kind, 0)
+
+
+def personalize(
+    plan: Plan,
+    letter: Letter,
+    recipient: Recipient,
+    message_id: str,
+    sent_at: datetime,
+    references: str | None = None,
+) -> EmailMessage:
+    """The complete message for one recipient: headers, text, HTML and the invitation."""
+    link = unsubscribe_url(plan, recipient.token)
+    hello = greeting(recipient.name)
+    text = _fill(letter.text, {GREETING: hello, UNSUBSCRIBE: link})
+    page = _fill(letter.html, {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)})
+
+    message = EmailMessage()
+    message["From"] = plan.sender.from_address
+    message["To"] = Address(display_name=one_line(recipient.name or ""), addr_spec=recipient.email)
+    message["Subject"] = letter.subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = message_id
+    if references:
+        message["In-Reply-To"] = references
+        message["References"] = references
+    message["Reply-To"] = plan.sender.reply_to
+    message["List-Id"] = (
+        f'"{one_line(plan.series.name).replace(chr(34), "")}" <{plan.sender.list_id}>'
+    )
+    message["List-Unsubscribe"] = f"<{link}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+    message["Precedence"] = "bulk"
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(page, subtype="html", cte="quoted-printable")
+    if letter.calendar is not None:
+        message.add_attachment(
+            letter.calendar.decode("utf-8"),
+            subtype="calendar",
+            filename="einladung.ics",
+            params={"method": letter.calendar_method},
+        )
+    return message
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """One pass, so a value that happens to contain a marker is never filled in again."""
+    return _PERSONAL.sub(lambda match: values[match.group(0)], template)

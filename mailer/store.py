@@ -1,0 +1,337 @@
+"""subscribers.db: the schema, its migrations, and the queries on subscribers and consent.
+
+All state lives here. WAL mode and a busy timeout let the daemon and a command the
+organizer types work on it at the same time. Moments are stored as UTC ISO strings,
+which sort like the moments they name.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from mailer.errors import MailerError
+
+ACTIVE = "active"
+PENDING = "pending"
+UNSUBSCRIBED = "unsubscribed"
+BOUNCED = "bounced"
+STATUSES = (ACTIVE, PENDING, UNSUBSCRIBED, BOUNCED)
+
+MIGRATIONS: list[str] = [
+    # 1: subscribers, consent, session versions, outbox
+    """
+    CREATE TABLE subscribers (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT,
+        org TEXT,
+        status TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        consent_source TEXT,
+        consent_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        bounce_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX subscribers_status ON subscribers(status);
+    CREATE TABLE consent_log (
+        id INTEGER PRIMARY KEY,
+        subscriber_id INTEGER NOT NULL,
+        email TEXT NOT NULL,
+        status TEXT NOT NULL,
+        cause TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX consent_log_subscriber ON consent_log(subscriber_id);
+    CREATE TABLE session_versions (
+        session_key TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        notices_done INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (session_key, sequence)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        session_key TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        subscriber_id INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_answer TEXT,
+        queued_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(status, next_attempt_at);
+    CREATE INDEX outbox_session ON outbox(session_key, subscriber_id);
+    """,
+]
+
+
+def stamp(moment: datetime) -> str:
+    """The stored form of a moment: UTC, seconds, sortable as text."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def new_token() -> str:
+    """128 bits from the OS's CSPRNG: an unsubscribe link nobody can guess."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    email: str
+    name: str | None
+    org: str | None
+    status: str
+    token: str
+    consent_source: str | None
+    consent_at: str | None
+    created_at: str
+
+
+class Store:
+    """The database, opened and migrated. Pass it in; close it when done."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path) if path != ":memory:" else None
+        try:
+            connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self.db = Database(connection)
+            connection.execute("PRAGMA busy_timeout = 30000")
+            if self.path is not None:
+                connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise MailerError(f"{path}: not a usable mailer database ({error})") from None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise MailerError(
+                f"{self.path}: made by a newer mailer (schema {version}); update mailer first"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    def transaction(self) -> _Transaction:
+        """BEGIN IMMEDIATE ... COMMIT: writers queue up instead of failing halfway."""
+        return _Transaction(self.conn)
+
+    # -- subscribers ---------------------------------------------------------
+
+    def subscriber(self, email: str) -> Subscriber | None:
+        row = self.conn.execute(
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE email = ?", (email,)
+        ).fetchone()
+        return Subscriber(*row) if row else None
+
+    def subscriber_by_token(self, token: str) -> Subscriber | None:
+        row = self.conn.execute(
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE token = ?", (token,)
+        ).fetchone()
+        return Subscriber(*row) if row else None
+
+    def subscribers(self, status: str | None = None) -> Iterator[Subscriber]:
+        where, args = ("WHERE status = ?", (status,)) if status else ("", ())
+        cursor = self.conn.execute(
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers {where} ORDER BY id", args
+        )
+        for row in cursor:
+            yield Subscriber(*row)
+
+    def add_subscriber(
+        self,
+        email: str,
+        name: str | None,
+        org: str | None,
+        *,
+        consent: str,
+        now: datetime,
+        status: str = ACTIVE,
+    ) -> tuple[Subscriber, bool]:
+        """Adds or re-activates one subscriber; returns it and whether anything changed."""
+        with self.transaction():
+            return self._add(email, name, org, consent, stamp(now), status)
+
+    def add_many(
+        self, rows: Iterable[tuple[str, str | None, str | None]], *, consent: str, now: datetime
+    ) -> tuple[int, int]:
+        """Adds many in one transaction; returns (added, already there)."""
+        added = existing = 0
+        at = stamp(now)
+        with self.transaction():
+            for email, name, org in rows:
+                _, changed = self._add(email, name, org, consent, at, ACTIVE, reactivate=False)
+                added += changed
+                existing += not changed
+        return added, existing
+
+    def _add(
+        self,
+        email: str,
+        name: str | None,
+        org: str | None,
+        consent: str,
+        at: str,
+        status: str,
+        *,
+        reactivate: bool = True,
+    ) -> tuple[Subscriber, bool]:
+        current = self.subscriber(email)
+        if current and (current.status == status or not reactivate):
+            return current, False
+        if current:
+            self.conn.execute(
+                "UPDATE subscribers SET status = ?, name = coalesce(?, name), org = coalesce(?, org),"
+                " consent_source = ?, consent_at = ?, updated_at = ?, bounce_count = 0 WHERE id = ?",
+                (status, name, org, consent, at, at, current.id),
+            )
+            subscriber_id = current.id
+        else:
+            cursor = self.conn.execute(
+                "INSERT INTO subscribers (email, name, org, status, token, consent_source,"
+                " consent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (email, name, org, status, new_token(), consent, at, at, at),
+            )
+            subscriber_id = cursor.lastrowid
+        self._log(subscriber_id, email, status, consent, at)
+        return self.subscriber(email), True  # type: ignore[return-value]
+
+    def set_status(self, email: str, status: str, cause: str, now: datetime) -> Subscriber | None:
+        """Changes one subscriber's status and logs why; None if the address is unknown."""
+        with self.transaction():
+            current = self.subscriber(email)
+            if current is None:
+                return None
+            if current.status != status:
+                at = stamp(now)
+                self.conn.execute(
+                    "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?",
+                    (status, at, current.id),
+                )
+                self._log(current.id, current.email, status, cause, at)
+            return self.subscriber(current.email)
+
+    def count_bounce(self, subscriber_id: int, cause: str, now: datetime, limit: int) -> bool:
+        """Counts one failed delivery; at `limit` the subscriber is bounced. True if so."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE subscribers SET bounce_count = bounce_count + 1 WHERE id = ?",
+                (subscriber_id,),
+            )
+            row = self.conn.execute(
+                "SELECT email, status, bounce_count FROM subscribers WHERE id = ?", (subscriber_id,)
+            ).fetchone()
+            if row is None or row[1] != ACTIVE or row[2] < limit:
+                return False
+            at = stamp(now)
+            self.conn.execute(
+                "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?",
+                (BOUNCED, at, subscriber_id),
+            )
+            self._log(subscriber_id, row[0], BOUNCED, cause, at)
+            return True
+
+    def remove(self, email: str) -> bool:
+        """Erases everything about one person (DSGVO Art. 17): row, consent log, outbox."""
+        with self.transaction():
+            current = self.subscriber(email)
+            if current is None:
+                return False
+            for table in ("outbox", "consent_log"):
+                self.conn.execute(f"DELETE FROM {table} WHERE subscriber_id = ?", (current.id,))
+            self.conn.execute("DELETE FROM subscribers WHERE id = ?", (current.id,))
+            return True
+
+    def consent_log(self, email: str) -> list[dict]:
+        cursor = self.conn.execute(
+            "SELECT status, cause, at FROM consent_log WHERE email = ? COLLATE NOCASE ORDER BY id",
+            (email,),
+        )
+        return [{"status": s, "cause": c, "at": a} for s, c, a in cursor]
+
+    def _log(self, subscriber_id: int, email: str, status: str, cause: str, at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO consent_log (subscriber_id, email, status, cause, at) VALUES (?, ?, ?, ?, ?)",
+            (subscriber_id, email, status, cause, at),
+        )
+
+    # -- session versions ----------------------------------------------------
+
+    def record_version(self, session_key: str, fingerprint: str, now: datetime) -> int:
+        """The SEQUENCE of this content of the session: unchanged content keeps it, a change raises it."""
+        latest = self.conn.execute(
+            "SELECT sequence, fingerprint FROM session_versions WHERE session_key = ?"
+            " ORDER BY sequence DESC LIMIT 1",
+            (session_key,),
+        ).fetchone()
+        if latest and latest[1] == fingerprint:
+            return latest[0]
+        sequence = latest[0] + 1 if latest else 0
+        self.conn.execute(
+            "INSERT INTO session_versions (session_key, sequence, fingerprint, recorded_at)"
+            " VALUES (?, ?, ?, ?)",
+            (session_key, sequence, fingerprint, stamp(now)),
+        )
+        return sequence
+
+    def known_sequence(self, session_key: str, fingerprint: str) -> int:
+        """The sequence this content has or would get, without recording anything."""
+        latest = self.conn.execute(
+            "SELECT sequence, fingerprint FROM session_versions WHERE session_key = ?"
+            " ORDER BY sequence DESC LIMIT 1",
+            (session_key,),
+        ).fetchone()
+        if latest is None:
+            return 0
+        return latest[0] if latest[1] == fingerprint else latest[0] + 1
+
+
+_SUBSCRIBER_COLUMNS = "id, email, name, org, status, token, consent_source, consent_at, created_at"
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if not self.outer:
+            return
+        if kind is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")

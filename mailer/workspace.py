@@ -1,0 +1,107 @@
+"""Where things are and which servers to use: read once, at the edge, and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from mailer.errors import MailerError
+from mailer.plan import Plan
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The organizer's working directory, found from --config and --db."""
+
+    config: Path
+    db: Path
+
+    @property
+    def root(self) -> Path:
+        return self.config.parent
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates" / "email"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def previews(self) -> Path:
+        return self.root / "preview"
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """A parsed smtp://, smtp+starttls://, smtps://, imap://, imap+starttls:// or imaps:// URL."""
+
+    scheme: str
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    path: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def implicit_tls(self) -> bool:
+        return self.scheme in ("smtps", "imaps")
+
+    @property
+    def starttls(self) -> bool:
+        return self.scheme.endswith("+starttls")
+
+
+DEFAULT_PORTS = {
+    "smtp": 25,
+    "smtp+starttls": 587,
+    "smtps": 465,
+    "imap": 143,
+    "imap+starttls": 143,
+    "imaps": 993,
+}
+
+
+def server_address(
+    kind: str, plan: Plan, environ: os._Environ[str] | dict[str, str]
+) -> ServerAddress | None:
+    """The server for `kind` (smtp or imap): the environment wins over schedule.yaml."""
+    variable = f"MAILER_{kind.upper()}_URL"
+    settings = plan.smtp if kind == "smtp" else plan.imap
+    url = environ.get(variable) or settings.url
+    if not url:
+        return None
+    parts = urlsplit(url)
+    schemes = [s for s in DEFAULT_PORTS if s.startswith(kind)]
+    if parts.scheme not in schemes or not parts.hostname:
+        raise MailerError(
+            f"{variable if environ.get(variable) else 'schedule.yaml ' + kind + '.url'}: "
+            f"'{url}' must look like {kind}://host:port ({', '.join(schemes)})"
+        )
+    if parts.password:
+        raise MailerError(
+            f"{variable}: put the password in MAILER_{kind.upper()}_PASSWORD, not in the URL"
+        )
+    try:
+        port = parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        raise MailerError(f"{variable}: '{url}' has a port that is not a number") from None
+    return ServerAddress(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port,
+        user=unquote(parts.username) if parts.username else None,
+        password=environ.get(f"MAILER_{kind.upper()}_PASSWORD"),
+        path=unquote(parts.path.lstrip("/")),
+    )

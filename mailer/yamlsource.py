@@ -1,0 +1,163 @@
+"""YAML read into values that remember their line, so every error can name it.
+
+PyYAML's composer gives the node tree with marks; we keep scalars as their raw text
+(so `16:00` stays "16:00" instead of YAML 1.1's sexagesimal 960) and let the
+plan reader decide what each one must be.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+
+from mailer.errors import PlanError
+
+_BOOL_TRUE = {"true", "yes", "on"}
+_BOOL_FALSE = {"false", "no", "off"}
+_NULL = {"", "~", "null"}
+
+
+@dataclass(frozen=True)
+class Scalar:
+    text: str
+    line: int
+    quoted: bool
+
+    @property
+    def is_null(self) -> bool:
+        return not self.quoted and self.text.lower() in _NULL
+
+
+@dataclass(frozen=True)
+class Sequence:
+    items: tuple[Node, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Mapping:
+    entries: dict[str, tuple[int, Node]]
+    line: int
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def get(self, key: str) -> Node | None:
+        entry = self.entries.get(key)
+        return entry[1] if entry else None
+
+    def items(self) -> Iterator[tuple[str, int, Node]]:
+        for key, (line, node) in self.entries.items():
+            yield key, line, node
+
+
+Node = Scalar | Sequence | Mapping
+
+
+class Reader:
+    """Turns located nodes into typed values, raising PlanError with the line."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, line: int | None, message: str) -> PlanError:
+        return PlanError(self.source, line, message)
+
+    def parse(self, text: str) -> Mapping:
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            line = mark.line + 1 if mark else None
+            problem = error.problem or "is not valid YAML"
+            raise self.fail(line, f"this is not valid YAML: {problem}") from None
+        except yaml.YAMLError as error:
+            raise self.fail(None, f"this is not valid YAML: {error}") from None
+        if root is None:
+            raise self.fail(1, "the file is empty; `mailer init` writes a starter plan")
+        node = self._convert(root)
+        if not isinstance(node, Mapping):
+            raise self.fail(
+                node.line, "the file must be a mapping of sections (series, sender, ...)"
+            )
+        return node
+
+    def _convert(self, node: yaml.Node) -> Node:
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            return Scalar(str(node.value), line, quoted=node.style in ("'", '"', "|", ">"))
+        if isinstance(node, yaml.SequenceNode):
+            return Sequence(tuple(self._convert(item) for item in node.value), line)
+        if isinstance(node, yaml.MappingNode):
+            entries: dict[str, tuple[int, Node]] = {}
+            for key_node, value_node in node.value:
+                key_line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self.fail(key_line, "a key must be a plain word")
+                key = str(key_node.value)
+                if key in entries:
+                    raise self.fail(key_line, f"'{key}' is given twice")
+                entries[key] = (key_line, self._convert(value_node))
+            return Mapping(entries, line)
+        raise self.fail(line, "unsupported YAML construct")
+
+    # -- shapes --------------------------------------------------------------
+
+    def mapping(self, node: Node | None, what: str, known: set[str]) -> Mapping:
+        if not isinstance(node, Mapping):
+            line = node.line if node else None
+            raise self.fail(line, f"{what} must be a mapping of keys")
+        for key, line, _ in node.items():
+            if key not in known:
+                raise self.fail(line, unknown_key_message(key, what, known))
+        return node
+
+    def sequence(self, node: Node, what: str) -> tuple[Node, ...]:
+        if isinstance(node, Sequence):
+            return node.items
+        if isinstance(node, Scalar) and node.is_null:
+            return ()
+        raise self.fail(node.line, f"{what} must be a list")
+
+    def scalar(self, node: Node, what: str) -> Scalar:
+        if not isinstance(node, Scalar):
+            kind = "list" if isinstance(node, Sequence) else "mapping"
+            raise self.fail(node.line, f"{what} must be a single value, not a {kind}")
+        return node
+
+    def text(self, node: Node, what: str, *, multiline: bool = False) -> str:
+        value = self.scalar(node, what).text
+        if multiline:
+            return value.strip()
+        # One line only: a line break in a topic or a name must never reach a header.
+        return " ".join(value.split())
+
+    def boolean(self, node: Node, what: str) -> bool:
+        scalar = self.scalar(node, what)
+        word = scalar.text.lower()
+        if not scalar.quoted and word in _BOOL_TRUE:
+            return True
+        if not scalar.quoted and word in _BOOL_FALSE:
+            return False
+        raise self.fail(scalar.line, f"{what} must be true or false, not '{scalar.text}'")
+
+    def integer(self, node: Node, what: str, *, minimum: int = 0) -> int:
+        scalar = self.scalar(node, what)
+        try:
+            value = int(scalar.text)
+        except ValueError:
+            raise self.fail(
+                scalar.line, f"{what} must be a whole number, not '{scalar.text}'"
+            ) from None
+        if value < minimum:
+            raise self.fail(scalar.line, f"{what} must be at least {minimum}")
+        return value
+
+
+def unknown_key_message(key: str, where: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
+    return f"unknown key '{key}' in {where}{hint}"
