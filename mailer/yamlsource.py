@@ -70,9 +70,15 @@ class Reader:
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
+            # An unclosed quote or bracket is found far below; name the line that opened it.
+            opened = (
+                error.context_mark if (error.context or "").startswith("while scanning") else None
+            )
+            mark = opened or error.problem_mark or error.context_mark
             line = mark.line + 1 if mark else None
-            problem = error.problem or "is not valid YAML"
+            problem = error.problem or "unknown problem"
+            if opened:
+                problem = f"{problem} ({error.context})"
             raise self.fail(line, f"this is not valid YAML: {problem}") from None
         except yaml.YAMLError as error:
             raise self.fail(None, f"this is not valid YAML: {error}") from None

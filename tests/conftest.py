@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mailer.cli import cli
+from tests.smtpserver import RecordingHandler, start_server
+
+STARTER = files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@dataclass
+class Mailer:
+    """The `mailer` command in a working directory of its own, run in-process."""
+
+    root: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Path:
+        return self.root / "schedule.yaml"
+
+    @property
+    def db(self) -> Path:
+        return self.root / "subscribers.db"
+
+    def write_plan(self, text: str = STARTER) -> None:
+        self.config.write_text(text, "utf-8")
+
+    def __call__(self, *args: str, ok: bool = True) -> Result:
+        environment = {"MAILER_SMTP_URL": "", "MAILER_IMAP_URL": "", **self.env}
+        result = CliRunner().invoke(
+            cli,
+            ["--config", str(self.config), "--db", str(self.db), *args],
+            env=environment,
+            catch_exceptions=False,
+        )
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+    def add(self, *addresses: str) -> None:
+        for address in addresses:
+            self("subscribers", "add", address, "--name", address.split("@")[0].title())
+
+    def command(self) -> list[str]:
+        """The same, as a separate process (for signals and concurrency)."""
+        return [sys.executable, "-m", "mailer", "--config", str(self.config), "--db", str(self.db)]
+
+    def process_env(self) -> dict[str, str]:
+        return {**os.environ, "MAILER_SMTP_URL": "", "MAILER_IMAP_URL": "", **self.env}
+
+
+@pytest.fixture
+def mailer(tmp_path: Path) -> Mailer:
+    app = Mailer(tmp_path)
+    app.write_plan()
+    return app
+
+
+@pytest.fixture
+def smtp():
+    handler = RecordingHandler()
+    controller = start_server(handler)
+    handler.url = f"smtp://{controller.hostname}:{controller.port}"  # type: ignore[attr-defined]
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_mailer(mailer: Mailer, smtp: RecordingHandler) -> Mailer:
+    mailer.env["MAILER_SMTP_URL"] = smtp.url  # type: ignore[attr-defined]
+    return mailer

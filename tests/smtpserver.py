@@ -1,0 +1,88 @@
+"""A real SMTP server on loopback for the tests: aiosmtpd with a recording handler.
+
+The handler keeps every message that crossed the socket as bytes, and can be told to
+answer 4xx or 5xx, to drop the connection after DATA, or to be slow.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.data, policy=policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class RecordingHandler:
+    messages: list[Received] = field(default_factory=list)
+    rcpt_answers: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
+    data_answers: list[str] = field(default_factory=list)  # answers for the next DATAs
+    drop_after_data: int = 0  # how many of the next DATAs to record and then hang up on
+    delay: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answer = self.rcpt_answers.get(address.lower())
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            time.sleep(self.delay)  # a slow server, on purpose: blocks this connection
+        with self.lock:
+            if self.data_answers:
+                return self.data_answers.pop(0)
+            self.messages.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+            )
+            if self.drop_after_data:
+                self.drop_after_data -= 1
+                server.transport.close()
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[Received]:
+        return [m for m in self.messages if address.lower() in (r.lower() for r in m.rcpt_tos)]
+
+
+class Authenticator:
+    def __init__(self, user: str, password: str):
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == self.user
+            and auth_data.password == self.password
+        )
+        return AuthResult(success=ok, handled=False)
+
+
+def start_server(handler: RecordingHandler, **options) -> Controller:
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+    controller.start()
+    return controller

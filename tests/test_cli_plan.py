@@ -1,0 +1,138 @@
+"""The organizer's first commands: init, check, plan, preview, ics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from icalendar import Calendar
+
+from mailer.cli import cli
+from tests.conftest import Mailer
+
+
+def test_init_writes_the_starter_plan_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    app = Mailer(tmp_path / "fresh")
+    (tmp_path / "fresh").mkdir()
+    result = app("init")
+    assert "wrote" in result.stdout
+    assert "Kommunale Wärmeplanung" in app.config.read_text("utf-8")
+    again = app("init", ok=False)
+    assert again.exit_code == 1 and "already exists" in again.stderr
+
+
+def test_check_accepts_the_starter_plan(mailer: Mailer) -> None:
+    result = mailer("check", "--now", "2023-08-20T10:00")
+    assert "ok" in result.stdout
+
+
+def test_check_reports_a_bad_plan_in_one_line_without_traceback(mailer: Mailer) -> None:
+    mailer.write_plan(
+        mailer.config.read_text("utf-8").replace(
+            "timezone: Europe/Berlin", "timezone: Mars/Olympus"
+        )
+    )
+    result = mailer("check", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "schedule.yaml:5: 'Mars/Olympus' is not a time zone (write it like Europe/Berlin)"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_check_reports_a_broken_template(mailer: Mailer) -> None:
+    own = mailer.root / "templates" / "email"
+    own.mkdir(parents=True)
+    (own / "reminder.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}{{ oops }\n", "utf-8"
+    )
+    result = mailer("check", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("templates/email/reminder.html:2: ")
+
+
+def test_check_warns_about_the_new_year_holiday(mailer: Mailer) -> None:
+    text = mailer.config.read_text("utf-8").replace("    cancelled: true\n", "")
+    mailer.write_plan(text)
+    result = mailer("check", "--now", "2025-12-01T10:00")
+    assert "2026-01-01 is a public holiday in Germany (Neujahr)" in result.stderr
+
+
+def test_plan_json_lists_sessions_and_mail_times(mailer: Mailer) -> None:
+    entries = mailer.json("plan", "--now", "2023-08-20T10:00")
+    assert [e["date"] for e in entries[:3]] == ["2023-09-07", "2023-10-05", "2023-11-02"]
+    first = entries[0]
+    assert first["topic"] == "Kommunale Wärmeplanung"
+    assert first["start"] == "2023-09-07T16:00:00+02:00"
+    assert [(m["kind"], m["due_at"]) for m in first["mails"]] == [
+        ("announcement", "2023-08-24T16:00:00+02:00"),
+        ("reminder-1d", "2023-09-06T16:00:00+02:00"),
+        ("reminder-1h", "2023-09-07T15:00:00+02:00"),
+    ]
+    assert entries[3]["date"] == "2023-12-07" and entries[3]["topic"] is None
+
+
+def test_plan_table_for_people(mailer: Mailer) -> None:
+    result = mailer("plan", "--now", "2023-08-20T10:00")
+    assert "Kommunale Wärmeplanung" in result.stdout
+
+
+def test_a_bad_now_is_one_sentence(mailer: Mailer) -> None:
+    result = mailer("plan", "--now", "tomorrow", ok=False)
+    assert result.exit_code == 1
+    assert "--now: 'tomorrow' is not an ISO 8601 moment" in result.stderr
+
+
+def test_preview_writes_html_and_eml(mailer: Mailer) -> None:
+    result = mailer("preview", "2023-09-07", "announcement")
+    html = mailer.root / "preview" / "2023-09-07-announcement.html"
+    eml = mailer.root / "preview" / "2023-09-07-announcement.eml"
+    assert str(html) in result.stdout and str(eml) in result.stdout
+    assert "Kommunale Wärmeplanung" in html.read_text("utf-8")
+    assert b"Content-Type: text/calendar" in eml.read_bytes()
+    missing = mailer("preview", "2023-09-08", "announcement", ok=False)
+    assert missing.exit_code == 1 and "there is no session on 2023-09-08" in missing.stderr
+
+
+def test_ics_feed_holds_the_series(mailer: Mailer, tmp_path: Path) -> None:
+    target = tmp_path / "feed.ics"
+    mailer("ics", "--now", "2023-08-20T10:00", "--months", "6", "-o", str(target))
+    calendar = Calendar.from_ical(target.read_bytes())
+    events = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    days = [e.decoded("DTSTART").date().isoformat() for e in events]
+    assert days[:3] == ["2023-09-07", "2023-10-05", "2023-11-02"]
+    assert len({str(e["UID"]) for e in events}) == len(events)
+
+
+def test_every_command_has_help_text() -> None:
+    def walk(group, path=()):
+        for name, command in group.commands.items():
+            yield (*path, name), command
+            if hasattr(command, "commands"):
+                yield from walk(command, (*path, name))
+
+    for path, command in walk(cli):
+        assert command.help, f"mailer {' '.join(path)} has no help text"
+
+
+def test_python_dash_m_mailer_runs(mailer: Mailer) -> None:
+    result = subprocess.run(
+        [*mailer.command(), "plan", "--now", "2023-08-20T10:00", "--json"],
+        capture_output=True,
+        text=True,
+        env=mailer.process_env(),
+        check=True,
+    )
+    assert json.loads(result.stdout)[0]["date"] == "2023-09-07"
+
+
+def test_a_missing_plan_is_one_sentence(tmp_path: Path) -> None:
+    app = Mailer(tmp_path)
+    result = app("check", ok=False)
+    assert result.exit_code == 1
+    assert (
+        result.stderr.strip()
+        == "schedule.yaml: no such file; `mailer init` writes a starter plan here"
+    )

@@ -1,0 +1,207 @@
+"""schedule.yaml: every mistake named with its line, and the plan it describes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailer.errors import PlanError
+from mailer.planfile import parse_plan, plan_warnings
+from tests.conftest import STARTER
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+BASE = """\
+series:
+  name: Digital-Impuls
+  timezone: Europe/Berlin
+  time: "16:00"
+  duration: 90m
+  join_url: https://zoom.us/j/123
+  recurrence: FREQ=MONTHLY;BYDAY=+1TH
+sender:
+  from: Digital-Impuls <impuls@example.org>
+  reply_to: themen@example.org
+emails:
+  announcement: 14d
+  reminders: [1d, 1h]
+sessions:
+  - date: 2023-09-07
+    topic: Kommunale Wärmeplanung
+    guests:
+      - name: Julia Stolzenberger
+        role: Seniorexpertin
+"""
+
+
+def error_of(text: str) -> PlanError:
+    with pytest.raises(PlanError) as caught:
+        parse_plan(text)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ('  time: "16:00"\n', '  time: "16:00\n', 4, "not valid YAML"),
+        ("  timezone: Europe/Berlin\n", "  timezon: Europe/Berlin\n", 3, "did you mean 'timezone'"),
+        ("    topic: Kommunale", "    topik: Kommunale", 16, "did you mean 'topic'"),
+        ("  reminders: [1d, 1h]\n", "  reminders: {a: 1}\n", 13, "must be a list"),
+        (
+            "    guests:\n      - name: Julia Stolzenberger\n        role: Seniorexpertin\n",
+            "    guests: 5\n",
+            17,
+            "guests must be a list",
+        ),
+        (
+            "  - date: 2023-09-07\n",
+            "  - date: 2023-02-30\n",
+            15,
+            "2023-02-30 is not a date that exists",
+        ),
+        ("  - date: 2023-09-07\n", "  - date: next week\n", 15, "must be a date like"),
+        ("  timezone: Europe/Berlin\n", "  timezone: Europe/Bärlin\n", 3, "is not a time zone"),
+        (
+            "  join_url: https://zoom.us/j/123\n",
+            "  join_url: http://zoom.us/j/123\n",
+            6,
+            "must be an https:// link",
+        ),
+        ('  time: "16:00"\n', '  time: "25:00"\n', 4, "is not a time of day"),
+        ("  duration: 90m\n", "  duration: ninety\n", 5, "must be a duration like"),
+        (
+            "  reminders: [1d, 1h]\n",
+            "  reminders: [14d, 1h]\n",
+            13,
+            "must be shorter than the announcement",
+        ),
+        (
+            "  reminders: [1d, 1h]\n",
+            "  reminders: [15d]\n",
+            13,
+            "must be shorter than the announcement",
+        ),
+        ("  reply_to: themen@example.org\n", "  reply_to: themen@\n", 10, "is not a mail address"),
+        (
+            "  reply_to: themen@example.org\n",
+            "  reply_to: themen@example.org\n  password: hunter2\n",
+            11,
+            "looks like a password",
+        ),
+        (
+            "  recurrence: FREQ=MONTHLY;BYDAY=+1TH\n",
+            "  recurrence: FREQ=SOMETIMES\n",
+            7,
+            "not an RFC 5545 rule",
+        ),
+        (
+            "    topic: Kommunale Wärmeplanung\n",
+            "    topic: Kommunale Wärmeplanung\n    cancelled: maybe\n",
+            17,
+            "true or false",
+        ),
+    ],
+)
+def test_every_mistake_names_its_line(old: str, new: str, line: int, words: str) -> None:
+    assert old in BASE
+    error = error_of(BASE.replace(old, new, 1))
+    assert error.line == line, str(error)
+    assert words in str(error)
+    assert str(error).startswith(f"schedule.yaml:{line}: ")
+
+
+def test_two_sessions_on_one_date_name_both_lines() -> None:
+    error = error_of(BASE + "  - date: 2023-09-07\n    topic: again\n")
+    assert error.line == 20
+    assert "two sessions on 2023-09-07" in str(error) and "line 15" in str(error)
+
+
+def test_a_password_in_a_server_url_is_refused() -> None:
+    error = error_of(BASE + "smtp:\n  url: smtp+starttls://user:secret@mail.example.org:587\n")
+    assert error.line == 21 and "carries a password" in str(error)
+
+
+def test_sessions_of_the_wrong_type() -> None:
+    error = error_of(BASE.split("sessions:")[0] + "sessions: 5\n")
+    assert (error.line, "sessions must be a list") == (14, str(error).split(": ", 1)[1])
+
+
+def test_missing_section_and_empty_file() -> None:
+    assert "'sender:' is missing" in str(error_of(BASE.split("sender:")[0]))
+    assert "the file is empty" in str(error_of(""))
+
+
+def test_a_time_written_without_quotes_is_still_a_time() -> None:
+    # YAML 1.1 would read 16:00 as the number 960; the plan reads the text.
+    plan = parse_plan(BASE.replace('time: "16:00"', "time: 16:00"))
+    assert plan.series.time.hour == 16
+
+
+def test_starter_plan_has_the_digital_impuls_sessions() -> None:
+    plan = parse_plan(STARTER)
+    sessions = plan.sessions_between(date(2023, 9, 1), date(2023, 11, 30))
+    assert [s.date for s in sessions] == [date(2023, 9, 7), date(2023, 10, 5), date(2023, 11, 2)]
+    assert sessions[0].topic == "Kommunale Wärmeplanung"
+    assert sessions[0].guests[0].name == "Julia Stolzenberger"
+    assert "Kompetenzzentrum Kommunale Wärmewende" in (sessions[0].guests[0].role or "")
+    assert "Würde unserer Städte" in (sessions[1].topic or "")
+    assert "Künstliche Intelligenz" in (sessions[2].topic or "")
+
+
+def test_a_year_of_recurrence_across_daylight_saving_with_a_cancelled_occurrence() -> None:
+    plan = parse_plan(STARTER)
+    year = plan.sessions_between(date(2025, 7, 1), date(2026, 6, 30))
+    assert len(year) == 12
+    assert all(s.date.weekday() == 3 and s.date.day <= 7 for s in year)
+    # 16:00 local on both sides of the change: +02:00 in summer, +01:00 in winter.
+    assert all(s.start.hour == 16 and s.start.minute == 0 for s in year)
+    offsets = {s.start.utcoffset() for s in year}
+    assert offsets == {timedelta(hours=1), timedelta(hours=2)}
+    assert [s.end - s.start for s in year] == [timedelta(minutes=90)] * 12
+    january = next(s for s in year if s.date == date(2026, 1, 1))
+    assert january.cancelled
+    assert [s for s in year if s.cancelled] == [january]
+
+
+def test_a_listed_session_with_its_own_time_and_a_moved_session() -> None:
+    text = (
+        BASE
+        + '  - date: 2023-10-12\n    moved_from: 2023-10-05\n    time: "17:00"\n    topic: Finanzen\n'
+    )
+    plan = parse_plan(text)
+    october = plan.sessions_between(date(2023, 10, 1), date(2023, 10, 31))
+    assert [(s.date, s.key, s.start.hour) for s in october] == [
+        (date(2023, 10, 12), "2023-10-05", 17)
+    ]
+    assert plan.session("2023-10-05") == october[0] == plan.session("2023-10-12")
+    assert not [w for w in plan_warnings(plan, date(2023, 8, 1)) if "recurrence" in w.message]
+
+
+def test_check_warns_about_an_unannounced_move_and_a_public_holiday() -> None:
+    plan = parse_plan(BASE + "  - date: 2023-10-12\n    topic: Finanzen\n")
+    messages = [w.message for w in plan_warnings(plan, date(2023, 8, 1))]
+    assert any("2023-10-12 is not a date of the recurrence" in m for m in messages)
+    assert not any("Neujahr" in m for m in messages)
+    later = plan_warnings(plan, date(2025, 12, 1))
+    assert any(
+        "2026-01-01 is a public holiday" in w.message and "Neujahr" in w.message for w in later
+    )
+
+
+def test_line_breaks_in_a_name_never_survive_into_the_plan() -> None:
+    text = BASE.replace(
+        "      - name: Julia Stolzenberger\n", '      - name: "Julia\\r\\nBcc: evil@example.org"\n'
+    )
+    plan = parse_plan(text)
+    name = plan.listed[0].guests[0].name
+    assert "\n" not in name and "\r" not in name
+    assert name == "Julia Bcc: evil@example.org"
+
+
+def test_session_start_and_local_reading_of_naive_moments() -> None:
+    plan = parse_plan(BASE)
+    session = plan.listed[0]
+    assert session.start == datetime(2023, 9, 7, 16, 0, tzinfo=BERLIN)
+    assert plan.local(datetime(2023, 9, 7, 16, 0)) == session.start

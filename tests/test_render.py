@@ -1,0 +1,231 @@
+"""Rendered mails: German, escaped, inlined, complete, with a correct invitation."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, datetime
+from email import policy
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+import mailer.render as render
+from mailer.planfile import parse_plan
+from mailer.render import Recipient, Renderer, personalize
+from tests.conftest import STARTER
+
+NOW = datetime(2023, 8, 24, 14, 0, tzinfo=UTC)
+EVIL_TOPIC = "{{ 7*7 }} <script>alert(1)</script> {% raw %}"
+
+
+def plan_with(**replace: str):
+    text = STARTER
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    return parse_plan(text)
+
+
+def rendered(
+    plan, key="2023-09-07", kind="announcement", sequence=0, name="Anna Schmidt", templates=None
+):
+    renderer = Renderer(plan, templates, NOW)
+    letter = renderer.letter(plan.session(key), kind, sequence)
+    message = personalize(
+        plan, letter, Recipient("anna@example.org", name, "TOKEN123"), "<id@x>", NOW
+    )
+    wire = message.as_bytes(policy=policy.SMTP)
+    return email.message_from_bytes(wire, policy=policy.default), wire
+
+
+def parts(message):
+    return (
+        message.get_body(("plain",)).get_content(),
+        message.get_body(("html",)).get_content(),
+    )
+
+
+def test_announcement_is_german_and_complete() -> None:
+    message, _ = rendered(parse_plan(STARTER))
+    text, html = parts(message)
+    for body in (text, html):
+        assert "Donnerstag, 7. September 2023, 16:00 Uhr" in body
+        assert "Kommunale Wärmeplanung" in body
+        assert "Julia Stolzenberger" in body
+        assert "Seniorexpertin beim Kompetenzzentrum Kommunale Wärmewende (KWW)" in body
+        assert "https://zoom.us/j/00000000000" in body
+        assert "Antworte einfach auf diese Mail" in " ".join(body.split())
+        # The sessions already planned after this one.
+        assert "Donnerstag, 5. Oktober 2023, 16:00 Uhr" in body
+        assert "Künstliche Intelligenz in der Kommune" in body
+        # Footer: the unsubscribe line and the imprint.
+        assert "mailto:themen@example.org?subject=abmelden%20TOKEN123" in body
+        assert "Musterstraße 1, 10115 Berlin" in body
+    assert text.startswith("Hallo Anna Schmidt,")
+    assert message["Subject"] == "Digital-Impuls am 7. September: Kommunale Wärmeplanung"
+
+
+def test_every_mail_carries_the_contract_headers() -> None:
+    for kind in ("announcement", "reminder", "update", "cancellation"):
+        message, _ = rendered(parse_plan(STARTER), kind=kind)
+        assert message["Reply-To"] == "themen@example.org"
+        assert (
+            message["List-Unsubscribe"] == "<mailto:themen@example.org?subject=abmelden%20TOKEN123>"
+        )
+        assert message["List-Id"] == '"Digital-Impuls" <digital-impuls.example.org>'
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Message-ID"] == "<id@x>"
+        assert message["From"] == "Digital-Impuls <impuls@example.org>"
+        text, html = parts(message)
+        assert "abmelden" in text and "Musterstraße" in html
+
+
+def test_structure_is_alternative_plus_invitation_with_matching_method() -> None:
+    message, _ = rendered(parse_plan(STARTER))
+    assert message.get_content_type() == "multipart/mixed"
+    types = [part.get_content_type() for part in message.walk()]
+    assert types == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
+    calendar_part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    assert calendar_part.get_param("method") == "REQUEST"
+    reminder, _ = rendered(parse_plan(STARTER), kind="reminder")
+    assert "text/calendar" not in [p.get_content_type() for p in reminder.walk()]
+
+
+def invitation_of(message) -> Calendar:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return Calendar.from_ical(part.get_content())
+
+
+def test_invitation_parses_back_with_uid_sequence_timezone_and_link() -> None:
+    plan = parse_plan(STARTER)
+    message, _ = rendered(plan, sequence=3)
+    calendar = invitation_of(message)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    event = calendar.walk("VEVENT")[0]
+    assert str(event["UID"]) == "2023-09-07@digital-impuls.example.org"
+    assert int(event["SEQUENCE"]) == 3
+    start = event.decoded("DTSTART")
+    assert start.isoformat() == "2023-09-07T16:00:00+02:00"
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert event.decoded("DTEND").isoformat() == "2023-09-07T17:30:00+02:00"
+    assert str(event["LOCATION"]) == str(event["URL"]) == "https://zoom.us/j/00000000000"
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    cancel, _ = rendered(plan, kind="cancellation", sequence=4)
+    cancelled = invitation_of(cancel)
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    assert str(cancelled.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+    assert str(cancelled.walk("VEVENT")[0]["UID"]) == str(event["UID"])
+    assert (
+        next(p for p in cancel.walk() if p.get_content_type() == "text/calendar").get_param(
+            "method"
+        )
+        == "CANCEL"
+    )
+
+
+def test_a_template_in_the_topic_is_shown_literally_and_escaped() -> None:
+    plan = plan_with(**{"topic: Kommunale Wärmeplanung": f"topic: '{EVIL_TOPIC}'"})
+    message, _ = rendered(plan, name="{{ 7*7 }} <b>Bob</b>")
+    text, html = parts(message)
+    assert "{{ 7*7 }}" in text and "49" not in text
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html
+    assert "<b>Bob</b>" not in html and "&lt;b&gt;Bob&lt;/b&gt;" in html
+    assert message["Subject"].endswith(EVIL_TOPIC)
+
+
+def test_a_line_break_in_a_name_cannot_inject_a_header() -> None:
+    plan = plan_with(**{"name: Julia Stolzenberger": 'name: "Julia\\r\\nBcc: evil@example.org"'})
+    message, wire = rendered(plan, name="Eve\r\nBcc: evil@example.org")
+    assert b"\r\nBcc:" not in wire and b"\nBcc:" not in wire
+    assert message["Bcc"] is None
+    assert message["To"].addresses[0].addr_spec == "anna@example.org"
+    assert "Julia Bcc: evil@example.org" in parts(message)[0]
+
+
+def test_css_is_inlined_into_style_attributes() -> None:
+    message, _ = rendered(parse_plan(STARTER))
+    html = parts(message)[1]
+    assert "<style" not in html
+    assert 'class="button"' in html and "background-color:#0b4f6c" in html.replace(" ", "")
+    assert 'style="' in html
+
+
+def test_premailer_runs_once_per_session_kind_and_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    class Counting(render.Premailer):
+        def transform(self, *args, **kwargs):
+            calls.append(1)
+            return super().transform(*args, **kwargs)
+
+    monkeypatch.setattr(render, "Premailer", Counting)
+    plan = parse_plan(STARTER)
+    renderer = Renderer(plan, None, NOW)
+    session = plan.session("2023-09-07")
+    for index in range(50):
+        letter = renderer.letter(session, "announcement", 0)
+        personalize(
+            plan,
+            letter,
+            Recipient(f"m{index}@example.org", f"M {index}", f"t{index}"),
+            f"<{index}@x>",
+            NOW,
+        )
+    assert len(calls) == 1
+    renderer.letter(session, "announcement", 1)
+    renderer.letter(session, "reminder", 1)
+    assert len(calls) == 3
+
+
+def test_premailer_never_fetches_a_stylesheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("premailer tried the network")
+
+    monkeypatch.setattr(requests, "get", refuse)
+    own = tmp_path / "templates"
+    own.mkdir()
+    base = (Path(render.__file__).parent / "templates/email/base.html").read_text("utf-8")
+    (own / "base.html").write_text(
+        base.replace(
+            "<style>", '<link rel="stylesheet" href="https://example.org/evil.css">\n<style>'
+        ),
+        "utf-8",
+    )
+    message, _ = rendered(parse_plan(STARTER), templates=own)
+    assert "Kommunale Wärmeplanung" in parts(message)[1]
+
+
+def test_an_organizer_template_overrides_one_file(tmp_path: Path) -> None:
+    (tmp_path / "reminder.txt").write_text(
+        "{{ greeting }} Bis gleich! {{ unsubscribe_url }}\n", "utf-8"
+    )
+    reminder, _ = rendered(parse_plan(STARTER), kind="reminder", templates=tmp_path)
+    assert parts(reminder)[0].startswith("Hallo Anna Schmidt, Bis gleich! mailto:")
+    announcement, _ = rendered(parse_plan(STARTER), templates=tmp_path)
+    assert "Welches Thema" in parts(announcement)[0]
+
+
+def test_reminder_says_today_or_tomorrow() -> None:
+    plan = parse_plan(STARTER)
+    renderer = Renderer(plan, None, NOW)
+    session = plan.session("2023-09-07")
+    day, hour = plan.mail_times.reminders
+    assert renderer.letter(session, "reminder", 0, day).subject.startswith(
+        "Erinnerung: Digital-Impuls morgen um 16:00 Uhr"
+    )
+    assert renderer.letter(session, "reminder", 0, hour).subject.startswith(
+        "Erinnerung: Digital-Impuls heute um 16:00 Uhr"
+    )
