@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email import policy
 from pathlib import Path
 
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan, Session
-from mailer.render import Recipient, Renderer, personalize
+from mailer.render import WIRE_POLICY, Recipient, Renderer, personalize
 from mailer.smtp import Deferred, FateUnknown, Rejected, ServerUnavailable, Transport
 from mailer.store import ACTIVE, Store, stamp
 from mailer.timing import due, stages
@@ -383,7 +382,7 @@ def _deliver_one(
         now,
         references,
     )
-    payload = message.as_bytes(policy=policy.SMTP)
+    payload = message.as_bytes(policy=WIRE_POLICY)
     with store.transaction() as conn:
         conn.execute(
             "UPDATE outbox SET status = ?, attempts = attempts + 1, sequence = ? WHERE id = ?",

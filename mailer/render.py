@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -40,6 +41,9 @@ GREETING = "__MAILER_GREETING__"
 UNSUBSCRIBE = "__MAILER_UNSUBSCRIBE__"
 _PERSONAL = re.compile(f"{GREETING}|{UNSUBSCRIBE}")
 UNSUBSCRIBE_WORD = "abmelden"
+# CRLF as on the wire; headers are kept on one line where RFC 5322 allows (998), so an
+# unsubscribe link or a Message-ID is never folded in front of its value.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 TEMPLATE_NAMES = [f"{kind}.{ext}" for kind in KINDS for ext in ("html", "txt")]
 
 

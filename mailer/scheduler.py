@@ -82,5 +82,5 @@ def _guarded(job: Callable[[], None], name: str) -> Callable[[], None]:
         except Exception as error:  # the daemon must outlive a bad minute
             log.error("%s failed: %s", name, error)
 
-    run.__name__ = name
+    run.__name__ = run.__qualname__ = name
     return run

@@ -174,12 +174,13 @@ class SmtpTransport:
             self._connection.close()
         self._connection = None
 
-    def _connect(self) -> smtplib.SMTP:
+    def _open_connection(self) -> smtplib.SMTP:
         server = self.server
         context = self.tls_context or ssl.create_default_context()
+        connection: smtplib.SMTP | None = None
         try:
             if server.implicit_tls:
-                connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                connection = smtplib.SMTP_SSL(
                     server.host, server.port, timeout=self.timeout, context=context
                 )
             else:
@@ -197,9 +198,22 @@ class SmtpTransport:
                     )
                 connection.login(server.user, server.password)
             return connection
+        except BaseException:
+            if connection is not None:
+                connection.close()
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        server = self.server
+        try:
+            return self._open_connection()
         except smtplib.SMTPAuthenticationError:
             raise ServerUnavailable(
                 f"{server.where} rejected the login for user '{server.user}'"
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            raise ServerUnavailable(
+                f"{server.where} offers no login (AUTH) for user '{server.user}'"
             ) from None
         except ssl.SSLCertVerificationError as error:
             raise ServerUnavailable(

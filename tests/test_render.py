@@ -35,7 +35,7 @@ def rendered(
     message = personalize(
         plan, letter, Recipient("anna@example.org", name, "TOKEN123"), "<id@x>", NOW
     )
-    wire = message.as_bytes(policy=policy.SMTP)
+    wire = message.as_bytes(policy=render.WIRE_POLICY)
     return email.message_from_bytes(wire, policy=policy.default), wire
 
 

@@ -91,6 +91,7 @@ def run(app: App) -> None:
     from mailer.scheduler import StopFlag, run_daemon
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     log = logging.getLogger("mailer")
     plan = app.plan()
     stop = StopFlag()
@@ -161,11 +162,10 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
 @pass_app
 def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:
     """Send one mail to one address, outside the outbox, to see it in a real mail client."""
-    from email import policy
 
     from mailer.commands.plan import _sequence, _session
     from mailer.members import normalize_address
-    from mailer.render import Recipient, personalize
+    from mailer.render import WIRE_POLICY, Recipient, personalize
 
     plan = app.plan()
     address = normalize_address(to)
@@ -183,7 +183,7 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
     transport = app.transport()
     transport.open()
     try:
-        transport.send(plan.sender.reply_to, address, message.as_bytes(policy=policy.SMTP))
+        transport.send(plan.sender.reply_to, address, message.as_bytes(policy=WIRE_POLICY))
     finally:
         transport.close()
     click.echo(f"sent a test {kind} for {session.key} to {address}")

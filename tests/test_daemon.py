@@ -1,0 +1,57 @@
+"""`mailer run` and `mailer demo` as an organizer runs them: separate processes."""
+
+from __future__ import annotations
+
+import mailbox
+import re
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from tests.conftest import Mailer
+
+
+def test_run_ticks_at_once_and_stops_cleanly_on_sigterm(mailer: Mailer) -> None:
+    mailer.add("anna@example.org")
+    daemon = subprocess.Popen(
+        [*mailer.command(), "run"],
+        env=mailer.process_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(daemon.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    while not any("tick:" in line for line in lines) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait(timeout=30)
+    reader.join(timeout=5)
+    output = "".join(lines)
+    assert daemon.returncode == 0, output
+    daemon.stdout.close()
+    # Today's date decides whether anything is due; the line is there either way.
+    assert re.search(r"INFO tick: (queued \d+; )?sent \d+, deferred 0, failed 0", output), output
+    assert output.rstrip().endswith("stopped")
+    assert "Traceback" not in output
+
+
+def test_demo_finishes_in_seconds_with_mail_in_a_maildir(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = subprocess.run(
+        [*Mailer(tmp_path).command(), "demo", "--dir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert time.monotonic() - started < 60
+    box = mailbox.Maildir(tmp_path / "demo" / "outbox", create=False)
+    subjects = [message["Subject"] for message in box]
+    assert len(subjects) >= 20
+    assert any(s.startswith("Digital-Impuls am 7. September") for s in subjects)
+    assert any("Erinnerung" in s for s in subjects)
+    assert str(tmp_path / "demo" / "outbox") in result.stdout

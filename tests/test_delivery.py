@@ -1,0 +1,368 @@
+"""The outbox against a real SMTP server on loopback: every assertion is on what crossed the socket."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+import time
+from collections import Counter
+
+import pytest
+import trustme
+from icalendar import Calendar
+
+from tests.conftest import Mailer
+from tests.smtpserver import Authenticator, RecordingHandler, free_port, start_server
+
+MEMBERS = ("anna@example.org", "ben@example.org", "cem@example.org")
+
+
+def tick(app: Mailer, now: str, ok: bool = True):
+    return app("tick", "--now", now, ok=ok)
+
+
+def kinds(handler: RecordingHandler) -> Counter:
+    return Counter(m.message["Subject"].split(":")[0] for m in handler.messages)
+
+
+def edit_plan(app: Mailer, old: str, new: str) -> None:
+    text = app.config.read_text("utf-8")
+    assert old in text
+    app.write_plan(text.replace(old, new, 1))
+
+
+def calendar_of(message) -> Calendar:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return Calendar.from_ical(part.get_content())
+
+
+def test_a_month_of_mail_each_once(smtp_mailer: Mailer, smtp: RecordingHandler) -> None:
+    smtp_mailer.add(*MEMBERS)
+    tick(smtp_mailer, "2023-08-24T15:59")
+    assert smtp.messages == []
+    result = tick(smtp_mailer, "2023-08-24T16:00")
+    assert "sent 3" in result.stdout
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == sorted(MEMBERS)
+    first = smtp.messages[0].message
+    assert first["Subject"] == "Digital-Impuls am 7. September: Kommunale Wärmeplanung"
+    assert smtp.messages[0].mail_from == "themen@example.org"
+    assert first["Auto-Submitted"] == "auto-generated"
+    assert first["List-Unsubscribe"].startswith("<mailto:themen@example.org?subject=abmelden%20")
+
+    # A second tick, later that day and at the same moment, sends nothing.
+    tick(smtp_mailer, "2023-08-24T16:00")
+    tick(smtp_mailer, "2023-08-25T09:00")
+    assert len(smtp.messages) == 3
+
+    tick(smtp_mailer, "2023-09-06T16:00")
+    tick(smtp_mailer, "2023-09-07T15:00")
+    tick(smtp_mailer, "2023-09-07T15:30")
+    tick(smtp_mailer, "2023-09-07T16:01")
+    assert kinds(smtp) == {"Digital-Impuls am 7. September": 3, "Erinnerung": 6}
+    reminders = [m.message for m in smtp.messages if m.message["Subject"].startswith("Erinnerung")]
+    assert {r["Subject"] for r in reminders} == {
+        "Erinnerung: Digital-Impuls morgen um 16:00 Uhr – Kommunale Wärmeplanung",
+        "Erinnerung: Digital-Impuls heute um 16:00 Uhr – Kommunale Wärmeplanung",
+    }
+    ids = [m.message["Message-ID"] for m in smtp.messages]
+    assert len(set(ids)) == 9
+
+    rows = smtp_mailer.json("outbox")
+    assert {(r["status"], r["kind"]) for r in rows} == {
+        ("sent", "announcement"),
+        ("sent", "reminder"),
+    }
+    assert {"session", "kind", "email", "status"} <= set(rows[0])
+
+
+def test_only_the_latest_due_mail_goes_out(smtp_mailer: Mailer, smtp: RecordingHandler) -> None:
+    smtp_mailer.add(*MEMBERS)
+    tick(smtp_mailer, "2023-09-06T18:00")  # the announcement was never sent: the reminder wins
+    assert kinds(smtp) == {"Erinnerung": 3}
+
+
+def test_nothing_after_the_session_started(smtp_mailer: Mailer, smtp: RecordingHandler) -> None:
+    smtp_mailer.add(*MEMBERS)
+    tick(smtp_mailer, "2023-09-07T16:00")
+    assert smtp.messages == []
+
+
+def test_a_queued_mail_whose_session_started_is_expired_not_sent(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add("anna@example.org")
+    smtp.data_answers.append("451 4.3.0 try again later")
+    tick(smtp_mailer, "2023-09-07T15:50")
+    tick(smtp_mailer, "2023-09-07T16:10")
+    assert smtp.messages == []
+    assert [r["status"] for r in smtp_mailer.json("outbox")] == ["expired"]
+
+
+def test_a_late_joiner_gets_the_announcement_at_the_next_tick(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS)
+    tick(smtp_mailer, "2023-08-24T16:00")
+    smtp_mailer.add("dora@example.org")
+    tick(smtp_mailer, "2023-08-26T12:00")
+    assert len(smtp.messages) == 4
+    assert smtp.messages[-1].rcpt_tos == ["dora@example.org"]
+    assert smtp.messages[-1].message["Subject"].startswith("Digital-Impuls am 7. September")
+
+
+def test_a_change_sends_one_update_with_a_higher_sequence(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS)
+    tick(smtp_mailer, "2023-08-24T16:00")
+    smtp_mailer.add("late@example.org")  # subscribed after the change: gets the announcement only
+    edit_plan(smtp_mailer, "  - date: 2023-09-07\n", '  - date: 2023-09-07\n    time: "17:00"\n')
+    tick(smtp_mailer, "2023-08-28T10:00")
+    tick(smtp_mailer, "2023-08-28T10:01")
+    updates = [m for m in smtp.messages if m.message["Subject"].startswith("Geändert")]
+    assert sorted(r for m in updates for r in m.rcpt_tos) == sorted(MEMBERS)
+    late = smtp.to("late@example.org")
+    assert len(late) == 1 and late[0].message["Subject"].startswith("Digital-Impuls am")
+    assert "17:00 Uhr" in late[0].message.get_body(("plain",)).get_content()
+
+    announcement = calendar_of(smtp.to("anna@example.org")[0].message).walk("VEVENT")[0]
+    update_message = next(m.message for m in updates if m.rcpt_tos == ["anna@example.org"])
+    update = calendar_of(update_message).walk("VEVENT")[0]
+    assert str(update["UID"]) == str(announcement["UID"])
+    assert int(update["SEQUENCE"]) > int(announcement["SEQUENCE"])
+    assert update.decoded("DTSTART").hour == 17
+    assert update_message["References"] == smtp.to("anna@example.org")[0].message["Message-ID"]
+    assert (
+        "Donnerstag, 7. September 2023, 17:00 Uhr"
+        in update_message.get_body(("plain",)).get_content()
+    )
+
+    edit_plan(
+        smtp_mailer,
+        "topic: Kommunale Wärmeplanung",
+        "topic: Kommunale Wärmeplanung – mit Praxisbeispiel",
+    )
+    tick(smtp_mailer, "2023-08-30T10:00")
+    second = [
+        m.message
+        for m in smtp.to("anna@example.org")
+        if m.message["Subject"].startswith("Geändert")
+    ]
+    assert len(second) == 2
+    assert int(calendar_of(second[1]).walk("VEVENT")[0]["SEQUENCE"]) > int(update["SEQUENCE"])
+
+
+def test_a_cancellation_reaches_those_announced_and_stops_reminders(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS)
+    tick(smtp_mailer, "2023-08-24T16:00")
+    smtp_mailer.add("never-told@example.org")
+    edit_plan(
+        smtp_mailer,
+        "    topic: Kommunale Wärmeplanung\n",
+        "    topic: Kommunale Wärmeplanung\n    cancelled: true\n",
+    )
+    tick(smtp_mailer, "2023-08-30T10:00")
+    tick(smtp_mailer, "2023-09-06T16:00")
+    tick(smtp_mailer, "2023-09-07T15:00")
+    cancellations = [m for m in smtp.messages if m.message["Subject"].startswith("Abgesagt")]
+    assert sorted(r for m in cancellations for r in m.rcpt_tos) == sorted(MEMBERS)
+    assert smtp.to("never-told@example.org") == []
+    assert not any(m.message["Subject"].startswith("Erinnerung") for m in smtp.messages)
+    calendar = calendar_of(cancellations[0].message)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    part = next(
+        p for p in cancellations[0].message.walk() if p.get_content_type() == "text/calendar"
+    )
+    assert part.get_param("method") == "CANCEL"
+
+
+def test_4xx_is_retried_with_backoff_then_sent(smtp_mailer: Mailer, smtp: RecordingHandler) -> None:
+    smtp_mailer.add(*MEMBERS)
+    smtp.data_answers.append("451 4.7.1 greylisted, try again later")
+    result = tick(smtp_mailer, "2023-08-24T16:00")
+    assert "sent 2, deferred 1" in result.stdout
+    deferred = [r for r in smtp_mailer.json("outbox") if r["status"] == "deferred"]
+    assert len(deferred) == 1 and deferred[0]["last_answer"].startswith("451")
+    tick(smtp_mailer, "2023-08-24T16:01")  # backoff not over yet
+    assert len(smtp.messages) == 2
+    tick(smtp_mailer, "2023-08-24T16:06")
+    assert len(smtp.messages) == 3
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == sorted(MEMBERS)
+
+
+def test_5xx_is_final_and_marks_the_subscriber_bounced(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS)
+    smtp.rcpt_answers["ben@example.org"] = "550 5.1.1 no such user"
+    result = tick(smtp_mailer, "2023-08-24T16:00")
+    assert "sent 2, deferred 0, failed 1" in result.stdout
+    tick(smtp_mailer, "2023-09-06T16:00")
+    assert smtp.to("ben@example.org") == []
+    people = {p["email"]: p["status"] for p in smtp_mailer.json("subscribers", "list")}
+    assert people["ben@example.org"] == "bounced"
+    failed = [r for r in smtp_mailer.json("outbox") if r["email"] == "ben@example.org"]
+    assert [r["status"] for r in failed] == ["failed"]
+    assert failed[0]["last_answer"].startswith("550")
+
+
+def test_an_unreachable_server_sends_nothing_then_the_next_tick_sends_all_once(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS)
+    port = free_port()
+    good = smtp_mailer.env["MAILER_SMTP_URL"]
+    smtp_mailer.env["MAILER_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    result = tick(smtp_mailer, "2023-08-24T16:00", ok=False)
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port}" in result.stderr and "Traceback" not in result.output
+    assert {r["status"] for r in smtp_mailer.json("outbox")} == {"queued"}
+    assert {r["attempts"] for r in smtp_mailer.json("outbox")} == {0}
+    smtp_mailer.env["MAILER_SMTP_URL"] = good
+    tick(smtp_mailer, "2023-08-24T16:05")
+    tick(smtp_mailer, "2023-08-24T16:06")
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == sorted(MEMBERS)
+
+
+def test_a_connection_dropped_after_data_is_resent_with_the_same_message_id(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS)
+    smtp.drop_after_data = 1
+    result = tick(smtp_mailer, "2023-08-24T16:00")
+    assert "unknown 1" in result.stdout
+    tick(smtp_mailer, "2023-08-24T16:01")
+    copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
+    assert sorted(copies.values()) == [1, 1, 2]
+    twice = next(address for address, n in copies.items() if n == 2)
+    ids = {m.message["Message-ID"] for m in smtp.to(twice)}
+    assert len(ids) == 1
+    tick(smtp_mailer, "2023-08-24T16:02")
+    assert len(smtp.messages) == 4
+
+
+def test_a_rejected_login_sends_nothing_and_names_the_server(mailer: Mailer) -> None:
+    handler = RecordingHandler()
+    controller = start_server(
+        handler, authenticator=Authenticator("impuls", "right"), auth_require_tls=False
+    )
+    try:
+        mailer.add(*MEMBERS)
+        where = f"127.0.0.1:{controller.port}"
+        mailer.env.update(MAILER_SMTP_URL=f"smtp://impuls@{where}", MAILER_SMTP_PASSWORD="wrong")
+        result = tick(mailer, "2023-08-24T16:00", ok=False)
+        assert result.exit_code == 1
+        assert f"{where} rejected the login for user 'impuls'" in result.stderr
+        assert handler.messages == []
+        mailer.env["MAILER_SMTP_PASSWORD"] = "right"
+        tick(mailer, "2023-08-24T16:01")
+        assert len(handler.messages) == 3
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def certificate_authority(tmp_path_factory):
+    authority = trustme.CA()
+    bundle = tmp_path_factory.mktemp("ca") / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    return authority, bundle
+
+
+@pytest.mark.parametrize("scheme", ["smtp+starttls", "smtps"])
+def test_tls_with_a_verified_certificate(
+    mailer: Mailer, certificate_authority, scheme: str
+) -> None:
+    authority, bundle = certificate_authority
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(server_context)
+    handler = RecordingHandler()
+    options = (
+        {"tls_context": server_context, "require_starttls": True, "auth_required": True}
+        if scheme == "smtp+starttls"
+        else {"ssl_context": server_context, "auth_require_tls": False}  # TLS from the start
+    )
+    controller = start_server(handler, authenticator=Authenticator("impuls", "pw"), **options)
+    try:
+        mailer.add(*MEMBERS)
+        mailer.env.update(
+            MAILER_SMTP_URL=f"{scheme}://impuls@localhost:{controller.port}",
+            MAILER_SMTP_PASSWORD="pw",
+        )
+        # Without our CA the certificate is not trusted: nothing goes out.
+        untrusted = tick(mailer, "2023-08-24T16:00", ok=False)
+        assert untrusted.exit_code == 1 and "certificate" in untrusted.stderr
+        mailer.env["SSL_CERT_FILE"] = str(bundle)
+        tick(mailer, "2023-08-24T16:01")
+        assert len(handler.messages) == 3
+    finally:
+        controller.stop()
+
+
+def test_two_ticks_at_once_send_each_mail_once(
+    smtp_mailer: Mailer, smtp: RecordingHandler, tmp_path
+) -> None:
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "email,name\n" + "".join(f"m{i}@example.org,M {i}\n" for i in range(60)), "utf-8"
+    )
+    smtp_mailer("subscribers", "import", str(members))
+    smtp.delay = 0.01
+    command = [*smtp_mailer.command(), "tick", "--now", "2023-08-24T16:00"]
+    first = subprocess.Popen(
+        command, env=smtp_mailer.process_env(), stdout=subprocess.PIPE, text=True
+    )
+    second = subprocess.Popen(
+        command, env=smtp_mailer.process_env(), stdout=subprocess.PIPE, text=True
+    )
+    outputs = [p.communicate(timeout=60)[0] for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0]
+    copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
+    assert len(copies) == 60 and set(copies.values()) == {1}
+    assert any("another tick is running" in out for out in outputs) or any(
+        "sent 0" in out for out in outputs
+    )
+
+
+def test_a_tick_killed_mid_send_is_completed_by_the_next(
+    smtp_mailer: Mailer, smtp: RecordingHandler, tmp_path
+) -> None:
+    members = tmp_path / "members.csv"
+    members.write_text(
+        "email;name\n" + "".join(f"m{i}@example.org;M {i}\n" for i in range(2000)), "utf-8"
+    )
+    smtp_mailer("subscribers", "import", str(members))
+    smtp.delay = 0.002
+    command = [*smtp_mailer.command(), "tick", "--now", "2023-08-24T16:00"]
+    victim = subprocess.Popen(command, env=smtp_mailer.process_env(), stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(smtp.messages) < 300 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    victim.kill()
+    victim.wait()
+    before = len(smtp.messages)
+    assert 300 <= before < 2000
+    smtp.delay = 0
+    result = subprocess.run(
+        command, env=smtp_mailer.process_env(), capture_output=True, text=True, check=True
+    )
+    assert "sent" in result.stdout
+    copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
+    assert len(copies) == 2000
+    twice = [address for address, n in copies.items() if n > 1]
+    assert len(twice) <= 1 and max(copies.values()) <= 2
+    for address in twice:
+        assert len({m.message["Message-ID"] for m in smtp.to(address)}) == 1
+
+
+def test_a_name_with_a_line_break_cannot_add_a_header(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer("subscribers", "add", "eve@example.org", "--name", "Eve\r\nBcc: victim@example.org")
+    tick(smtp_mailer, "2023-08-24T16:00")
+    (received,) = smtp.messages
+    assert received.rcpt_tos == ["eve@example.org"]
+    assert b"\nBcc:" not in received.data
+    assert received.message["To"].addresses[0].display_name == "Eve Bcc: victim@example.org"

@@ -1,0 +1,133 @@
+"""The subscriber list in a real SQLite file: add, import, list, export, unsubscribe, remove."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mailer.members import read_members
+from mailer.store import Store
+from tests.conftest import Mailer
+
+NOW = datetime(2023, 8, 1, 12, 0, tzinfo=UTC)
+
+
+def test_add_normalises_and_refuses_a_bad_address_with_the_reason(mailer: Mailer) -> None:
+    mailer(
+        "subscribers",
+        "add",
+        " Anna.Schmidt@Example.ORG ",
+        "--name",
+        "Anna Schmidt",
+        "--org",
+        "Gemeinde X",
+    )
+    bad = mailer("subscribers", "add", "anna@@example.org", ok=False)
+    assert bad.exit_code == 1
+    assert "'anna@@example.org' is not a mail address" in bad.stderr
+    again = mailer("subscribers", "add", "anna.schmidt@example.org")
+    assert "already active" in again.stdout
+    people = mailer.json("subscribers", "list")
+    assert people == [
+        {
+            "email": "Anna.Schmidt@example.org",
+            "name": "Anna Schmidt",
+            "org": "Gemeinde X",
+            "status": "active",
+            "consent_source": "added by the organizer",
+            "consent_at": people[0]["consent_at"],
+        }
+    ]
+
+
+def test_import_reads_excel_csv_reports_bad_rows_and_imports_the_rest(
+    mailer: Mailer, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "members.csv"
+    csv_file.write_bytes(
+        "\ufeffE-Mail;Name;Kommune\n"
+        "anna@example.org;Anna Schmidt;Gemeinde Beispielstadt\n"
+        "not-an-address;Kein Name;X\n"
+        "\n"
+        "ben@example.org;Ben Müller;Stadt Musterhausen\n"
+        "ANNA@example.org;Anna again;\n"
+        ";Nobody;\n".encode()
+    )
+    result = mailer("subscribers", "import", str(csv_file))
+    assert "imported 2, already on the list 0, bad rows 3" in result.stdout
+    errors = result.stderr.strip().splitlines()
+    assert errors[0].startswith("members.csv:3: 'not-an-address' is not a mail address")
+    assert errors[1] == "members.csv:6: ANNA@example.org is already on line 2; skipped"
+    assert errors[2] == "members.csv:7: the address is empty"
+    people = {p["email"]: p for p in mailer.json("subscribers", "list")}
+    assert people["ben@example.org"]["name"] == "Ben Müller"
+    assert people["ben@example.org"]["org"] == "Stadt Musterhausen"
+    assert people["anna@example.org"]["consent_source"] == "imported from members.csv"
+    # A second import adds nothing.
+    assert (
+        "imported 0, already on the list 2" in mailer("subscribers", "import", str(csv_file)).stdout
+    )
+
+
+def test_import_without_header_and_with_commas_and_windows_1252() -> None:
+    rows, problems = read_members("jörg@example.org,Jörg Groß,Köln\n".encode("cp1252"), "old.csv")
+    assert problems == []
+    assert [(r.email, r.name, r.org) for r in rows] == [("jörg@example.org", "Jörg Groß", "Köln")]
+
+
+def test_unsubscribe_keeps_the_consent_record_and_remove_erases_everything(mailer: Mailer) -> None:
+    mailer("subscribers", "add", "anna@example.org", "--consent", "Anmeldung beim Treffen am 7.9.")
+    mailer("subscribers", "unsubscribe", "anna@example.org")
+    assert mailer.json("subscribers", "list")[0]["status"] == "unsubscribed"
+    store = Store(mailer.db)
+    log = store.consent_log("anna@example.org")
+    assert [(e["status"], e["cause"]) for e in log] == [
+        ("active", "Anmeldung beim Treffen am 7.9."),
+        ("unsubscribed", "unsubscribed by the organizer"),
+    ]
+    store.close()
+    mailer("subscribers", "remove", "anna@example.org")
+    assert mailer.json("subscribers", "list") == []
+    connection = sqlite3.connect(mailer.db)
+    everything = " ".join(
+        str(row)
+        for table in ("subscribers", "consent_log", "outbox")
+        for row in connection.execute(f"SELECT * FROM {table}")
+    )
+    connection.close()
+    assert "anna" not in everything
+    missing = mailer("subscribers", "remove", "anna@example.org", ok=False)
+    assert missing.exit_code == 1 and "is not on the list" in missing.stderr
+
+
+def test_export_writes_csv(mailer: Mailer) -> None:
+    mailer("subscribers", "add", "anna@example.org", "--name", "Anna, die Erste")
+    out = mailer("subscribers", "export").stdout
+    assert out.splitlines()[0] == "email,name,org,status,consent_source,consent_at"
+    assert out.splitlines()[1].startswith('anna@example.org,"Anna, die Erste",,active,')
+
+
+def test_tokens_are_long_random_and_distinct(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.add_many(((f"m{i}@example.org", None, None) for i in range(500)), consent="test", now=NOW)
+    tokens = [s.token for s in store.subscribers()]
+    store.close()
+    assert len(set(tokens)) == 500
+    assert min(len(t) for t in tokens) >= 22  # 128 bits in URL-safe base64
+
+
+def test_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    Store(tmp_path / "s.db").close()
+    connection = sqlite3.connect(tmp_path / "s.db")
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA user_version").fetchone()[0] >= 1
+    connection.close()
+    Store(tmp_path / "s.db").close()  # opening again migrates nothing twice
+
+
+def test_a_file_that_is_not_a_database_is_one_sentence(mailer: Mailer) -> None:
+    mailer.db.write_text("this is not sqlite")
+    result = mailer("subscribers", "list", ok=False)
+    assert result.exit_code == 1
+    assert "not a usable mailer database" in result.stderr
