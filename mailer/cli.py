@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from mailer.commands import delivery, plan, subscribers
+from mailer.commands import delivery, inbound, plan, subscribers
 from mailer.commands.app import App, MailerGroup
 
 
@@ -48,6 +48,7 @@ for command in (
     plan.ics,
     subscribers.subscribers,
     *delivery.COMMANDS,
+    *inbound.COMMANDS,
 ):
     cli.add_command(command)
 

@@ -64,10 +64,12 @@ _BOUNCE_SUBJECTS = re.compile(
     r"are not member|problem with delivery",
     re.IGNORECASE,
 )
+# Out-of-office subjects: strong phrases anywhere, weaker words only at the start, so a
+# person's "Urlaubsplanung in der Verwaltung" stays a person's mail.
 _AUTO_SUBJECTS = re.compile(
-    r"abwesenheit|automatische antwort|auto(matic)?[ -]?reply|autoreply|autoresponse|"
-    r"out of (the )?office|abwesend|urlaub|vacation|away from|auto:|\bauto reply\b|"
-    r"im urlaub|nicht im büro|nicht erreichbar|automatic response|auto response|ooo\b",
+    r"abwesenheitsnotiz|automatische antwort|auto(matic|matische)?[ -]?(reply|response|antwort)|"
+    r"autoreply|out of (the )?office|nicht im büro|^\s*(auto:|abwesend\b|im urlaub\b|"
+    r"urlaub\s*[:-]|vacation\b|away\b|ooo\b)",
     re.IGNORECASE,
 )
 # Where a bounce's own words end and the returned original begins.
@@ -468,10 +470,8 @@ def _is_role(address: str) -> bool:
 
 def _looks_like_message_id(local: str) -> bool:
     digits = sum(ch.isdigit() for ch in local)
-    return (
-        (len(local) > 24
-        and digits / len(local) > 0.35)
-        or bool(re.fullmatch(r"[0-9a-f.\-$]{20,}", local))
+    return (len(local) > 24 and digits / len(local) > 0.35) or bool(
+        re.fullmatch(r"[0-9a-f.\-$]{20,}", local)
     )
 
 

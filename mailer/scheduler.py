@@ -33,7 +33,7 @@ class StopFlag:
 
 def run_daemon(
     tick: Callable[[], None],
-    poll: Callable[[], None] | None,
+    poll: Callable[[], None],
     poll_minutes: int,
     stop: StopFlag,
     *,

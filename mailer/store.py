@@ -77,6 +77,37 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_pending ON outbox(status, next_attempt_at);
     CREATE INDEX outbox_session ON outbox(session_key, subscriber_id);
     """,
+    # 2: what the poller read, and where it stopped
+    """
+    CREATE TABLE inbound (
+        id INTEGER PRIMARY KEY,
+        message_key TEXT NOT NULL UNIQUE,
+        message_id TEXT,
+        kind TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        sender TEXT,
+        subscriber_id INTEGER,
+        subject TEXT,
+        text TEXT,
+        received_at TEXT,
+        session_key TEXT,
+        attachments TEXT,
+        addresses TEXT,
+        reason TEXT,
+        effect TEXT,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX inbound_kind ON inbound(kind, recorded_at);
+    CREATE INDEX inbound_subscriber ON inbound(subscriber_id);
+    CREATE TABLE poll_cursors (
+        account TEXT NOT NULL,
+        mailbox TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (account, mailbox, uidvalidity)
+    );
+    """,
 ]
 
 
@@ -260,13 +291,16 @@ class Store:
             return True
 
     def remove(self, email: str) -> bool:
-        """Erases everything about one person (DSGVO Art. 17): row, consent log, outbox."""
+        """Erases everything about one person (DSGVO Art. 17): row, consent log, outbox, their mail."""
         with self.transaction():
             current = self.subscriber(email)
             if current is None:
                 return False
-            for table in ("outbox", "consent_log"):
+            for table in ("outbox", "consent_log", "inbound"):
                 self.conn.execute(f"DELETE FROM {table} WHERE subscriber_id = ?", (current.id,))
+            self.conn.execute(
+                "DELETE FROM inbound WHERE sender = ? COLLATE NOCASE", (current.email,)
+            )
             self.conn.execute("DELETE FROM subscribers WHERE id = ?", (current.id,))
             return True
 

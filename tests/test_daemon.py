@@ -26,7 +26,11 @@ def test_run_ticks_at_once_and_stops_cleanly_on_sigterm(mailer: Mailer) -> None:
     reader = threading.Thread(target=lambda: lines.extend(daemon.stdout), daemon=True)
     reader.start()
     deadline = time.monotonic() + 30
-    while not any("tick:" in line for line in lines) and time.monotonic() < deadline:
+
+    def seen(word: str) -> bool:
+        return any(word in line for line in lines)
+
+    while not (seen("tick:") and seen("poll:")) and time.monotonic() < deadline:
         time.sleep(0.1)
     daemon.send_signal(signal.SIGTERM)
     daemon.wait(timeout=30)
@@ -36,6 +40,7 @@ def test_run_ticks_at_once_and_stops_cleanly_on_sigterm(mailer: Mailer) -> None:
     daemon.stdout.close()
     # Today's date decides whether anything is due; the line is there either way.
     assert re.search(r"INFO tick: (queued \d+; )?sent \d+, deferred 0, failed 0", output), output
+    assert "INFO poll: no new mail" in output
     assert output.rstrip().endswith("stopped")
     assert "Traceback" not in output
 

@@ -88,6 +88,7 @@ def tick(app: App, now_text: str | None) -> None:
 @pass_app
 def run(app: App) -> None:
     """The daemon: the tick every minute and the poll every few minutes, until SIGTERM."""
+    from mailer.commands.inbound import poll_once
     from mailer.scheduler import StopFlag, run_daemon
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -100,24 +101,13 @@ def run(app: App) -> None:
         app.reload()
         log.info("tick: %s", tick_once(app, None, interactive=False, should_stop=stop))
 
-    poll_job = None
-    if (poll := _poll_function()) is not None:
-
-        def poll_job() -> None:
-            app.reload()
-            log.info("poll: %s", poll(app))
+    def poll_job() -> None:
+        app.reload()
+        log.info("poll: %s", poll_once(app))
 
     log.info("mailer runs %s; stop with Ctrl-C or SIGTERM", plan.series.name)
     run_daemon(tick_job, poll_job, plan.imap.poll_minutes, stop, timezone=plan.series.timezone.key)
     log.info("stopped")
-
-
-def _poll_function():
-    try:
-        from mailer.commands.inbound import poll_once
-    except ImportError:
-        return None
-    return poll_once
 
 
 @click.command("outbox")

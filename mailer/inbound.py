@@ -1,0 +1,101 @@
+"""What the poller keeps of a received message. Pure: a parsed message in, a record out."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+
+from mailer import mailtext
+from mailer.inbox import SUGGESTION, Verdict, header, sender_address
+
+QUARANTINE = "quarantine"
+DEFAULT_FOLDERS = {
+    "suggestion": "Themenvorschläge",
+    "unsubscribe": "Abmeldungen",
+    "bounce": "Bounces",
+    "auto_reply": "Automatische Antworten",
+    "complaint": "Beschwerden",
+    QUARANTINE: "Quarantäne",
+}
+MAX_STORED_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class OurMessage:
+    """One of the mails we sent, recognised by its Message-ID."""
+
+    session_key: str
+    subscriber_id: int
+
+
+@dataclass(frozen=True)
+class Record:
+    key: str
+    message_id: str | None
+    sender: str
+    subject: str
+    text: str
+    received_at: str
+    answers: OurMessage | None
+    attachments: tuple[str, ...]
+
+
+def message_key(message: EmailMessage | None, raw: bytes) -> str:
+    """What makes a message the same message again: its Message-ID, or a digest of its bytes."""
+    if message is not None:
+        message_id = header(message, "Message-ID")
+        if message_id:
+            return "id:" + message_id.strip().lower()
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def our_message(message: EmailMessage, list_id: str) -> OurMessage | None:
+    """The mail of ours this one answers or returns: In-Reply-To, References, or the
+    Message-ID of an original that a bounce or complaint carries inside."""
+    pattern = re.compile(
+        r"<(\d{4}-\d{2}-\d{2})\.[A-Za-z0-9.-]*?\.(\d+)@" + re.escape(list_id) + ">", re.IGNORECASE
+    )
+    candidates = [header(message, "In-Reply-To"), header(message, "References")]
+    for part in message.walk():
+        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+            candidates.append(str(part)[:20_000])
+    for text in candidates:
+        found = pattern.findall(text or "")
+        if found:
+            key, subscriber = found[-1]
+            return OurMessage(key, int(subscriber))
+    return None
+
+
+def record(
+    message: EmailMessage, raw: bytes, verdict: Verdict, list_id: str, now: datetime
+) -> Record:
+    text = ""
+    if verdict.kind == SUGGESTION:
+        text = mailtext.new_text(mailtext.body_text(message))[:MAX_STORED_TEXT]
+    return Record(
+        key=message_key(message, raw),
+        message_id=header(message, "Message-ID") or None,
+        sender=sender_address(message),
+        subject=header(message, "Subject")[:500],
+        text=text,
+        received_at=_received_at(message, now),
+        answers=our_message(message, list_id),
+        attachments=tuple(mailtext.attachment_names(message)),
+    )
+
+
+def _received_at(message: EmailMessage, now: datetime) -> str:
+    try:
+        moment = parsedate_to_datetime(header(message, "Date"))
+    except (TypeError, ValueError, IndexError):
+        moment = None
+    if moment is None:
+        moment = now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,418 @@
+"""The inbound poller: read new mail, decide what it is, record it, file it. Exactly once.
+
+Record first, then move: the record and its effect (a subscriber bounced, unsubscribed)
+are one transaction keyed by the message (its Message-ID, or a digest of its bytes). A
+crash between recording and moving leaves the message in the mailbox; the next poll
+finds the key already recorded and only moves it. The same message appended again, or
+seen again after a UIDVALIDITY change, is recognised the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from mailer import inbound
+from mailer.errors import MailerError
+from mailer.inbox import (
+    BOUNCE,
+    COMPLAINT,
+    MAX_MESSAGE_BYTES,
+    SUGGESTION,
+    UNSUBSCRIBE,
+    Unreadable,
+    Verdict,
+    classify,
+    parse,
+)
+from mailer.store import ACTIVE, BOUNCED, UNSUBSCRIBED, Store, stamp
+from mailer.workspace import ServerAddress
+
+SOFT_BOUNCE_LIMIT = 3
+BATCH = 50
+
+
+class MailboxUnavailable(MailerError):
+    pass
+
+
+@dataclass(frozen=True)
+class Incoming:
+    ref: object  # the source's handle: an IMAP UID, a Maildir key
+    raw: bytes | None  # None when the message is too large to read
+
+
+class Source(Protocol):
+    def pending(self) -> Iterator[Incoming]: ...
+
+    def file(self, item: Incoming, folder: str) -> None: ...
+
+    def done(self, item: Incoming) -> None: ...
+
+
+@dataclass
+class PollReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    refiled: int = 0
+    changes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.counts and not self.refiled:
+            return "no new mail"
+        parts = [f"{kind} {n}" for kind, n in sorted(self.counts.items())]
+        if self.refiled:
+            parts.append(f"filed again {self.refiled}")
+        return ", ".join(parts)
+
+
+def poll(
+    store: Store, source: Source, list_id: str, folders: dict[str, str], now: datetime
+) -> PollReport:
+    report = PollReport()
+    names = {**inbound.DEFAULT_FOLDERS, **folders}
+    for item in source.pending():
+        kind, is_new, change = _record(store, item, list_id, now)
+        if is_new:
+            report.counts[kind] = report.counts.get(kind, 0) + 1
+            if change:
+                report.changes.append(change)
+        else:
+            report.refiled += 1
+        source.file(item, names[kind])
+        source.done(item)
+    return report
+
+
+def _record(
+    store: Store, item: Incoming, list_id: str, now: datetime
+) -> tuple[str, bool, str | None]:
+    """Records one message and applies its effect, once; returns (kind, new?, what changed)."""
+    message = None
+    try:
+        if item.raw is None:
+            raise Unreadable(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+        message = parse(item.raw)
+        verdict = classify(message)
+        entry = inbound.record(message, item.raw, verdict, list_id, now)
+    except Unreadable as problem:
+        return _record_quarantine(store, item, message, str(problem), now)
+    except (
+        RecursionError,
+        LookupError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+    ) as problem:
+        return _record_quarantine(
+            store, item, message, f"cannot be read ({type(problem).__name__})", now
+        )
+    with store.transaction() as conn:
+        known = conn.execute(
+            "SELECT kind FROM inbound WHERE message_key = ?", (entry.key,)
+        ).fetchone()
+        if known:
+            return known[0], False, None
+        subscriber_id = _subscriber_id(conn, entry.sender)
+        change = _apply(store, verdict, entry, now)
+        conn.execute(
+            "INSERT INTO inbound (message_key, message_id, kind, folder, sender, subscriber_id, subject,"
+            " text, received_at, session_key, attachments, addresses, reason, effect, recorded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.key, entry.message_id, verdict.kind, verdict.kind, entry.sender, subscriber_id,
+                entry.subject, entry.text, entry.received_at,
+                entry.answers.session_key if entry.answers else None,
+                json.dumps(entry.attachments, ensure_ascii=False),
+                json.dumps(verdict.addresses), verdict.reason, change, stamp(now),
+            ),
+        )  # fmt: skip
+    return verdict.kind, True, change
+
+
+def _record_quarantine(
+    store: Store, item: Incoming, message, problem: str, now: datetime
+) -> tuple[str, bool, str | None]:
+    key = inbound.message_key(message, item.raw or repr(item.ref).encode())
+    with store.transaction() as conn:
+        known = conn.execute("SELECT kind FROM inbound WHERE message_key = ?", (key,)).fetchone()
+        if known:
+            return known[0], False, None
+        conn.execute(
+            "INSERT INTO inbound (message_key, kind, folder, reason, recorded_at) VALUES (?, ?, ?, ?, ?)",
+            (key, inbound.QUARANTINE, inbound.QUARANTINE, problem, stamp(now)),
+        )
+    return inbound.QUARANTINE, True, None
+
+
+def _subscriber_id(conn, address: str) -> int | None:
+    row = conn.execute("SELECT id FROM subscribers WHERE email = ?", (address,)).fetchone()
+    return row[0] if row else None
+
+
+def _apply(store: Store, verdict: Verdict, entry: inbound.Record, now: datetime) -> str | None:
+    """The effect of a message on the list, inside the recording transaction."""
+    if verdict.kind == BOUNCE:
+        return _bounce(store, verdict, entry, now)
+    if verdict.kind == COMPLAINT:
+        if verdict.details.get("feedback_type") == "auth-failure":
+            return None  # a DMARC failure report, not a person complaining
+        return _unsubscribe_all(
+            store, _affected(store, verdict, entry), f"complaint ({verdict.reason})", now
+        )
+    if verdict.kind == UNSUBSCRIBE:
+        if verdict.token:
+            subscriber = store.subscriber_by_token(verdict.token)
+            if subscriber is None:
+                return "unknown unsubscribe token: nothing changed"
+            return _unsubscribe_all(store, [subscriber.email], "unsubscribe link (mail)", now)
+        if store.subscriber(entry.sender) is None:
+            return "not on the list: nothing changed"
+        return _unsubscribe_all(store, [entry.sender], "asked by mail to be removed", now)
+    return None
+
+
+def _affected(store: Store, verdict: Verdict, entry: inbound.Record) -> list[str]:
+    """The subscribers a bounce or complaint is about: named in it, or whose mail it returns."""
+    addresses = list(verdict.addresses)
+    if entry.answers is not None:
+        row = store.conn.execute(
+            "SELECT email FROM subscribers WHERE id = ?", (entry.answers.subscriber_id,)
+        ).fetchone()
+        if row and row[0].lower() not in addresses:
+            addresses.append(row[0].lower())
+    return [a for a in addresses if store.subscriber(a) is not None]
+
+
+def _bounce(store: Store, verdict: Verdict, entry: inbound.Record, now: datetime) -> str | None:
+    changes = []
+    for address in _affected(store, verdict, entry):
+        subscriber = store.subscriber(address)
+        if subscriber is None or subscriber.status != ACTIVE:
+            continue
+        cause = f"bounce {verdict.status or ''} ({verdict.reason})".replace("  ", " ")
+        if verdict.hard:
+            store.set_status(address, BOUNCED, cause, now)
+            changes.append(f"{address} bounced")
+        elif store.count_bounce(subscriber.id, f"soft {cause}", now, SOFT_BOUNCE_LIMIT):
+            changes.append(f"{address} bounced after {SOFT_BOUNCE_LIMIT} soft bounces")
+    return "; ".join(changes) or None
+
+
+def _unsubscribe_all(store: Store, addresses: list[str], cause: str, now: datetime) -> str | None:
+    changes = []
+    for address in addresses:
+        subscriber = store.subscriber(address)
+        if subscriber is not None and subscriber.status in (ACTIVE, BOUNCED):
+            store.set_status(address, UNSUBSCRIBED, cause, now)
+            changes.append(f"{address} unsubscribed")
+    return "; ".join(changes) or None
+
+
+# -- sources -------------------------------------------------------------------------
+
+
+class MaildirSource:
+    """The embedded default: the Maildir `inbox/`; filed messages move into its subfolders."""
+
+    def __init__(self, path: Path):
+        for sub in ("new", "cur", "tmp"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+        self.box = mailbox.Maildir(path, create=False)
+
+    def pending(self) -> Iterator[Incoming]:
+        for key in sorted(self.box.keys()):
+            try:
+                with self.box.get_file(key) as handle:
+                    raw = handle.read(MAX_MESSAGE_BYTES + 1)
+            except (KeyError, FileNotFoundError):
+                continue  # moved away by someone else meanwhile
+            yield Incoming(key, raw if len(raw) <= MAX_MESSAGE_BYTES else None)
+
+    def file(self, item: Incoming, folder: str) -> None:
+        known = folder in self.box.list_folders()
+        target = self.box.get_folder(folder) if known else self.box.add_folder(folder)
+        target.add(self.box.get_bytes(item.ref))
+        self.box.remove(item.ref)
+
+    def done(self, item: Incoming) -> None:
+        pass
+
+
+class ImapSource:
+    """A real mailbox over IMAP: new UIDs past the cursor, fetched with BODY.PEEK in batches."""
+
+    def __init__(
+        self, server: ServerAddress, store: Store, tls_context: ssl.SSLContext | None = None
+    ):
+        self.server = server
+        self.store = store
+        self.mailbox = server.path or "INBOX"
+        self.account = f"{server.user}@{server.host}:{server.port}"
+        self.tls_context = tls_context
+        self.client = None
+        self.uidvalidity = 0
+        self._folders: set[str] = set()
+
+    def __enter__(self) -> ImapSource:
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> None:
+        from imapclient import IMAPClient
+
+        server = self.server
+        context = self.tls_context or ssl.create_default_context()
+        client = None
+        try:
+            client = IMAPClient(
+                server.host,
+                port=server.port,
+                ssl=server.implicit_tls,
+                ssl_context=context,
+                timeout=30,
+            )
+            if server.starttls:
+                client.starttls(context)
+            if server.password is None:
+                raise MailboxUnavailable(
+                    f"{server.where}: set MAILER_IMAP_PASSWORD for user '{server.user}'"
+                )
+            client.login(server.user or "", server.password)
+            selected = client.select_folder(self.mailbox)
+        except BaseException as error:
+            if client is not None:
+                client.shutdown()
+            raise _open_problem(server, error) from None
+        self.client = client
+        self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        self._folders = {name for _, _, name in client.list_folders()}
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.logout()
+            except Exception:  # the connection may already be gone; nothing to save
+                self.client.shutdown()
+            finally:
+                self.client = None
+
+    def _cursor(self) -> int:
+        row = self.store.conn.execute(
+            "SELECT last_uid FROM poll_cursors WHERE account = ? AND mailbox = ? AND uidvalidity = ?",
+            (self.account, self.mailbox, self.uidvalidity),
+        ).fetchone()
+        return row[0] if row else 0
+
+    def pending(self) -> Iterator[Incoming]:
+        with self._translated():
+            yield from self._pending()
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """A connection lost mid-batch: one sentence; the next poll resumes where this stopped."""
+        from imapclient.exceptions import IMAPClientError
+
+        try:
+            yield
+        except (IMAPClientError, OSError) as error:
+            self.client = None
+            raise MailboxUnavailable(
+                f"{self.server.where} closed the connection: {error}"
+            ) from None
+
+    def _pending(self) -> Iterator[Incoming]:
+        assert self.client is not None
+        after = self._cursor()
+        uids = sorted(uid for uid in self.client.search(["UID", f"{after + 1}:*"]) if uid > after)
+        for start in range(0, len(uids), BATCH):
+            batch = uids[start : start + BATCH]
+            sizes = self.client.fetch(batch, ["RFC822.SIZE"])
+            small = [
+                uid
+                for uid in batch
+                if sizes.get(uid, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES
+            ]
+            bodies = self.client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+            for uid in batch:
+                if uid not in sizes:
+                    continue  # expunged meanwhile
+                yield Incoming(uid, bodies.get(uid, {}).get(b"BODY[]"))
+
+    def file(self, item: Incoming, folder: str) -> None:
+        with self._translated():
+            self._file(item, folder)
+
+    def _file(self, item: Incoming, folder: str) -> None:
+        assert self.client is not None
+        if folder not in self._folders:
+            if not self.client.folder_exists(folder):
+                self.client.create_folder(folder)
+            self._folders.add(folder)
+        uid = [item.ref]
+        if self.client.has_capability("MOVE"):
+            self.client.move(uid, folder)
+            return
+        if not self.client.has_capability("UIDPLUS"):
+            raise MailboxUnavailable(
+                f"{self.server.where} offers neither MOVE nor UIDPLUS; mailer cannot file one message alone"
+            )
+        self.client.copy(uid, folder)
+        self.client.add_flags(uid, [b"\\Deleted"])
+        self.client.uid_expunge(uid)
+
+    def done(self, item: Incoming) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO poll_cursors (account, mailbox, uidvalidity, last_uid, updated_at)"
+                " VALUES (?, ?, ?, ?, datetime('now'))"
+                " ON CONFLICT (account, mailbox, uidvalidity) DO UPDATE SET"
+                " last_uid = max(last_uid, excluded.last_uid), updated_at = excluded.updated_at",
+                (self.account, self.mailbox, self.uidvalidity, item.ref),
+            )
+
+
+def _open_problem(server: ServerAddress, error: BaseException) -> BaseException:
+    from imapclient.exceptions import IMAPClientError, LoginError
+
+    if isinstance(error, MailboxUnavailable):
+        return error
+    if isinstance(error, LoginError):
+        return MailboxUnavailable(f"{server.where} rejected the login for user '{server.user}'")
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return MailboxUnavailable(
+            f"{server.where}: the TLS certificate is not trusted ({error.verify_message})"
+        )
+    if isinstance(error, (IMAPClientError, OSError)):
+        return MailboxUnavailable(f"cannot reach the IMAP server {server.where}: {error}")
+    return error
+
+
+def suggestions(store: Store) -> list[dict]:
+    rows = store.conn.execute(
+        "SELECT sender, subject, text, received_at, session_key, attachments, subscriber_id"
+        " FROM inbound WHERE kind = ? ORDER BY received_at DESC, id DESC",
+        (SUGGESTION,),
+    )
+    return [
+        {
+            "from": sender,
+            "subject": subject,
+            "text": text,
+            "received_at": received_at,
+            "session": session,
+            "attachments": json.loads(attachments or "[]"),
+            "subscriber": subscriber_id is not None,
+        }
+        for sender, subject, text, received_at, session, attachments, subscriber_id in rows
+    ]

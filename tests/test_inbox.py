@@ -1,0 +1,242 @@
+"""Deciding what an inbound mail is, and reading what a person wrote."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from mailer import mailtext
+from mailer.inbound import our_message
+from mailer.inbox import Unreadable, classify, classify_bytes, parse
+from tests.conftest import SHARED
+
+CORPUS = SHARED / "corpus" / "bounces"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("corpus_bench", ROOT / "bench" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(list(CORPUS.glob("*.eml"))) >= 300, f"the corpus is missing at {CORPUS}"
+
+
+def test_corpus_failures_auto_replies_and_complaints_are_recognised() -> None:
+    bench = load_bench()
+    score = bench.score(CORPUS, bench.mailer_predict)
+    assert score.failures >= 300
+    assert score.failures_right / score.failures >= 0.95, score.misses
+    assert score.auto_replies_right == score.auto_replies == 3
+    assert score.complaints_right == score.complaints == 9
+
+
+def human(
+    subject: str,
+    body: str,
+    *,
+    sender: str = "Anna Schmidt <anna@example.org>",
+    charset: str = "utf-8",
+    **headers: str,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "themen@example.org"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime(2023, 8, 25, 9, 30, tzinfo=UTC))
+    message["Message-ID"] = f"<{abs(hash(subject + body))}@mail.example.org>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body, charset=charset)
+    return message
+
+
+PEOPLE = [
+    human(
+        "Re: Digital-Impuls am 7. September: Kommunale Wärmeplanung",
+        "Hallo,\n\nwie wäre es mit dem Thema Glasfaserausbau?\n\nViele Grüße\nAnna",
+    ),
+    human(
+        "Mail konnte nicht zugestellt werden?",
+        "Hallo, eure letzte Mail wurde bei mir als unzustellbar angezeigt, Undelivered Mail Returned to Sender. Könnt ihr das prüfen?",
+    ),
+    human(
+        "Fwd: Undelivered Mail Returned to Sender",
+        "Das kam bei mir zurück:\n\n---------- Forwarded message ---------\nFrom: Mail Delivery System <MAILER-DAEMON@example.net>\n550 5.1.1 user unknown",
+    ),
+    human(
+        "Delivery Status Notification (Failure) – Thema Ausfallsicherheit",
+        "Wir könnten über Delivery Status und Ausfallsicherheit der Verwaltungs-IT reden.",
+    ),
+    human(
+        "Urlaubsplanung in der Verwaltung",
+        "Ein Thema: wie organisieren kleine Rathäuser Urlaubsvertretungen?",
+        sender="Bürgermeister <postfach@gemeinde.example.de>",
+    ),
+    human(
+        "Themenvorschlag",
+        "Hallo zusammen,\nKI im Bürgerbüro wäre spannend.",
+        sender="postmaster@kleinstadt.example.de",
+    ),
+]
+
+
+@pytest.mark.parametrize("message", PEOPLE, ids=[m["Subject"] for m in PEOPLE])
+def test_mail_written_by_a_person_is_never_a_bounce(message: EmailMessage) -> None:
+    verdict = classify(message)
+    assert verdict.kind == "suggestion", verdict
+
+
+@pytest.mark.parametrize(
+    ("headers", "subject"),
+    [
+        ({"Auto_Submitted": "auto-replied"}, "Re: Digital-Impuls"),
+        ({"X_Autoreply": "yes"}, "Re: Digital-Impuls"),
+        ({"X_Autorespond": "yes"}, "Re: Digital-Impuls"),
+        ({"X_Auto_Response_Suppress": "All"}, "Re: Digital-Impuls"),
+        ({"Precedence": "auto_reply"}, "Re: Digital-Impuls"),
+        ({"Precedence": "bulk"}, "Re: Digital-Impuls"),
+        ({"Return_Path": "<>"}, "Re: Digital-Impuls"),
+        ({}, "Abwesenheitsnotiz: Digital-Impuls am 7. September"),
+        ({}, "Automatische Antwort: Digital-Impuls"),
+        ({}, "Out of Office: Digital-Impuls"),
+    ],
+)
+def test_automatic_replies(headers: dict[str, str], subject: str) -> None:
+    message = human(subject, "Ich bin bis zum 15. September nicht im Büro.", **headers)
+    assert classify(message).kind == "auto_reply"
+
+
+def test_unsubscribe_by_token_by_word_and_not_by_a_sentence() -> None:
+    token = classify(human("abmelden 3q2-WdXs_Fv8kPzYt1a9bQ", ""))
+    assert (token.kind, token.token) == ("unsubscribe", "3q2-WdXs_Fv8kPzYt1a9bQ")
+    assert token.addresses == ("anna@example.org",)
+    assert (
+        classify(
+            human(
+                "Re: Digital-Impuls", "abmelden\n\n> Am 24.08.2023 schrieb Digital-Impuls:\n> ..."
+            )
+        ).kind
+        == "unsubscribe"
+    )
+    assert classify(human("Unsubscribe", "")).kind == "unsubscribe"
+    sentence = human(
+        "Re: Digital-Impuls",
+        "Wie kann man sich eigentlich abmelden, falls man mal keine Zeit hat? Und ein Thema: Vereinsförderung.",
+    )
+    assert classify(sentence).kind == "suggestion"
+
+
+def test_new_text_drops_quotes_outlook_blocks_and_signatures() -> None:
+    text = (
+        "Hallo Team,\n\nwie wäre es mit Bürgerbeteiligung online?\n\n-- \nAnna Schmidt\nBürgermeisterin\n\n"
+        "Am Do., 24. Aug. 2023 um 16:00 Uhr schrieb Digital-Impuls <impuls@example.org>:\n> Hallo Anna,\n> ..."
+    )
+    assert mailtext.new_text(text) == "Hallo Team,\n\nwie wäre es mit Bürgerbeteiligung online?"
+    outlook = (
+        "Gern: Thema Katastrophenschutz.\n\nVon: Digital-Impuls <impuls@example.org>\nGesendet: Donnerstag, 24. August 2023 16:00\n"
+        "An: Anna\nBetreff: Digital-Impuls am 7. September\n\nHallo Anna, ..."
+    )
+    assert mailtext.new_text(outlook) == "Gern: Thema Katastrophenschutz."
+    english = "Topic idea: open data.\n\nOn Thu, Aug 24, 2023 at 4:00 PM Digital-Impuls <impuls@example.org> wrote:\n> Hallo"
+    assert mailtext.new_text(english) == "Topic idea: open data."
+    original = "Idee: Fördermittel.\n\n-----Ursprüngliche Nachricht-----\nVon: x"
+    assert mailtext.new_text(original) == "Idee: Fördermittel."
+    assert mailtext.new_text("Thema Radwege\n\nGesendet von meinem iPhone") == "Thema Radwege"
+
+
+def test_charsets_encodings_html_and_rfc2047_subjects() -> None:
+    latin = human("Vorschlag", "Straßenbeleuchtung und Gebühren", charset="iso-8859-1")
+    raw = latin.as_bytes()
+    assert b"Stra\xdfenbeleuchtung" in raw or b"=DF" in raw
+    assert mailtext.body_text(parse(raw)).strip() == "Straßenbeleuchtung und Gebühren"
+    windows = (
+        b"From: a@example.org\r\nSubject: =?windows-1252?Q?Vorschl=E4ge_f=FCr_2024?=\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        b"Gr=FC=DFe =96 und =84Anf=FChrungszeichen=93\r\n"
+    )
+    message = parse(windows)
+    assert str(message["Subject"]) == "Vorschläge für 2024"
+    assert mailtext.body_text(message).strip() == "Grüße – und „Anführungszeichen“"
+    html_only = (
+        b"From: a@example.org\r\nSubject: Idee\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + __import__("base64").encodebytes(
+            "<html><body><p>Thema: <b>Wärmenetze</b></p><blockquote>Am Do schrieb X: alt</blockquote><script>x()</script></body></html>".encode()
+        )
+    )
+    text = mailtext.new_text(mailtext.body_text(parse(html_only)))
+    assert text == "Thema: Wärmenetze"
+
+
+def test_attachment_names_not_contents() -> None:
+    message = human("Konzept", "Anbei unser Konzept.")
+    message.add_attachment(
+        b"%PDF-1.4 ...", maintype="application", subtype="pdf", filename="Wärmeplan Entwurf.pdf"
+    )
+    assert mailtext.attachment_names(parse(message.as_bytes())) == ["Wärmeplan Entwurf.pdf"]
+
+
+def test_the_session_a_reply_answers_is_found_from_our_message_id() -> None:
+    reply = human(
+        "Re: Digital-Impuls",
+        "Idee",
+        In_Reply_To="<2023-09-07.announcement.42@digital-impuls.example.org>",
+    )
+    assert our_message(reply, "digital-impuls.example.org") == our_message(
+        human("x", "y", References="<a@b> <2023-09-07.announcement.42@digital-impuls.example.org>"),
+        "digital-impuls.example.org",
+    )
+    found = our_message(reply, "digital-impuls.example.org")
+    assert (found.session_key, found.subscriber_id) == ("2023-09-07", 42)
+    assert (
+        our_message(
+            human("x", "y", In_Reply_To="<2023-09-07.announcement.42@evil.example>"),
+            "digital-impuls.example.org",
+        )
+        is None
+    )
+
+
+BAD = {
+    "no boundary": b"From: a@example.org\r\nSubject: x\r\nContent-Type: multipart/mixed\r\n\r\n--zzz\r\nhello\r\n",
+    "unknown charset": b"From: a@example.org\r\nSubject: x\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\nqapla\xff\xfe\r\n",
+    "8-bit garbage in headers": b"From: \xff\xfe\xfa <\xff@exa\x00mple.org>\r\nSubject: \x80\x81\x82 =?utf-8?B?////?=\r\n\r\nbody\r\n",
+    "thousands of headers": b"".join(b"X-Junk-%d: %s\r\n" % (i, b"y" * 50) for i in range(5000))
+    + b"From: a@example.org\r\n\r\nbody\r\n",
+    "deep nesting": b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+    + b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+        for i in range(400)
+    )
+    + b"Content-Type: text/plain\r\n\r\ndeep\r\n",
+    "10 MB attachment": b"From: a@example.org\r\nSubject: big\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
+    b"--zz\r\nContent-Type: text/plain\r\n\r\nIdee: siehe Anhang\r\n--zz\r\nContent-Type: application/octet-stream\r\n"
+    b"Content-Disposition: attachment; filename=big.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    + (b"QUJDRA==\r\n" * 1_300_000)
+    + b"--zz--\r\n",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_input_is_parsed_or_refused_in_bounded_time(name: str) -> None:
+    started = time.monotonic()
+    try:
+        verdict = classify_bytes(BAD[name])
+    except Unreadable:
+        verdict = None
+    assert time.monotonic() - started < 10
+    if verdict is not None:
+        assert verdict.kind in ("suggestion", "bounce", "auto_reply", "complaint", "unsubscribe")

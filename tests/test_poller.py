@@ -1,0 +1,323 @@
+"""The poller against a real Dovecot, and against the Maildir inbox."""
+
+from __future__ import annotations
+
+import email
+import mailbox
+import sqlite3
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import pytest
+
+from mailer.poller import ImapSource, MailboxUnavailable, poll
+from mailer.store import Store
+from mailer.workspace import ServerAddress
+from tests.conftest import SHARED, Mailer
+from tests.imapserver import Dovecot
+
+CORPUS = SHARED / "corpus" / "bounces"
+LIST_ID = "digital-impuls.example.org"
+NOW = datetime(2023, 8, 28, 9, 0, tzinfo=UTC)
+FOLDERS = [
+    "Themenvorschläge",
+    "Bounces",
+    "Automatische Antworten",
+    "Beschwerden",
+    "Abmeldungen",
+    "Quarantäne",
+]
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def dovecot_without_move():
+    capabilities = (
+        "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE IDLE NAMESPACE UIDPLUS CHILDREN"
+    )
+    server = Dovecot(capability=capabilities).start()
+    yield server
+    server.stop()
+
+
+def plain(sender: str, subject: str, body: str, **headers: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "themen@example.org"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime(2023, 8, 25, 9, 30, tzinfo=UTC))
+    message["Message-ID"] = f"<{abs(hash((sender, subject, body)))}@mail.example.net>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def sent_to(app: Mailer, address: str) -> EmailMessage:
+    """The announcement the embedded default wrote into outbox/ for this member."""
+    box = mailbox.Maildir(app.root / "outbox", create=False)
+    for key in box.iterkeys():
+        message = email.message_from_bytes(box.get_bytes(key), policy=policy.default)
+        if address in str(message["To"]):
+            return message
+    raise AssertionError(f"no mail to {address}")
+
+
+def dsn_for(original: EmailMessage, address: str) -> bytes:
+    """A Postfix-style RFC 3464 report that returns one of our mails."""
+    head = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.gemeinde.example>\r\n"
+        "To: themen@example.org\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Message-ID: <bounce-1@mx.gemeinde.example>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="BOUNDARY"\r\n\r\n'
+        "--BOUNDARY\r\nContent-Type: text/plain\r\n\r\n"
+        f"This is the mail system at host mx.gemeinde.example.\r\n\r\n<{address}>: host said: 550 5.1.1 User unknown\r\n"
+        "--BOUNDARY\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.gemeinde.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        "--BOUNDARY\r\nContent-Type: message/rfc822\r\n\r\n"
+    )
+    return head.encode() + original.as_bytes(policy=policy.SMTP) + b"\r\n--BOUNDARY--\r\n"
+
+
+@pytest.fixture
+def members(mailer: Mailer) -> Mailer:
+    for address in (
+        "anna@example.org",
+        "ben@example.org",
+        "cem@example.org",
+        "dora@example.org",
+        "eva@example.org",
+        "kijitora@y.example.com",
+    ):
+        mailer.add(address)
+    mailer("tick", "--now", "2023-08-24T16:00")  # the announcement, into outbox/
+    return mailer
+
+
+def batch(app: Mailer) -> dict[str, bytes]:
+    """One message of every kind, as they arrive after an announcement."""
+    announcement = sent_to(app, "anna@example.org")
+    token = Store(app.db).subscriber("dora@example.org").token
+    quoted = "\n".join(
+        "> " + line for line in announcement.get_body(("plain",)).get_content().splitlines()[:5]
+    )
+    return {
+        "suggestion": plain(
+            "Anna Schmidt <anna@example.org>",
+            "Re: " + str(announcement["Subject"]),
+            f"Hallo,\n\nwie wäre es mit Glasfaser im ländlichen Raum?\n\nViele Grüße\nAnna\n\nAm 24.08.2023 um 16:00 schrieb Digital-Impuls <impuls@example.org>:\n{quoted}",
+            In_Reply_To=str(announcement["Message-ID"]),
+        ),
+        "bounce": dsn_for(sent_to(app, "ben@example.org"), "ben@example.org"),
+        "auto_reply": plain(
+            "cem@example.org", "Abwesenheitsnotiz: Digital-Impuls", "Ich bin bis 4.9. im Urlaub."
+        ),
+        "complaint": (CORPUS / "arf-14.eml").read_bytes(),
+        "unsubscribe (token)": plain("dora.privat@example.net", f"abmelden {token}", ""),
+        "unsubscribe (word)": plain("eva@example.org", "Re: Digital-Impuls", "abmelden"),
+        "quarantine": b"".join(b"X-H%d: v\r\n" % i for i in range(2500)) + b"\r\nbody\r\n",
+        "unknown bounce": (CORPUS / "lhost-postfix-01.eml").read_bytes(),
+    }
+
+
+def account(server: Dovecot, mailbox_name: str = "INBOX") -> tuple[str, ServerAddress]:
+    user = server.add_user()
+    return user, ServerAddress("imap", "127.0.0.1", server.port, user, "secret", mailbox_name)
+
+
+def folder_counts(server: Dovecot, user: str) -> dict[str, int]:
+    client = server.client(user)
+    counts = {}
+    for _, _, name in client.list_folders():
+        counts[name] = client.folder_status(name, ["MESSAGES"])[b"MESSAGES"]
+    client.logout()
+    return counts
+
+
+def test_every_kind_lands_in_its_folder_once(members: Mailer, dovecot: Dovecot) -> None:
+    user, _ = account(dovecot)
+    messages = batch(members)
+    client = dovecot.client(user)
+    for raw in messages.values():
+        client.append("INBOX", raw)
+    members.env.update(
+        MAILER_IMAP_URL=f"imap://{user}@127.0.0.1:{dovecot.port}/INBOX",
+        MAILER_IMAP_PASSWORD="secret",
+    )
+    result = members("poll")
+    assert (
+        "auto_reply 1, bounce 2, complaint 1, quarantine 1, suggestion 1, unsubscribe 2"
+        in result.stdout
+    )
+    assert folder_counts(dovecot, user) == {
+        "INBOX": 0, "Themenvorschläge": 1, "Bounces": 2, "Automatische Antworten": 1,
+        "Beschwerden": 1, "Abmeldungen": 2, "Quarantäne": 1,
+    }  # fmt: skip
+
+    status = {p["email"]: p["status"] for p in members.json("subscribers", "list")}
+    assert status == {
+        "anna@example.org": "active",
+        "ben@example.org": "bounced",
+        "cem@example.org": "active",
+        "dora@example.org": "unsubscribed",
+        "eva@example.org": "unsubscribed",
+        "kijitora@y.example.com": "unsubscribed",
+    }
+    (idea,) = members.json("suggestions")
+    assert idea["from"] == "anna@example.org"
+    assert idea["session"] == "2023-09-07"
+    assert (
+        idea["text"]
+        == "Hallo,\n\nwie wäre es mit Glasfaser im ländlichen Raum?\n\nViele Grüße\nAnna"
+    )
+    assert idea["subject"].startswith("Re: Digital-Impuls am 7. September")
+    assert idea["received_at"] == "2023-08-25T09:30:00+00:00"
+
+    # A second poll, and the same messages appended again, record nothing new.
+    assert "no new mail" in members("poll").stdout
+    client.select_folder("INBOX")
+    client.append("INBOX", messages["suggestion"])
+    client.append("INBOX", messages["bounce"])
+    again = members("poll")
+    assert "filed again 2" in again.stdout
+    assert len(members.json("suggestions")) == 1
+    connection = sqlite3.connect(members.db)
+    assert connection.execute("SELECT count(*) FROM inbound").fetchone()[0] == len(messages)
+    log = connection.execute(
+        "SELECT count(*) FROM consent_log WHERE status = 'bounced'"
+    ).fetchone()[0]
+    connection.close()
+    assert log == 1
+    client.logout()
+
+
+def test_a_uidvalidity_change_files_nothing_twice(members: Mailer, dovecot: Dovecot) -> None:
+    user, server = account(dovecot, "Antworten")
+    messages = batch(members)
+    client = dovecot.client(user)
+    client.create_folder("Antworten")
+    client.append("Antworten", messages["suggestion"])
+    store = Store(members.db)
+    with ImapSource(server, store) as source:
+        first_validity = source.uidvalidity
+        assert poll(store, source, LIST_ID, {}, NOW).counts == {"suggestion": 1}
+    client.delete_folder("Antworten")
+    client.create_folder("Antworten")
+    client.append("Antworten", messages["suggestion"])
+    client.append("Antworten", messages["auto_reply"])
+    with ImapSource(server, store) as source:
+        assert source.uidvalidity != first_validity
+        report = poll(store, source, LIST_ID, {}, NOW)
+    assert report.counts == {"auto_reply": 1} and report.refiled == 1
+    cursors = store.conn.execute(
+        "SELECT uidvalidity, last_uid FROM poll_cursors ORDER BY uidvalidity"
+    ).fetchall()
+    assert len(cursors) == 2
+    store.close()
+    client.logout()
+
+
+class DropsAfter(ImapSource):
+    """A real connection that the server loses in the middle of a batch."""
+
+    def __init__(self, *args, drop_at: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drop_at = drop_at
+        self.filed = 0
+
+    def file(self, item, folder):
+        if self.filed == self.drop_at:
+            self.client.shutdown()
+        super().file(item, folder)
+        self.filed += 1
+
+
+def test_a_connection_lost_mid_batch_loses_nothing_and_records_nothing_twice(
+    members: Mailer, dovecot: Dovecot
+) -> None:
+    user, server = account(dovecot)
+    messages = batch(members)
+    client = dovecot.client(user)
+    for raw in messages.values():
+        client.append("INBOX", raw)
+    store = Store(members.db)
+    source = DropsAfter(server, store, drop_at=3)
+    source.open()
+    with pytest.raises(MailboxUnavailable, match=f"127.0.0.1:{dovecot.port} closed the connection"):
+        poll(store, source, LIST_ID, {}, NOW)
+    with ImapSource(server, store) as fresh:
+        report = poll(store, fresh, LIST_ID, {}, NOW)
+    # The fourth message was recorded before the drop and is only filed now.
+    assert report.refiled == 1
+    assert sum(report.counts.values()) == len(messages) - 4
+    assert store.conn.execute("SELECT count(*) FROM inbound").fetchone()[0] == len(messages)
+    store.close()
+    assert folder_counts(dovecot, user)["INBOX"] == 0
+    client.logout()
+
+
+def test_a_server_without_move_files_with_copy_and_uid_expunge(
+    members: Mailer, dovecot_without_move: Dovecot
+) -> None:
+    user, server = account(dovecot_without_move)
+    messages = batch(members)
+    client = dovecot_without_move.client(user)
+    assert b"MOVE" not in client.capabilities()
+    for name in ("suggestion", "auto_reply"):
+        client.append("INBOX", messages[name])
+    store = Store(members.db)
+    with ImapSource(server, store) as source:
+        assert not source.client.has_capability("MOVE")
+        report = poll(store, source, LIST_ID, {}, NOW)
+    store.close()
+    assert report.counts == {"suggestion": 1, "auto_reply": 1}
+    counts = folder_counts(dovecot_without_move, user)
+    assert counts["INBOX"] == 0 and counts["Themenvorschläge"] == 1
+    client.logout()
+
+
+def test_a_rejected_imap_login_is_one_sentence(members: Mailer, dovecot: Dovecot) -> None:
+    user, _ = account(dovecot)
+    members.env.update(
+        MAILER_IMAP_URL=f"imap://{user}@127.0.0.1:{dovecot.port}/INBOX",
+        MAILER_IMAP_PASSWORD="wrong",
+    )
+    result = members("poll", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"127.0.0.1:{dovecot.port} rejected the login for user '{user}'"
+
+
+def test_the_maildir_inbox_is_read_and_filed_the_same_way(members: Mailer) -> None:
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    messages = batch(members)
+    for raw in messages.values():
+        inbox.add(raw)
+    result = members("poll")
+    assert "bounce 2" in result.stdout and "suggestion 1" in result.stdout
+    assert len(inbox) == 0
+    assert {name: len(inbox.get_folder(name)) for name in inbox.list_folders()} == {
+        "Themenvorschläge": 1, "Bounces": 2, "Automatische Antworten": 1,
+        "Beschwerden": 1, "Abmeldungen": 2, "Quarantäne": 1,
+    }  # fmt: skip
+    assert members.json("suggestions")[0]["session"] == "2023-09-07"
+    assert "no new mail" in members("poll").stdout
+
+
+def test_an_unknown_token_changes_nothing(members: Mailer) -> None:
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    inbox.add(plain("anna@example.org", "abmelden AAAAAAAAAAAAAAAAAAAAAA", ""))
+    members("poll")
+    status = {p["email"]: p["status"] for p in members.json("subscribers", "list")}
+    assert set(status.values()) == {"active"}
