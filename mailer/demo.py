@@ -27,6 +27,7 @@ MOVED_AT = datetime(2023, 9, 1, 10, 0)
 def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
     from mailer.commands.app import App
     from mailer.commands.delivery import tick_once
+    from mailer.commands.inbound import poll_once
     from mailer.store import Store
     from mailer.timing import next_due_moments
 
@@ -44,6 +45,7 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
     say(f"{len(SAMPLE_MEMBERS)} sample members added")
 
     events = {
+        plan.local(datetime(2023, 8, 25, 9, 30)): "replies",
         plan.local(datetime(2023, 8, 26, 12, 0)): "late joiner",
         plan.local(MOVED_AT): "move",
     }
@@ -56,6 +58,13 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
         if not candidates:
             break
         moment = min(candidates)
+        if events.get(moment) == "replies":
+            _members_reply(app, moment)
+            say(
+                f"{moment:%Y-%m-%d %H:%M}  Anna replies with a topic idea, Jonas's mailbox says he is away"
+            )
+            say(f"{moment:%Y-%m-%d %H:%M}  poll: {poll_once(app, moment)}")
+            continue
         if events.get(moment) == "late joiner":
             store.add_subscriber(*LATE_JOINER, consent="demo sample", now=moment)
             say(f"{moment:%Y-%m-%d %H:%M}  {LATE_JOINER[1]} subscribes after the announcement")
@@ -75,10 +84,65 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
     outbox = app.workspace.outbox
     count = len(list((outbox / "new").glob("*")))
     say("")
+    for idea in suggestions_of(app):
+        say(f"filed topic idea from {idea['from']} (answering the session of {idea['session']}):")
+        say("    " + idea["text"].replace("\n", "\n    "))
+    say(f"the inbox is filed into folders: ls -a {app.workspace.inbox}")
     say(f"{count} mails are in the Maildir {outbox}")
     say(f"open one:   ls {outbox}/new   (each file is a complete .eml)")
     say(f"or a client: mutt -f {outbox}")
     return root
+
+
+def _members_reply(app, moment: datetime) -> None:
+    """Anna answers her announcement with a topic idea; Jonas's mailbox answers for him."""
+    import mailbox
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    outbox = mailbox.Maildir(app.workspace.outbox, create=False)
+    sent = [
+        message_from_bytes(outbox.get_bytes(key), policy=policy.default)
+        for key in outbox.iterkeys()
+    ]
+    announcement = next(m for m in sent if "anna.schmidt" in str(m["To"]))
+    idea = EmailMessage()
+    idea["From"] = "Anna Schmidt <anna.schmidt@example.org>"
+    idea["To"] = app.plan().sender.reply_to
+    idea["Subject"] = "Re: " + str(announcement["Subject"])
+    idea["Date"] = format_datetime(moment)
+    idea["Message-ID"] = "<idee-1@gemeinde-beispielstadt.example>"
+    idea["In-Reply-To"] = str(announcement["Message-ID"])
+    quoted = "\n".join(
+        "> " + line for line in announcement.get_body(("plain",)).get_content().splitlines()[:6]
+    )
+    idea.set_content(
+        "Hallo zusammen,\n\nein Thema für einen der nächsten Termine: Wie finanzieren kleine "
+        "Gemeinden den Glasfaserausbau, wenn der Eigenanteil nicht im Haushalt ist?\n\n"
+        f"Viele Grüße\nAnna\n\nAm {moment:%d.%m.%Y} schrieb Digital-Impuls:\n{quoted}\n"
+    )
+    away = EmailMessage()
+    away["From"] = "jonas.weber@example.org"
+    away["To"] = app.plan().sender.reply_to
+    away["Subject"] = "Abwesenheitsnotiz: " + str(announcement["Subject"])
+    away["Auto-Submitted"] = "auto-replied"
+    away["Message-ID"] = "<abwesend-1@stadt-musterhausen.example>"
+    away.set_content("Ich bin bis zum 4. September nicht im Rathaus.")
+    inbox = mailbox.Maildir(app.workspace.inbox, create=True)
+    inbox.add(idea.as_bytes())
+    inbox.add(away.as_bytes())
+
+
+def suggestions_of(app) -> list[dict]:
+    from mailer.poller import suggestions
+    from mailer.store import Store
+
+    store = Store(app.workspace.db)
+    try:
+        return suggestions(store)
+    finally:
+        store.close()
 
 
 def _move_september_session(config: Path) -> None:

@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan, Session
 from mailer.render import WIRE_POLICY, Recipient, Renderer, personalize
+from mailer.replies import DIGEST, THANKS, queue_replies, reply_message
 from mailer.smtp import Deferred, FateUnknown, Rejected, ServerUnavailable, Transport
 from mailer.store import ACTIVE, Store, stamp
 from mailer.timing import due, stages
@@ -157,6 +159,7 @@ def queue_due(store: Store, plan: Plan, now: datetime) -> QueueReport:
                 "UPDATE session_versions SET notices_done = 1 WHERE session_key = ? AND sequence = ?",
                 (key, sequence),
             )
+        report.queued += queue_replies(conn, plan, now)
     return report
 
 
@@ -238,6 +241,8 @@ class _Row:
     name: str | None
     token: str | None
     subscriber_status: str | None
+    to_address: str | None
+    reference: str | None
 
 
 @dataclass
@@ -334,7 +339,7 @@ def deliver(
 def _next_batch(store: Store, now: datetime, after_id: int, size: int) -> list[_Row]:
     cursor = store.conn.execute(
         "SELECT o.id, o.session_key, o.stage, o.kind, o.subscriber_id, o.message_id, o.attempts,"
-        " s.email, s.name, s.token, s.status"
+        " s.email, s.name, s.token, s.status, o.to_address, o.reference"
         " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
         " WHERE o.status IN (?, ?) AND o.next_attempt_at <= ? AND o.id > ?"
         " ORDER BY o.id LIMIT ?",
@@ -354,6 +359,17 @@ def _deliver_one(
     now: datetime,
     report: DeliveryReport,
 ) -> None:
+    if row.kind in (THANKS, DIGEST):
+        _send(
+            store,
+            transport,
+            row,
+            reply_message(store.conn, plan, renderer, row, now),
+            envelope_from,
+            now,
+            report,
+        )
+        return
     found = sessions.get(row.session_key)
     if found is None:
         _finish(store, row, EXPIRED, "the session has started or is no longer in the plan", now)
@@ -362,10 +378,6 @@ def _deliver_one(
     session, sequence = found
     if session.cancelled and row.kind != CANCELLATION:
         _finish(store, row, SUPERSEDED, "the session is cancelled", now)
-        return
-    if row.subscriber_status != ACTIVE or row.email is None:
-        _finish(store, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
-        report.skipped += 1
         return
     offset = _reminder_offset(plan, row.stage) if row.kind == REMINDER else None
     letter = renderer.letter(session, row.kind, sequence, offset)
@@ -382,14 +394,33 @@ def _deliver_one(
         now,
         references,
     )
+    with store.transaction() as conn:
+        conn.execute("UPDATE outbox SET sequence = ? WHERE id = ?", (sequence, row.id))
+    _send(store, transport, row, message, envelope_from, now, report)
+
+
+def _send(
+    store: Store,
+    transport: Transport,
+    row: _Row,
+    message: EmailMessage,
+    envelope_from: str,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    """Mark `sending`, hand the bytes over, record the answer."""
+    if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
+        _finish(store, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
+        report.skipped += 1
+        return
+    recipient = row.to_address if row.kind == DIGEST else row.email
     payload = message.as_bytes(policy=WIRE_POLICY)
     with store.transaction() as conn:
         conn.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, sequence = ? WHERE id = ?",
-            (SENDING, sequence, row.id),
+            "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?", (SENDING, row.id)
         )
     try:
-        transport.send(envelope_from, row.email, payload)
+        transport.send(envelope_from, recipient, payload)
     except Deferred as problem:
         delay = min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX)
         _finish(store, row, DEFERRED, problem.answer, now, retry_at=now + delay)
@@ -397,8 +428,9 @@ def _deliver_one(
     except Rejected as problem:
         _finish(store, row, FAILED, problem.answer, now)
         report.failed += 1
-        limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
-        store.count_bounce(row.subscriber_id, f"SMTP {problem.answer}", now, limit)
+        if row.kind != DIGEST:
+            limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
+            store.count_bounce(row.subscriber_id, f"SMTP {problem.answer}", now, limit)
     except FateUnknown as problem:
         _finish(store, row, QUEUED, f"fate unknown ({problem.answer}); will be sent again", now)
         report.unknown += 1

@@ -97,6 +97,16 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class SuggestionSettings:
+    """What happens with topic ideas: a digest to the organizer, a thank-you to the sender."""
+
+    digest: str = "off"  # off, daily, weekly (Mondays)
+    digest_to: str | None = None  # default: the sender address
+    digest_at: time = time(8, 0)
+    thank_you: bool = False
+
+
+@dataclass(frozen=True)
 class PlanWarning:
     line: int | None
     message: str
@@ -110,6 +120,7 @@ class Plan:
     listed: tuple[Session, ...]
     smtp: ServerSettings
     imap: ServerSettings
+    suggestions: SuggestionSettings = field(default_factory=SuggestionSettings)
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -22,10 +22,13 @@ from mailer.plan import (
     Series,
     ServerSettings,
     Session,
+    SuggestionSettings,
 )
 from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence
 
-SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap"}
+SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions"}
+SUGGESTION_KEYS = {"digest", "digest_to", "digest_at", "thank_you"}
+DIGEST_CHOICES = ("off", "daily", "weekly")
 SERIES_KEYS = {
     "name",
     "timezone",
@@ -95,7 +98,8 @@ class _PlanReader(Reader):
         if series.recurrence and not series.start and not listed:
             line = root.entries["series"][0]
             raise self.fail(line, "a recurrence needs series.start or at least one listed session")
-        return Plan(series, sender, mail_times, listed, smtp, imap)
+        suggestions = self._suggestions(root.get("suggestions"))
+        return Plan(series, sender, mail_times, listed, smtp, imap, suggestions)
 
     # -- sections ------------------------------------------------------------
 
@@ -248,6 +252,33 @@ class _PlanReader(Reader):
             mapping = self.mapping(folder_node, f"{section}.folders", FOLDER_KINDS)
             folders = {k: self.text(v, f"the folder for {k}") for k, _, v in mapping.items()}
         return ServerSettings(url=url, rate_per_minute=rate, poll_minutes=poll, folders=folders)
+
+    def _suggestions(self, node: Node | None) -> SuggestionSettings:
+        if node is None:
+            return SuggestionSettings()
+        settings = self.mapping(node, "suggestions", SUGGESTION_KEYS)
+        digest = "off"
+        if (value := settings.get("digest")) is not None:
+            digest = self.text(value, "suggestions.digest").lower()
+            if digest not in DIGEST_CHOICES:
+                raise self.fail(
+                    value.line,
+                    f"suggestions.digest must be one of {', '.join(DIGEST_CHOICES)}, not '{digest}'",
+                )
+        digest_to = None
+        if (value := settings.get("digest_to")) is not None:
+            digest_to = self._address(
+                value, self.text(value, "suggestions.digest_to"), "suggestions.digest_to"
+            )
+        digest_at = (
+            self._time(settings.get("digest_at"), "suggestions.digest_at")
+            if "digest_at" in settings
+            else time(8, 0)
+        )
+        thank_you = False
+        if (value := settings.get("thank_you")) is not None:
+            thank_you = self.boolean(value, "suggestions.thank_you")
+        return SuggestionSettings(digest, digest_to, digest_at, thank_you)
 
     # -- values --------------------------------------------------------------
 

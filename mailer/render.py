@@ -44,7 +44,9 @@ UNSUBSCRIBE_WORD = "abmelden"
 # CRLF as on the wire; headers are kept on one line where RFC 5322 allows (998), so an
 # unsubscribe link or a Message-ID is never folded in front of its value.
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
-TEMPLATE_NAMES = [f"{kind}.{ext}" for kind in KINDS for ext in ("html", "txt")]
+TEMPLATE_NAMES = [
+    f"{kind}.{ext}" for kind in (*KINDS, "thanks", "digest") for ext in ("html", "txt")
+]
 
 
 class TemplateProblem(MailerError):
@@ -119,10 +121,17 @@ class Renderer:
             self._letters[key] = self._render(session, kind, sequence, offset)
         return self._letters[key]
 
-    def _render(
-        self, session: Session, kind: str, sequence: int, offset: timedelta | None
-    ) -> Letter:
-        context = self._context(session, kind, offset)
+    def reply_letter(self, kind: str, subject: str, extra: dict, cache_key: str) -> Letter:
+        """A mail that is not about one session (thank-you, digest); rendered once per key."""
+        key = (kind, cache_key)
+        if key not in self._letters:
+            context = {**self._base_context(), "subject": subject, "kind": kind, **extra}
+            page, text = self._pages(kind, context)
+            self._letters[key] = Letter(kind, "", 0, one_line(subject), page, text, None, None)
+        return self._letters[key]
+
+    def _pages(self, kind: str, context: dict) -> tuple[str, str]:
+        """The HTML (CSS inlined, network off) and the text of one kind of mail."""
         try:
             page = self.env.get_template(f"{kind}.html").render(context)
             text = self.env.get_template(f"{kind}.txt").render(context)
@@ -136,6 +145,22 @@ class Renderer:
             disable_validation=True,
             cssutils_logging_level=logging.CRITICAL,
         ).transform()
+        return inlined, text
+
+    def _base_context(self) -> dict:
+        return {
+            "series": self.plan.series,
+            "reply_to": self.plan.sender.reply_to,
+            "imprint": self.plan.sender.imprint,
+            "greeting": GREETING,
+            "unsubscribe_url": UNSUBSCRIBE,
+        }
+
+    def _render(
+        self, session: Session, kind: str, sequence: int, offset: timedelta | None
+    ) -> Letter:
+        context = self._context(session, kind, offset)
+        inlined, text = self._pages(kind, context)
         calendar, method = None, None
         if kind in (ANNOUNCEMENT, UPDATE, CANCELLATION):
             method = "CANCEL" if kind == CANCELLATION else "REQUEST"
@@ -173,7 +198,7 @@ class Renderer:
             for s in self.plan.planned_after(session)
         ]
         return {
-            "series": series,
+            **self._base_context(),
             "session": session,
             "kind": kind,
             "subject": subjects[kind],
@@ -182,10 +207,6 @@ class Renderer:
             "day_words": day_words,
             "clock": german.clock(session.start),
             "planned_after": planned_after,
-            "reply_to": self.plan.sender.reply_to,
-            "imprint": self.plan.sender.imprint,
-            "greeting": GREETING,
-            "unsubscribe_url": UNSUBSCRIBE,
         }
 
 
@@ -214,6 +235,7 @@ def personalize(
     message_id: str,
     sent_at: datetime,
     references: str | None = None,
+    auto_submitted: str = "auto-generated",
 ) -> EmailMessage:
     """The complete message for one recipient: headers, text, HTML and the invitation."""
     link = unsubscribe_url(plan, recipient.token)
@@ -235,7 +257,7 @@ def personalize(
         f'"{one_line(plan.series.name).replace(chr(34), "")}" <{plan.sender.list_id}>'
     )
     message["List-Unsubscribe"] = f"<{link}>"
-    message["Auto-Submitted"] = "auto-generated"
+    message["Auto-Submitted"] = auto_submitted
     message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message["Precedence"] = "bulk"
     message.set_content(text, cte="quoted-printable")
@@ -247,6 +269,22 @@ def personalize(
             filename="einladung.ics",
             params={"method": letter.calendar_method},
         )
+    return message
+
+
+def organizer_message(
+    plan: Plan, letter: Letter, to: str, message_id: str, sent_at: datetime
+) -> EmailMessage:
+    """A mail to the organizer (the digest): no list headers, nothing to unsubscribe from."""
+    message = EmailMessage()
+    message["From"] = plan.sender.from_address
+    message["To"] = to
+    message["Subject"] = letter.subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(letter.text, cte="quoted-printable")
+    message.add_alternative(letter.html, subtype="html", cte="quoted-printable")
     return message
 
 

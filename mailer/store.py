@@ -108,6 +108,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (account, mailbox, uidvalidity)
     );
     """,
+    # 3: mail that is not about a session: thank-yous and the organizer's digest
+    """
+    ALTER TABLE outbox ADD COLUMN to_address TEXT;
+    ALTER TABLE outbox ADD COLUMN reference TEXT;
+    """,
 ]
 
 
