@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan, Session
-from mailer.render import WIRE_POLICY, Recipient, Renderer, personalize
-from mailer.replies import DIGEST, THANKS, queue_replies, reply_message
+from mailer.render import Recipient, Renderer
+from mailer.replies import DIGEST, THANKS, queue_replies, reply_bytes
 from mailer.smtp import Deferred, FateUnknown, Rejected, ServerUnavailable, Transport
 from mailer.store import ACTIVE, Store, stamp
 from mailer.timing import due, stages
@@ -98,7 +97,7 @@ def record_versions(store: Store, plan: Plan, now: datetime) -> dict[str, tuple[
     """Every session that has not started, with the SEQUENCE of its current content."""
     with store.transaction():
         return {
-            session.key: (session, store.record_version(session.key, session.fingerprint(), now))
+            session.key: (session, store.record_version(session.key, session.version, now))
             for session in plan.sessions_from(now, VERSION_HORIZON_DAYS)
         }
 
@@ -316,6 +315,9 @@ def deliver(
     sessions = record_versions(store, plan, now)
     envelope_from = plan.sender.reply_to
     transport.open()
+    # Two small commits per mail; checkpoint the WAL less often while sending (an fsync
+    # each time), and once at the end.
+    store.conn.execute("PRAGMA wal_autocheckpoint = 20000")
     try:
         last_id = 0
         while not report.stopped:
@@ -333,6 +335,8 @@ def deliver(
                 on_progress()
     finally:
         transport.close()
+        store.conn.execute("PRAGMA wal_autocheckpoint = 1000")
+        store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report
 
 
@@ -359,12 +363,16 @@ def _deliver_one(
     now: datetime,
     report: DeliveryReport,
 ) -> None:
+    if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
+        _finish(store, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
+        report.skipped += 1
+        return
     if row.kind in (THANKS, DIGEST):
         _send(
             store,
             transport,
             row,
-            reply_message(store.conn, plan, renderer, row, now),
+            reply_bytes(store.conn, plan, renderer, row, now),
             envelope_from,
             now,
             report,
@@ -386,39 +394,30 @@ def _deliver_one(
         references = message_id(
             f"{session.key}/{ANNOUNCEMENT}/{row.subscriber_id}", plan.sender.list_id
         )
-    message = personalize(
-        plan,
-        letter,
-        Recipient(row.email, row.name, row.token or ""),
-        row.message_id,
-        now,
-        references,
+    template = renderer.wire(letter, replies=references is not None)
+    payload = template.fill(
+        Recipient(row.email, row.name, row.token or ""), row.message_id, references
     )
-    with store.transaction() as conn:
-        conn.execute("UPDATE outbox SET sequence = ? WHERE id = ?", (sequence, row.id))
-    _send(store, transport, row, message, envelope_from, now, report)
+    _send(store, transport, row, payload, envelope_from, now, report, sequence)
 
 
 def _send(
     store: Store,
     transport: Transport,
     row: _Row,
-    message: EmailMessage,
+    payload: bytes,
     envelope_from: str,
     now: datetime,
     report: DeliveryReport,
+    sequence: int = 0,
 ) -> None:
     """Mark `sending`, hand the bytes over, record the answer."""
-    if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
-        _finish(store, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
-        report.skipped += 1
-        return
     recipient = row.to_address if row.kind == DIGEST else row.email
-    payload = message.as_bytes(policy=WIRE_POLICY)
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?", (SENDING, row.id)
-        )
+    # One statement is one transaction (autocommit): committed before the bytes go out.
+    store.conn.execute(
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, sequence = ? WHERE id = ?",
+        (SENDING, sequence, row.id),
+    )
     try:
         transport.send(envelope_from, recipient, payload)
     except Deferred as problem:
@@ -459,12 +458,11 @@ def _finish(
     retry_at: datetime | None = None,
     sent: bool = False,
 ) -> None:
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE outbox SET status = ?, last_answer = ?, next_attempt_at = ?,"
-            " sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE id = ?",
-            (status, answer[:500], stamp(retry_at or now), sent, stamp(now), row.id),
-        )
+    store.conn.execute(
+        "UPDATE outbox SET status = ?, last_answer = ?, next_attempt_at = ?,"
+        " sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE id = ?",
+        (status, answer[:500], stamp(retry_at or now), sent, stamp(now), row.id),
+    )
 
 
 def _reminder_offset(plan: Plan, label: str) -> timedelta | None:

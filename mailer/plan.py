@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -73,7 +74,8 @@ class Session:
     cancelled: bool = False
     line: int | None = None
 
-    def fingerprint(self) -> str:
+    @cached_property
+    def version(self) -> str:
         """Digest of everything a member sees; it changes exactly when an update is owed."""
         content = {
             "start": self.start.isoformat(),

@@ -8,15 +8,17 @@ from a member is ever evaluated as a template, and every value is escaped for HT
 
 from __future__ import annotations
 
+import binascii
 import html
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from urllib.parse import quote
 
@@ -109,6 +111,7 @@ class Renderer:
         self.now = now
         self.env = template_environment(templates)
         self._letters: dict[tuple, Letter] = {}
+        self._wires: dict[tuple, WireTemplate] = {}
         logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
 
     def letter(
@@ -116,10 +119,21 @@ class Renderer:
     ) -> Letter:
         if kind == REMINDER and offset is None:
             offset = self.plan.mail_times.reminders[0]
-        key = (session.key, session.fingerprint(), kind, sequence, offset)
+        key = (session.key, session.version, kind, sequence, offset)
         if key not in self._letters:
             self._letters[key] = self._render(session, kind, sequence, offset)
         return self._letters[key]
+
+    def wire(
+        self, letter: Letter, *, replies: bool = False, auto_submitted: str = "auto-generated"
+    ) -> WireTemplate:
+        """The letter's wire template, built once per letter."""
+        key = (id(letter), replies, auto_submitted)
+        if key not in self._wires:
+            self._wires[key] = WireTemplate(
+                self.plan, letter, self.now, replies=replies, auto_submitted=auto_submitted
+            )
+        return self._wires[key]
 
     def reply_letter(self, kind: str, subject: str, extra: dict, cache_key: str) -> Letter:
         """A mail that is not about one session (thank-you, digest); rendered once per key."""
@@ -240,12 +254,36 @@ def personalize(
     """The complete message for one recipient: headers, text, HTML and the invitation."""
     link = unsubscribe_url(plan, recipient.token)
     hello = greeting(recipient.name)
-    text = _fill(letter.text, {GREETING: hello, UNSUBSCRIBE: link})
-    page = _fill(letter.html, {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)})
+    return _assemble(
+        plan,
+        letter,
+        to=Address(display_name=one_line(recipient.name or ""), addr_spec=recipient.email),
+        text=_fill(letter.text, {GREETING: hello, UNSUBSCRIBE: link}),
+        page=_fill(letter.html, {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)}),
+        link=link,
+        message_id=message_id,
+        sent_at=sent_at,
+        references=references,
+        auto_submitted=auto_submitted,
+    )
 
+
+def _assemble(
+    plan: Plan,
+    letter: Letter,
+    *,
+    to: Address | str,
+    text: str,
+    page: str,
+    link: str,
+    message_id: str,
+    sent_at: datetime,
+    references: str | None,
+    auto_submitted: str,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = plan.sender.from_address
-    message["To"] = Address(display_name=one_line(recipient.name or ""), addr_spec=recipient.email)
+    message["To"] = to
     message["Subject"] = letter.subject
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = message_id
@@ -270,6 +308,96 @@ def personalize(
             params={"method": letter.calendar_method},
         )
     return message
+
+
+class WireTemplate:
+    """The bytes of one letter as it leaves, with holes for what differs per recipient.
+
+    `personalize` builds an EmailMessage per recipient: correct, and about 5 ms each. This
+    builds that same message once, with marker values, serialises it once, and then per
+    recipient fills the holes: the To header, the Message-ID, the token, References, and
+    the two bodies, quoted-printable encoded by binascii in C. The result is the message
+    `personalize` would make, byte for byte in everything but the MIME boundaries.
+    """
+
+    def __init__(
+        self, plan: Plan, letter: Letter, sent_at: datetime, *, replies: bool, auto_submitted: str
+    ):
+        self.plan = plan
+        self.letter = letter
+        nonce = secrets.token_hex(8)
+        self.to_mark = f"to{nonce}@marker.invalid".encode()
+        self.id_mark = f"<id{nonce}@marker.invalid>".encode()
+        self.ref_mark = f"<ref{nonce}@marker.invalid>".encode()
+        self.token_mark = f"TOKEN{nonce}"
+        self.text_mark = f"TEXT{nonce}".encode()
+        self.html_mark = f"HTML{nonce}".encode()
+        skeleton = _assemble(
+            plan,
+            letter,
+            to=self.to_mark.decode(),
+            text=self.text_mark.decode(),
+            page=self.html_mark.decode(),
+            link=unsubscribe_url(plan, self.token_mark),
+            message_id=self.id_mark.decode(),
+            sent_at=sent_at,
+            references=self.ref_mark.decode() if replies else None,
+            auto_submitted=auto_submitted,
+        )
+        self.bytes = skeleton.as_bytes(policy=WIRE_POLICY)
+        for mark in (self.to_mark, self.id_mark, self.text_mark, self.html_mark):
+            if self.bytes.count(mark) != 1:
+                raise AssertionError(f"marker {mark!r} not exactly once in the skeleton")
+        self.text = _EncodedBody(letter.text)
+        self.html = _EncodedBody(letter.html)
+
+    def fill(self, recipient: Recipient, message_id: str, references: str | None = None) -> bytes:
+        link = unsubscribe_url(self.plan, recipient.token)
+        hello = greeting(recipient.name)
+        text = self.text.fill({GREETING: hello, UNSUBSCRIBE: link})
+        page = self.html.fill({GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)})
+        name = one_line(recipient.name or "")
+        to = formataddr((name, recipient.email), charset="utf-8") if name else recipient.email
+        data = self.bytes
+        data = data.replace(self.to_mark, to.encode("utf-8"), 1)
+        data = data.replace(self.id_mark, message_id.encode("ascii"), 1)
+        data = data.replace(self.token_mark.encode(), recipient.token.encode("ascii"))
+        if references:
+            data = data.replace(self.ref_mark, references.encode("ascii"))
+        data = data.replace(self.text_mark, text, 1)
+        return data.replace(self.html_mark, page, 1)
+
+
+class _EncodedBody:
+    """A body as quoted-printable with CRLF line ends, encoded once but for its personal lines.
+
+    Quoted-printable encodes each line on its own, so the lines without a marker are
+    encoded here once, and per recipient only the few lines with a greeting or a link.
+    """
+
+    def __init__(self, text: str):
+        lines = text.replace("\r\n", "\n").split("\n")
+        if text.endswith("\n"):
+            lines.pop()  # the skeleton already ends the part with set_content()'s line break
+        self.encoded: list[bytes] = []
+        self.personal: list[tuple[int, str]] = []
+        for index, line in enumerate(lines):
+            line += "" if index == len(lines) - 1 else "\r\n"
+            if _PERSONAL.search(line):
+                self.personal.append((index, line))
+                self.encoded.append(b"")
+            else:
+                self.encoded.append(_quoted_printable(line))
+
+    def fill(self, values: dict[str, str]) -> bytes:
+        pieces = self.encoded.copy()
+        for index, line in self.personal:
+            pieces[index] = _quoted_printable(_fill(line, values))
+        return b"".join(pieces)
+
+
+def _quoted_printable(text: str) -> bytes:
+    return binascii.b2a_qp(text.encode("utf-8"), quotetabs=False, istext=True, header=False)
 
 
 def organizer_message(

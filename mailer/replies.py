@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from mailer import german
 from mailer.plan import Plan
-from mailer.render import Letter, Recipient, Renderer, organizer_message, personalize
+from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, organizer_message
 from mailer.store import ACTIVE, stamp
 
 THANKS = "thanks"
@@ -86,25 +85,19 @@ def _queue_digest(conn, plan: Plan, now: datetime) -> int:
     ).rowcount  # fmt: skip
 
 
-def reply_message(conn, plan: Plan, renderer: Renderer, row, now: datetime) -> EmailMessage:
-    """The complete message for a thank-you or digest row of the outbox."""
+def reply_bytes(conn, plan: Plan, renderer: Renderer, row, now: datetime) -> bytes:
+    """The message, ready for the wire, of a thank-you or digest row of the outbox."""
     if row.kind == THANKS:
         letter = renderer.reply_letter(
             THANKS, f"Danke für deinen Themenvorschlag zum {plan.series.name}", {}, THANKS
         )
-        return personalize(
-            plan,
-            letter,
-            Recipient(row.email, row.name, row.token or ""),
-            row.message_id,
-            now,
-            references=row.reference,
-            auto_submitted="auto-replied",
-        )
+        template = renderer.wire(letter, replies=bool(row.reference), auto_submitted="auto-replied")
+        recipient = Recipient(row.email, row.name, row.token or "")
+        return template.fill(recipient, row.message_id, row.reference)
     start, end = (datetime.fromisoformat(moment) for moment in json.loads(row.reference))
-    return organizer_message(
-        plan, _digest_letter(conn, plan, renderer, start, end), row.to_address, row.message_id, now
-    )
+    letter = _digest_letter(conn, plan, renderer, start, end)
+    message = organizer_message(plan, letter, row.to_address, row.message_id, now)
+    return message.as_bytes(policy=WIRE_POLICY)
 
 
 def _digest_letter(conn, plan: Plan, renderer: Renderer, start: datetime, end: datetime) -> Letter:

@@ -112,6 +112,8 @@ class SmtpTransport:
             self._connection = None
 
     def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
+        if any(ch in recipient for ch in "\r\n<> "):
+            raise Rejected(f"not a deliverable address: {recipient!r}")
         self._pace()
         try:
             self._send_once(envelope_from, recipient, message)
@@ -128,19 +130,41 @@ class SmtpTransport:
         assert connection is not None
         stage = "MAIL FROM"
         try:
-            options = (
-                ["SMTPUTF8"] if not recipient.isascii() and connection.has_extn("smtputf8") else []
+            # docmd, not mail()/rcpt(): those parse both addresses again for every message.
+            utf8 = (
+                " SMTPUTF8" if not recipient.isascii() and connection.has_extn("smtputf8") else ""
             )
-            code, answer = connection.mail(envelope_from, options)
+            envelope = [f"MAIL FROM:<{envelope_from}>{utf8}", f"RCPT TO:<{recipient}>", "DATA"]
+            if connection.has_extn("pipelining"):
+                # RFC 2920: the three commands in one write, then their three answers.
+                connection.send("".join(f"{command}\r\n" for command in envelope))
+                answers = [connection.getreply() for _ in envelope]
+            else:
+                answers = []
+                for command in envelope:
+                    answers.append(connection.docmd(command))
+                    if answers[-1][0] >= 400:
+                        break
+            code, answer = answers[0]
             if code != 250:
-                self._refused_sender(connection, code, answer, envelope_from)
+                self._refused_sender(
+                    connection, code, answer, envelope_from, data_open=_data_open(answers)
+                )
             stage = "RCPT TO"
-            code, answer = connection.rcpt(recipient)
+            code, answer = answers[1]
             if code not in (250, 251):
-                connection.rset()
+                self._end_transaction(connection, answers)
                 raise _by_code(code, answer, stage)
             stage = "DATA"
-            code, answer = connection.data(message)
+            code, answer = answers[2]
+            if code != 354:
+                self._end_transaction(connection, answers)
+                raise _by_code(code, answer, stage)
+            body = smtplib._quote_periods(message)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            connection.send(body + b".\r\n")
+            code, answer = connection.getreply()
             if code != 250:
                 raise _by_code(code, answer, stage)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
@@ -153,10 +177,17 @@ class SmtpTransport:
         finally:
             self._last_send = self.monotonic()
 
-    def _refused_sender(
-        self, connection: smtplib.SMTP, code: int, answer: bytes, sender: str
-    ) -> None:
+    def _end_transaction(self, connection: smtplib.SMTP, answers: list[tuple[int, bytes]]) -> None:
+        """After a refusal: end an open DATA with an empty message, then RSET."""
+        if _data_open(answers):
+            connection.send(b".\r\n")
+            connection.getreply()
         connection.rset()
+
+    def _refused_sender(
+        self, connection: smtplib.SMTP, code: int, answer: bytes, sender: str, data_open: bool
+    ) -> None:
+        self._end_transaction(connection, [(0, b""), (0, b""), (354 if data_open else 0, b"")])
         text = _answer(code, answer)
         if 400 <= code < 500:
             raise Deferred(text, code, "MAIL FROM")
@@ -228,6 +259,10 @@ class SmtpTransport:
 
 class _Reconnect(Exception):
     pass
+
+
+def _data_open(answers: list[tuple[int, bytes]]) -> bool:
+    return len(answers) == 3 and answers[2][0] == 354
 
 
 def _answer(code: int, answer: bytes | str) -> str:

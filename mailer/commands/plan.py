@@ -194,6 +194,6 @@ def _sequence(app: App, session) -> int:
         return 0
     store = app.store()
     try:
-        return store.known_sequence(session.key, session.fingerprint())
+        return store.known_sequence(session.key, session.version)
     finally:
         store.close()
