@@ -69,9 +69,9 @@ def mailer(tmp_path: Path) -> Mailer:
     return app
 
 
-@pytest.fixture
-def smtp():
-    handler = RecordingHandler()
+@pytest.fixture(params=["pipelining", "one command at a time"])
+def smtp(request):
+    handler = RecordingHandler(pipelining=request.param == "pipelining")
     controller = start_server(handler)
     handler.url = f"smtp://{controller.hostname}:{controller.port}"  # type: ignore[attr-defined]
     yield handler

@@ -42,7 +42,14 @@ class RecordingHandler:
     data_answers: list[str] = field(default_factory=list)  # answers for the next DATAs
     drop_after_data: int = 0  # how many of the next DATAs to record and then hang up on
     delay: float = 0.0
+    pipelining: bool = False  # advertise RFC 2920 PIPELINING, as Postfix does
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses = [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.rcpt_answers.get(address.lower())
