@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from dateutil.rrule import rrulestr
 from email_validator import EmailNotValidError, validate_email
 
@@ -402,6 +401,8 @@ FOLDER_KINDS = {"suggestion", "unsubscribe", "bounce", "auto_reply", "complaint"
 
 def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
     """What `mailer check` points out without refusing the plan."""
+    import holidays
+
     warnings: list[PlanWarning] = []
     for session in plan.listed:
         moved = session.key != session.date.isoformat()

@@ -32,11 +32,9 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
-from premailer import Premailer
 
 from mailer import german
 from mailer.errors import MailerError
-from mailer.invite import invitation
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE, Plan, Session, before
 
 GREETING = "__MAILER_GREETING__"
@@ -146,6 +144,8 @@ class Renderer:
 
     def _pages(self, kind: str, context: dict) -> tuple[str, str]:
         """The HTML (CSS inlined, network off) and the text of one kind of mail."""
+        from premailer import Premailer  # imported when a mail is rendered: a quiet tick is fast
+
         try:
             page = self.env.get_template(f"{kind}.html").render(context)
             text = self.env.get_template(f"{kind}.txt").render(context)
@@ -176,6 +176,8 @@ class Renderer:
         context = self._context(session, kind, offset)
         inlined, text = self._pages(kind, context)
         calendar, method = None, None
+        from mailer.invite import invitation
+
         if kind in (ANNOUNCEMENT, UPDATE, CANCELLATION):
             method = "CANCEL" if kind == CANCELLATION else "REQUEST"
             calendar = invitation(

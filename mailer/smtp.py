@@ -160,7 +160,10 @@ class SmtpTransport:
             if code != 354:
                 self._end_transaction(connection, answers)
                 raise _by_code(code, answer, stage)
-            body = smtplib._quote_periods(message)
+            # Dot-stuffing (RFC 5321 4.5.2) of our CRLF lines, without a regex per mail.
+            body = message.replace(b"\r\n.", b"\r\n..")
+            if body.startswith(b"."):
+                body = b"." + body
             if not body.endswith(b"\r\n"):
                 body += b"\r\n"
             connection.send(body + b".\r\n")

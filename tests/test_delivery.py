@@ -366,3 +366,17 @@ def test_a_name_with_a_line_break_cannot_add_a_header(
     assert received.rcpt_tos == ["eve@example.org"]
     assert b"\nBcc:" not in received.data
     assert received.message["To"].addresses[0].display_name == "Eve Bcc: victim@example.org"
+
+
+def test_a_line_starting_with_a_dot_survives_the_wire(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    edit_plan(
+        smtp_mailer,
+        "    topic: Kommunale Wärmeplanung\n",
+        "    topic: Kommunale Wärmeplanung\n    description: |\n      Erste Zeile\n      .Punkt am Zeilenanfang\n      .\n",
+    )
+    smtp_mailer.add("anna@example.org")
+    tick(smtp_mailer, "2023-08-24T16:00")
+    text = smtp.messages[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Erste Zeile\n.Punkt am Zeilenanfang\n.\n" in text

@@ -162,12 +162,14 @@ def test_css_is_inlined_into_style_attributes() -> None:
 def test_premailer_runs_once_per_session_kind_and_version(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    class Counting(render.Premailer):
+    import premailer
+
+    class Counting(premailer.Premailer):
         def transform(self, *args, **kwargs):
             calls.append(1)
             return super().transform(*args, **kwargs)
 
-    monkeypatch.setattr(render, "Premailer", Counting)
+    monkeypatch.setattr(premailer, "Premailer", Counting)
     plan = parse_plan(STARTER)
     renderer = Renderer(plan, None, NOW)
     session = plan.session("2023-09-07")
@@ -235,24 +237,36 @@ def test_reminder_says_today_or_tomorrow() -> None:
 def test_the_wire_template_makes_the_same_message_as_personalize(kind: str) -> None:
     plan = parse_plan(STARTER)
     letter = Renderer(plan, None, NOW).letter(plan.session("2023-09-07"), kind, 2)
-    references = "<2023-09-07.announcement.7@digital-impuls.example.org>" if kind in ("update", "cancellation") else None
-    template = render.WireTemplate(plan, letter, NOW, replies=references is not None, auto_submitted="auto-generated")
+    references = (
+        "<2023-09-07.announcement.7@digital-impuls.example.org>"
+        if kind in ("update", "cancellation")
+        else None
+    )
+    template = render.WireTemplate(
+        plan, letter, NOW, replies=references is not None, auto_submitted="auto-generated"
+    )
     for recipient in (
         Recipient("anna@example.org", "Änna Schmidt-Müller", "T0k3n_-abc"),
         Recipient("ben@example.org", None, "other"),
         Recipient("eve@example.org", "{{ 7*7 }} <b>x</b> " + "lang " * 30, "t3"),
     ):
-        fast = email.message_from_bytes(template.fill(recipient, "<id-1@x>", references), policy=policy.default)
+        fast = email.message_from_bytes(
+            template.fill(recipient, "<id-1@x>", references), policy=policy.default
+        )
         slow = email.message_from_bytes(
-            personalize(plan, letter, recipient, "<id-1@x>", NOW, references).as_bytes(policy=render.WIRE_POLICY),
+            personalize(plan, letter, recipient, "<id-1@x>", NOW, references).as_bytes(
+                policy=render.WIRE_POLICY
+            ),
             policy=policy.default,
         )
         assert fast.keys() == slow.keys()
-        for name in fast.keys():
+        for name in fast:
             if name != "Content-Type":  # only the MIME boundaries differ
                 assert str(fast[name]) == str(slow[name]), name
         fast_parts, slow_parts = list(fast.walk()), list(slow.walk())
-        assert [p.get_content_type() for p in fast_parts] == [p.get_content_type() for p in slow_parts]
+        assert [p.get_content_type() for p in fast_parts] == [
+            p.get_content_type() for p in slow_parts
+        ]
         for a, b in zip(fast_parts, slow_parts, strict=True):
             if not a.is_multipart():
                 assert a.get_content() == b.get_content()
