@@ -109,43 +109,39 @@ def queue_due(store: Store, plan: Plan, now: datetime) -> QueueReport:
     sessions = record_versions(store, plan, now)
     domain = plan.sender.list_id
     with store.transaction() as conn:
+        # Every change of a member's status appends to the consent log (AUTOINCREMENT ids):
+        # once a mail was queued for everyone, only members changed since need a look.
+        latest_change = conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()[0]
         for entry in due(plan, now):
             session, sequence = sessions[entry.session.key]
             prefix = _scheduled_prefix(session, entry.stage.label, entry.stage.kind)
-            report.superseded += conn.execute(
-                "UPDATE outbox SET status = ?, last_answer = 'a later mail of the session is due'"
-                " WHERE session_key = ? AND kind IN (?, ?) AND status IN (?, ?)"
-                " AND substr(dedupe_key, 1, ?) != ?",
-                (
-                    SUPERSEDED,
-                    session.key,
-                    ANNOUNCEMENT,
-                    REMINDER,
-                    QUEUED,
-                    DEFERRED,
-                    len(prefix),
-                    prefix,
-                ),
-            ).rowcount
+            mark = conn.execute(
+                "SELECT consent_mark FROM queue_marks WHERE prefix = ?", (prefix,)
+            ).fetchone()
+            if mark is not None and mark[0] >= latest_change:
+                continue
+            if mark is None:
+                report.superseded += _supersede_earlier(conn, session, prefix)
+                members = "SELECT id FROM subscribers WHERE status = ?"
+                args: tuple = (ACTIVE,)
+            else:
+                members = (
+                    "SELECT id FROM subscribers WHERE status = ? AND id IN"
+                    " (SELECT subscriber_id FROM consent_log WHERE id > ?)"
+                )
+                args = (ACTIVE, mark[0])
             report.queued += conn.execute(
                 "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
                 " subscriber_id, message_id, status, next_attempt_at, queued_at)"
-                " SELECT ? || id, ?, ?, ?, ?, id, '<' || ? || id || '@' || ? || '>', ?, ?, ?"
-                " FROM subscribers WHERE status = ?",
-                (
-                    prefix,
-                    session.key,
-                    entry.stage.label,
-                    entry.stage.kind,
-                    sequence,
-                    prefix.replace("/", "."),
-                    domain,
-                    QUEUED,
-                    stamp(now),
-                    stamp(now),
-                    ACTIVE,
-                ),
-            ).rowcount
+                f" SELECT ? || id, ?, ?, ?, ?, id, '<' || ? || id || '@' || ? || '>', ?, ?, ? FROM ({members})",
+                (prefix, session.key, entry.stage.label, entry.stage.kind, sequence,
+                 prefix.replace("/", "."), domain, QUEUED, stamp(now), stamp(now), *args),
+            ).rowcount  # fmt: skip
+            conn.execute(
+                "INSERT INTO queue_marks (prefix, consent_mark) VALUES (?, ?)"
+                " ON CONFLICT (prefix) DO UPDATE SET consent_mark = excluded.consent_mark",
+                (prefix, latest_change),
+            )
         # Notices are owed once per new version: whoever is told later hears the new one.
         for key, sequence in conn.execute(
             "SELECT session_key, sequence FROM session_versions WHERE notices_done = 0"
@@ -160,6 +156,16 @@ def queue_due(store: Store, plan: Plan, now: datetime) -> QueueReport:
             )
         report.queued += queue_replies(conn, plan, now)
     return report
+
+
+def _supersede_earlier(conn, session: Session, prefix: str) -> int:
+    """A later mail of the session is due: what still waits of the earlier ones is dropped."""
+    return conn.execute(
+        "UPDATE outbox SET status = ?, last_answer = 'a later mail of the session is due'"
+        " WHERE session_key = ? AND kind IN (?, ?) AND status IN (?, ?)"
+        " AND substr(dedupe_key, 1, ?) != ?",
+        (SUPERSEDED, session.key, ANNOUNCEMENT, REMINDER, QUEUED, DEFERRED, len(prefix), prefix),
+    ).rowcount
 
 
 def _scheduled_prefix(session: Session, label: str, kind: str) -> str:

@@ -42,7 +42,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX subscribers_status ON subscribers(status);
     CREATE TABLE consent_log (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         subscriber_id INTEGER NOT NULL,
         email TEXT NOT NULL,
         status TEXT NOT NULL,
@@ -112,6 +112,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN to_address TEXT;
     ALTER TABLE outbox ADD COLUMN reference TEXT;
+    """,
+    # 4: how far each scheduled mail was queued, so a quiet tick does not touch every member
+    """
+    CREATE TABLE queue_marks (
+        prefix TEXT PRIMARY KEY,
+        consent_mark INTEGER NOT NULL
+    );
     """,
 ]
 

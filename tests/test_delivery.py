@@ -380,3 +380,29 @@ def test_a_line_starting_with_a_dot_survives_the_wire(
     tick(smtp_mailer, "2023-08-24T16:00")
     text = smtp.messages[0].message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Erste Zeile\n.Punkt am Zeilenanfang\n.\n" in text
+
+
+def test_the_rate_limit_spaces_mails_on_the_clock_it_is_given(smtp: RecordingHandler) -> None:
+    from mailer.smtp import SmtpTransport
+    from mailer.workspace import ServerAddress
+
+    clock = [1000.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        clock[0] += seconds
+
+    port = int(smtp.url.rsplit(":", 1)[1])  # type: ignore[attr-defined]
+    transport = SmtpTransport(
+        ServerAddress("smtp", "127.0.0.1", port, None, None, ""),
+        rate_per_minute=120,
+        sleep=sleep,
+        monotonic=lambda: clock[0],
+    )
+    transport.open()
+    for n in range(4):
+        transport.send("themen@example.org", f"m{n}@example.org", b"Subject: x\r\n\r\nhallo\r\n")
+    transport.close()
+    assert slept == [0.5, 0.5, 0.5]
+    assert len(smtp.messages) == 4
