@@ -40,6 +40,36 @@ def cli(ctx: click.Context, config: Path, db: Path) -> None:
     ctx.obj = App(config.absolute(), db.absolute())
 
 
+def _override(name: str):
+    """`mailer tick --config x.yaml` works as well as `mailer --config x.yaml tick`."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+        app = ctx.find_object(App)
+        if value is not None and app is not None:
+            app.use(**{name: value.absolute()})
+
+    return callback
+
+
+def _with_workspace_options(command: click.Command) -> None:
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_workspace_options(sub)
+        return
+    for name in ("config", "db"):
+        command.params.append(
+            click.Option(
+                [f"--{name}"],
+                type=click.Path(path_type=Path, dir_okay=False),
+                expose_value=False,
+                is_eager=True,
+                callback=_override(name),
+                help=f"Same as `mailer --{name}`.",
+                hidden=True,
+            )
+        )
+
+
 for command in (
     plan.init,
     plan.check,
@@ -50,6 +80,7 @@ for command in (
     *delivery.COMMANDS,
     *inbound.COMMANDS,
 ):
+    _with_workspace_options(command)
     cli.add_command(command)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 from icalendar import Calendar
@@ -136,3 +137,22 @@ def test_a_missing_plan_is_one_sentence(tmp_path: Path) -> None:
         result.stderr.strip()
         == "schedule.yaml: no such file; `mailer init` writes a starter plan here"
     )
+
+
+def test_config_and_db_work_after_the_command_too(tmp_path: Path) -> None:
+    app = Mailer(tmp_path)
+    app.write_plan()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "mailer", "plan", "--now", "2023-08-20T10:00", "--json",
+         "--config", str(app.config), "--db", str(tmp_path / "other.db")],
+        cwd=elsewhere, capture_output=True, text=True, env=app.process_env(), check=True,
+    )  # fmt: skip
+    assert json.loads(result.stdout)[0]["date"] == "2023-09-07"
+    subprocess.run(
+        [sys.executable, "-m", "mailer", "subscribers", "add", "anna@example.org", "--db", str(tmp_path / "other.db"),
+         "--config", str(app.config)],
+        cwd=elsewhere, env=app.process_env(), check=True, capture_output=True,
+    )  # fmt: skip
+    assert (tmp_path / "other.db").exists() and not (elsewhere / "subscribers.db").exists()

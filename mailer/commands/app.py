@@ -49,6 +49,13 @@ class App:
         self.workspace: Workspace = Workspace(config, db)
         self._plan: Plan | None = None
 
+    def use(self, config: Path | None = None, db: Path | None = None) -> None:
+        """Point at another plan or database (a command's own --config / --db)."""
+        from mailer.workspace import Workspace
+
+        self.workspace = Workspace(config or self.workspace.config, db or self.workspace.db)
+        self._plan = None
+
     def reload(self) -> None:
         """Read schedule.yaml again at the next use (the daemon does so every pass)."""
         self._plan = None
