@@ -324,6 +324,7 @@ def deliver(
     # Two small commits per mail; checkpoint the WAL less often while sending (an fsync
     # each time), and once at the end.
     store.conn.execute("PRAGMA wal_autocheckpoint = 20000")
+    ledger = _Ledger(store)
     try:
         last_id = 0
         while not report.stopped:
@@ -336,10 +337,11 @@ def deliver(
                     report.stopped = True
                     break
                 _deliver_one(
-                    store, plan, renderer, transport, sessions, row, envelope_from, now, report
+                    ledger, plan, renderer, transport, sessions, row, envelope_from, now, report
                 )
                 on_progress()
     finally:
+        ledger.flush()
         transport.close()
         store.conn.execute("PRAGMA wal_autocheckpoint = 1000")
         store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -358,8 +360,59 @@ def _next_batch(store: Store, now: datetime, after_id: int, size: int) -> list[_
     return [_Row(*values) for values in cursor]
 
 
+class _Ledger:
+    """Records each mail's answer in the same statement that marks the next one `sending`.
+
+    One autocommit statement per mail, and still at most the one mail in hand is unknown
+    after a crash: an answer not yet written leaves its row `sending`, which the next tick
+    sends again with the same Message-ID, exactly as for the mail whose bytes were going out.
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.answer: tuple | None = None  # (status, last_answer, next_attempt_at, sent_at, id)
+
+    def sending(self, row_id: int, sequence: int) -> None:
+        if self.answer is None:
+            self.store.conn.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, sequence = ? WHERE id = ?",
+                (SENDING, sequence, row_id),
+            )
+            return
+        status, answer, next_at, sent_at, done = self.answer
+        self.answer = None
+        self.store.conn.execute(
+            "UPDATE outbox SET"
+            " status = CASE WHEN id = :done THEN :status ELSE :sending END,"
+            " last_answer = CASE WHEN id = :done THEN :answer ELSE last_answer END,"
+            " next_attempt_at = CASE WHEN id = :done THEN :next_at ELSE next_attempt_at END,"
+            " sent_at = CASE WHEN id = :done THEN coalesce(:sent_at, sent_at) ELSE sent_at END,"
+            " attempts = CASE WHEN id = :id THEN attempts + 1 ELSE attempts END,"
+            " sequence = CASE WHEN id = :id THEN :sequence ELSE sequence END"
+            " WHERE id IN (:done, :id)",
+            {"done": done, "status": status, "sending": SENDING, "answer": answer,
+             "next_at": next_at, "sent_at": sent_at, "id": row_id, "sequence": sequence},
+        )  # fmt: skip
+
+    def answered(
+        self, row_id: int, status: str, answer: str, next_at: str, sent_at: str | None
+    ) -> None:
+        self.flush()
+        self.answer = (status, answer, next_at, sent_at, row_id)
+
+    def flush(self) -> None:
+        if self.answer is not None:
+            status, answer, next_at, sent_at, done = self.answer
+            self.answer = None
+            self.store.conn.execute(
+                "UPDATE outbox SET status = ?, last_answer = ?, next_attempt_at = ?,"
+                " sent_at = coalesce(?, sent_at) WHERE id = ?",
+                (status, answer, next_at, sent_at, done),
+            )
+
+
 def _deliver_one(
-    store: Store,
+    ledger: _Ledger,
     plan: Plan,
     renderer: Renderer,
     transport: Transport,
@@ -370,15 +423,15 @@ def _deliver_one(
     report: DeliveryReport,
 ) -> None:
     if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
-        _finish(store, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
+        _finish(ledger, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
         report.skipped += 1
         return
     if row.kind in (THANKS, DIGEST):
         _send(
-            store,
+            ledger,
             transport,
             row,
-            reply_bytes(store.conn, plan, renderer, row, now),
+            reply_bytes(ledger.store.conn, plan, renderer, row, now),
             envelope_from,
             now,
             report,
@@ -386,12 +439,12 @@ def _deliver_one(
         return
     found = sessions.get(row.session_key)
     if found is None:
-        _finish(store, row, EXPIRED, "the session has started or is no longer in the plan", now)
+        _finish(ledger, row, EXPIRED, "the session has started or is no longer in the plan", now)
         report.expired += 1
         return
     session, sequence = found
     if session.cancelled and row.kind != CANCELLATION:
-        _finish(store, row, SUPERSEDED, "the session is cancelled", now)
+        _finish(ledger, row, SUPERSEDED, "the session is cancelled", now)
         return
     offset = _reminder_offset(plan, row.stage) if row.kind == REMINDER else None
     letter = renderer.letter(session, row.kind, sequence, offset)
@@ -404,11 +457,11 @@ def _deliver_one(
     payload = template.fill(
         Recipient(row.email, row.name, row.token or ""), row.message_id, references
     )
-    _send(store, transport, row, payload, envelope_from, now, report, sequence)
+    _send(ledger, transport, row, payload, envelope_from, now, report, sequence)
 
 
 def _send(
-    store: Store,
+    ledger: _Ledger,
     transport: Transport,
     row: _Row,
     payload: bytes,
@@ -420,28 +473,26 @@ def _send(
     """Mark `sending`, hand the bytes over, record the answer."""
     recipient = row.to_address if row.kind == DIGEST else row.email
     # One statement is one transaction (autocommit): committed before the bytes go out.
-    store.conn.execute(
-        "UPDATE outbox SET status = ?, attempts = attempts + 1, sequence = ? WHERE id = ?",
-        (SENDING, sequence, row.id),
-    )
+    ledger.sending(row.id, sequence)
     try:
         transport.send(envelope_from, recipient, payload)
     except Deferred as problem:
         delay = min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX)
-        _finish(store, row, DEFERRED, problem.answer, now, retry_at=now + delay)
+        _finish(ledger, row, DEFERRED, problem.answer, now, retry_at=now + delay)
         report.deferred += 1
     except Rejected as problem:
-        _finish(store, row, FAILED, problem.answer, now)
+        _finish(ledger, row, FAILED, problem.answer, now)
         report.failed += 1
         if row.kind != DIGEST:
             limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
-            store.count_bounce(row.subscriber_id, f"SMTP {problem.answer}", now, limit)
+            ledger.flush()
+            ledger.store.count_bounce(row.subscriber_id, f"SMTP {problem.answer}", now, limit)
     except FateUnknown as problem:
-        _finish(store, row, QUEUED, f"fate unknown ({problem.answer}); will be sent again", now)
+        _finish(ledger, row, QUEUED, f"fate unknown ({problem.answer}); will be sent again", now)
         report.unknown += 1
     except ServerUnavailable as problem:
         # Nothing was handed over: the row goes back as it was, and the tick stops.
-        with store.transaction() as conn:
+        with ledger.store.transaction() as conn:
             conn.execute(
                 "UPDATE outbox SET status = ?, attempts = attempts - 1 WHERE id = ?",
                 (QUEUED, row.id),
@@ -450,12 +501,12 @@ def _send(
         report.problem = str(problem)
         raise
     else:
-        _finish(store, row, SENT, "250 accepted", now, sent=True)
+        _finish(ledger, row, SENT, "250 accepted", now, sent=True)
         report.sent += 1
 
 
 def _finish(
-    store: Store,
+    ledger: _Ledger,
     row: _Row,
     status: str,
     answer: str,
@@ -464,10 +515,8 @@ def _finish(
     retry_at: datetime | None = None,
     sent: bool = False,
 ) -> None:
-    store.conn.execute(
-        "UPDATE outbox SET status = ?, last_answer = ?, next_attempt_at = ?,"
-        " sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE id = ?",
-        (status, answer[:500], stamp(retry_at or now), sent, stamp(now), row.id),
+    ledger.answered(
+        row.id, status, answer[:500], stamp(retry_at or now), stamp(now) if sent else None
     )
 
 
