@@ -38,8 +38,6 @@ BACKOFF_MAX = timedelta(hours=6)
 BOUNCE_LIMIT = 3
 VERSION_HORIZON_DAYS = 400
 
-INFORMED = (SENT, SENDING)  # what may have reached the member
-
 
 class TickBusy(Exception):
     """Another tick holds the lock."""
@@ -197,37 +195,24 @@ def _queue_notice(
             kind == CANCELLATION,
         ),
     )
-    informed = "kind != ?" if kind == CANCELLATION else "1"
-    having = "1" if kind == CANCELLATION else "max(o.sequence) < ?"
-    args: list = [
-        prefix,
-        session.key,
-        kind,
-        kind,
-        sequence,
-        prefix.replace("/", "."),
-        domain,
-        QUEUED,
-        stamp(now),
-        stamp(now),
-        ACTIVE,
-        session.key,
-        *INFORMED,
-    ]
-    if kind == CANCELLATION:
-        args.append(CANCELLATION)
-    else:
-        args.append(sequence)
+    cancel = kind == CANCELLATION
+    informed = "o.kind != :cancellation" if cancel else "1"
+    newer = "1" if cancel else "max(o.sequence) < :sequence"
     return conn.execute(
         "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
         " subscriber_id, message_id, status, next_attempt_at, queued_at)"
-        " SELECT ? || o.subscriber_id, ?, ?, ?, ?, o.subscriber_id,"
-        " '<' || ? || o.subscriber_id || '@' || ? || '>', ?, ?, ?"
-        " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = ?"
-        f" WHERE o.session_key = ? AND o.status IN (?, ?) AND {informed}"
-        f" GROUP BY o.subscriber_id HAVING {having}",
-        args,
-    ).rowcount
+        " SELECT :prefix || o.subscriber_id, :key, :kind, :kind, :sequence, o.subscriber_id,"
+        " '<' || :id_prefix || o.subscriber_id || '@' || :domain || '>', :queued, :now, :now"
+        " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = :active"
+        f" WHERE o.session_key = :key AND o.status IN (:sent, :sending) AND {informed}"
+        f" GROUP BY o.subscriber_id HAVING {newer}",
+        {
+            "prefix": prefix, "key": session.key, "kind": kind, "sequence": sequence,
+            "id_prefix": prefix.replace("/", "."), "domain": domain, "queued": QUEUED,
+            "now": stamp(now), "active": ACTIVE, "sent": SENT, "sending": SENDING,
+            "cancellation": CANCELLATION,
+        },
+    ).rowcount  # fmt: skip
 
 
 # -- delivering --------------------------------------------------------------

@@ -153,15 +153,15 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
 def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:
     """Send one mail to one address, outside the outbox, to see it in a real mail client."""
 
-    from mailer.commands.plan import _sequence, _session
+    from mailer.commands.plan import find_session, visible_sequence
     from mailer.members import normalize_address
     from mailer.render import WIRE_POLICY, Recipient, personalize
 
     plan = app.plan()
     address = normalize_address(to)
-    session = _session(plan, session_date)
+    session = find_session(plan, session_date)
     now = app.now(now_text)
-    letter = app.renderer(now).letter(session, kind, _sequence(app, session))
+    letter = app.renderer(now).letter(session, kind, visible_sequence(app, session))
     message = personalize(
         plan,
         letter,

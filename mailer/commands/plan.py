@@ -126,9 +126,9 @@ def preview(app: App, session_date: str, kind: str, now_text: str | None) -> Non
     from mailer.render import Recipient, personalize
 
     plan = app.plan()
-    session = _session(plan, session_date)
+    session = find_session(plan, session_date)
     now = app.now(now_text)
-    sequence = _sequence(app, session)
+    sequence = visible_sequence(app, session)
     letter = app.renderer(now).letter(session, kind, sequence)
     recipient = Recipient("erika.mustermann@example.org", "Erika Mustermann", "VORSCHAU")
     message = personalize(
@@ -165,7 +165,7 @@ def ics(app: App, output: Path | None, now_text: str | None, months: int) -> Non
     sessions = plan.sessions_between(
         now.date() - timedelta(days=92), now.date() + timedelta(days=31 * months)
     )
-    data = feed(plan, [(s, _sequence(app, s)) for s in sessions], now)
+    data = feed(plan, [(s, visible_sequence(app, s)) for s in sessions], now)
     if output:
         output.write_bytes(data)
         click.echo(f"wrote {len(sessions)} sessions to {output}")
@@ -173,7 +173,7 @@ def ics(app: App, output: Path | None, now_text: str | None, months: int) -> Non
         click.echo(data.decode("utf-8"), nl=False)
 
 
-def _session(plan: Plan, text: str):
+def find_session(plan: Plan, text: str):
     from datetime import date
 
     try:
@@ -188,7 +188,7 @@ def _session(plan: Plan, text: str):
     return session
 
 
-def _sequence(app: App, session) -> int:
+def visible_sequence(app: App, session) -> int:
     """The SEQUENCE members would see for this content; 0 before anything was sent."""
     if not app.workspace.db.exists():
         return 0
