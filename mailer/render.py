@@ -283,12 +283,7 @@ def _assemble(
     references: str | None,
     auto_submitted: str,
 ) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = plan.sender.from_address
-    message["To"] = to
-    message["Subject"] = letter.subject
-    message["Date"] = format_datetime(sent_at)
-    message["Message-ID"] = message_id
+    message = _addressed(plan, to, letter.subject, message_id, sent_at)
     if references:
         message["In-Reply-To"] = references
         message["References"] = references
@@ -309,6 +304,19 @@ def _assemble(
             filename="einladung.ics",
             params={"method": letter.calendar_method},
         )
+    return message
+
+
+def _addressed(
+    plan: Plan, to: Address | str, subject: str, message_id: str, sent_at: datetime
+) -> EmailMessage:
+    """The headers every mail of ours starts with."""
+    message = EmailMessage()
+    message["From"] = plan.sender.from_address
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = message_id
     return message
 
 
@@ -406,12 +414,7 @@ def organizer_message(
     plan: Plan, letter: Letter, to: str, message_id: str, sent_at: datetime
 ) -> EmailMessage:
     """A mail to the organizer (the digest): no list headers, nothing to unsubscribe from."""
-    message = EmailMessage()
-    message["From"] = plan.sender.from_address
-    message["To"] = to
-    message["Subject"] = letter.subject
-    message["Date"] = format_datetime(sent_at)
-    message["Message-ID"] = message_id
+    message = _addressed(plan, to, letter.subject, message_id, sent_at)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(letter.text, cte="quoted-printable")
     message.add_alternative(letter.html, subtype="html", cte="quoted-printable")
