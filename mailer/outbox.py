@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan, Session
-from mailer.render import Recipient, Renderer
+from mailer.render import Recipient, Renderer, message_id
 from mailer.replies import DIGEST, THANKS, queue_replies, reply_bytes
 from mailer.smtp import Deferred, FateUnknown, Rejected, ServerUnavailable, Transport
 from mailer.store import ACTIVE, Store, stamp
@@ -84,10 +84,6 @@ def tick_lock(db_path: Path) -> Iterator[None]:
         os.close(handle)
 
 
-def message_id(dedupe_key: str, domain: str) -> str:
-    return f"<{dedupe_key.replace('/', '.')}@{domain}>"
-
-
 # -- queueing ----------------------------------------------------------------
 
 
@@ -100,11 +96,13 @@ def record_versions(store: Store, plan: Plan, now: datetime) -> dict[str, tuple[
         }
 
 
-def queue_due(store: Store, plan: Plan, now: datetime) -> QueueReport:
+def queue_due(
+    store: Store, plan: Plan, now: datetime, sessions: dict[str, tuple[Session, int]] | None = None
+) -> QueueReport:
     """Queues, for every active subscriber, what is due at `now`, once."""
     report = QueueReport()
     now = plan.local(now)
-    sessions = record_versions(store, plan, now)
+    sessions = sessions or record_versions(store, plan, now)
     domain = plan.sender.list_id
     with store.transaction() as conn:
         # Every change of a member's status appends to the consent log (AUTOINCREMENT ids):
@@ -261,10 +259,18 @@ def run_tick(
     assert store.path is not None
     with tick_lock(store.path):
         recovered = recover_interrupted(store, now)
-        queued = queue_due(store, plan, now)
+        sessions = record_versions(store, plan, plan.local(now))
+        queued = queue_due(store, plan, now, sessions)
         on_start(pending_count(store, now))
         delivery = deliver(
-            store, plan, renderer, transport, now, on_progress=on_progress, should_stop=should_stop
+            store,
+            plan,
+            renderer,
+            transport,
+            now,
+            on_progress=on_progress,
+            should_stop=should_stop,
+            sessions=sessions,
         )
     return TickReport(recovered, queued, delivery)
 
@@ -297,13 +303,14 @@ def deliver(
     on_progress: Callable[[], None] = lambda: None,
     should_stop: Callable[[], bool] = lambda: False,
     batch_size: int = 500,
+    sessions: dict[str, tuple[Session, int]] | None = None,
 ) -> DeliveryReport:
     """Sends every row that is due, one at a time; stops early on a server problem."""
     now = plan.local(now)
     report = DeliveryReport()
     if not pending_count(store, now):
         return report
-    sessions = record_versions(store, plan, now)
+    sessions = sessions or record_versions(store, plan, now)
     envelope_from = plan.sender.reply_to
     transport.open()
     # Two small commits per mail; checkpoint the WAL less often while sending (an fsync

@@ -84,6 +84,11 @@ def unsubscribe_url(plan: Plan, token: str) -> str:
     return f"mailto:{plan.sender.reply_to}?subject={subject}"
 
 
+def message_id(key: str, domain: str) -> str:
+    """The Message-ID of one of our mails, from its outbox key: the same key, the same ID."""
+    return f"<{key.replace('/', '.')}@{domain}>"
+
+
 def greeting(name: str | None) -> str:
     name = one_line(name or "")
     return f"Hallo {name}," if name else "Hallo,"

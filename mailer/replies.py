@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from mailer import german
 from mailer.plan import Plan
-from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, organizer_message
+from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, message_id, organizer_message
 from mailer.store import ACTIVE, stamp
 
 THANKS = "thanks"
@@ -44,7 +44,7 @@ def _queue_thanks(conn, plan: Plan, now: datetime) -> int:
             "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
             " subscriber_id, message_id, status, next_attempt_at, queued_at, reference)"
             " VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?, ?, ?)",
-            (key, session_key, THANKS, THANKS, subscriber_id, _message_id(key, plan),
+            (key, session_key, THANKS, THANKS, subscriber_id, message_id(key, plan.sender.list_id),
              stamp(now), stamp(now), reference),
         ).rowcount  # fmt: skip
     return queued
@@ -79,7 +79,7 @@ def _queue_digest(conn, plan: Plan, now: datetime) -> int:
         "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
         " subscriber_id, message_id, status, next_attempt_at, queued_at, to_address, reference)"
         " VALUES (?, '', ?, ?, 0, 0, ?, 'queued', ?, ?, ?, ?)",
-        (key, DIGEST, DIGEST, _message_id(key, plan), stamp(now), stamp(now),
+        (key, DIGEST, DIGEST, message_id(key, plan.sender.list_id), stamp(now), stamp(now),
          plan.suggestions.digest_to or _address_of(plan.sender.from_address),
          json.dumps([stamp(start), stamp(end)])),
     ).rowcount  # fmt: skip
@@ -124,10 +124,6 @@ def _digest_letter(conn, plan: Plan, renderer: Renderer, start: datetime, end: d
     )
     subject = f"{plan.series.name}: {len(ideas)} neue Themenvorschläge"
     return renderer.reply_letter(DIGEST, subject, {"ideas": ideas, "window": window}, stamp(end))
-
-
-def _message_id(key: str, plan: Plan) -> str:
-    return f"<{key.replace('/', '.')}@{plan.sender.list_id}>"
 
 
 def _address_of(from_header: str) -> str:

@@ -46,13 +46,9 @@ def run_daemon(
     scheduler.add_job(
         _guarded(tick, "tick"), IntervalTrigger(minutes=1), id="tick", next_run_time=None
     )
-    if poll is not None:
-        scheduler.add_job(
-            _guarded(poll, "poll"),
-            IntervalTrigger(minutes=poll_minutes),
-            id="poll",
-            next_run_time=None,
-        )
+    scheduler.add_job(
+        _guarded(poll, "poll"), IntervalTrigger(minutes=poll_minutes), id="poll", next_run_time=None
+    )
 
     def shutdown(signum: int, frame: object) -> None:
         log.info("stopping after the mail in hand (signal %s)", signum)

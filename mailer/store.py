@@ -333,11 +333,7 @@ class Store:
 
     def record_version(self, session_key: str, fingerprint: str, now: datetime) -> int:
         """The SEQUENCE of this content of the session: unchanged content keeps it, a change raises it."""
-        latest = self.conn.execute(
-            "SELECT sequence, fingerprint FROM session_versions WHERE session_key = ?"
-            " ORDER BY sequence DESC LIMIT 1",
-            (session_key,),
-        ).fetchone()
+        latest = self._latest_version(session_key)
         if latest and latest[1] == fingerprint:
             return latest[0]
         sequence = latest[0] + 1 if latest else 0
@@ -350,14 +346,17 @@ class Store:
 
     def known_sequence(self, session_key: str, fingerprint: str) -> int:
         """The sequence this content has or would get, without recording anything."""
-        latest = self.conn.execute(
+        latest = self._latest_version(session_key)
+        if latest is None:
+            return 0
+        return latest[0] if latest[1] == fingerprint else latest[0] + 1
+
+    def _latest_version(self, session_key: str) -> tuple[int, str] | None:
+        return self.conn.execute(
             "SELECT sequence, fingerprint FROM session_versions WHERE session_key = ?"
             " ORDER BY sequence DESC LIMIT 1",
             (session_key,),
         ).fetchone()
-        if latest is None:
-            return 0
-        return latest[0] if latest[1] == fingerprint else latest[0] + 1
 
 
 _SUBSCRIBER_COLUMNS = "id, email, name, org, status, token, consent_source, consent_at, created_at"

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,6 +16,34 @@ from click.testing import CliRunner, Result
 
 from mailer.cli import cli
 from tests.smtpserver import RecordingHandler, start_server
+
+
+def person_mail(
+    sender: str,
+    subject: str,
+    body: str,
+    *,
+    sent: datetime = datetime(2023, 8, 25, 9, 30, tzinfo=UTC),
+    message_id: str | None = None,
+    charset: str = "utf-8",
+    **headers: str,
+) -> EmailMessage:
+    """A mail as a member's mail client writes it to the suggestions mailbox.
+
+    Extra headers are given with underscores: In_Reply_To="<...>".
+    """
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "themen@example.org"
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent)
+    digest = hashlib.sha1(f"{sender}|{subject}|{body}".encode()).hexdigest()[:16]
+    message["Message-ID"] = message_id or f"<{digest}@mail.example.net>"
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body, charset=charset)
+    return message
+
 
 STARTER = files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8")
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import time
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from mailer import mailtext
 from mailer.inbound import our_message
 from mailer.inbox import Unreadable, classify, classify_bytes, parse
-from tests.conftest import SHARED
+from tests.conftest import SHARED, person_mail
 
 CORPUS = SHARED / "corpus" / "bounces"
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,23 +41,9 @@ def test_corpus_failures_auto_replies_and_complaints_are_recognised() -> None:
 
 
 def human(
-    subject: str,
-    body: str,
-    *,
-    sender: str = "Anna Schmidt <anna@example.org>",
-    charset: str = "utf-8",
-    **headers: str,
+    subject: str, body: str, *, sender: str = "Anna Schmidt <anna@example.org>", **options
 ) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "themen@example.org"
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime(2023, 8, 25, 9, 30, tzinfo=UTC))
-    message["Message-ID"] = f"<{abs(hash(subject + body))}@mail.example.org>"
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body, charset=charset)
-    return message
+    return person_mail(sender, subject, body, **options)
 
 
 PEOPLE = [

@@ -8,14 +8,13 @@ import sqlite3
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 import pytest
 
 from mailer.poller import ImapSource, MailboxUnavailable, poll
 from mailer.store import Store
 from mailer.workspace import ServerAddress
-from tests.conftest import SHARED, Mailer
+from tests.conftest import SHARED, Mailer, person_mail
 from tests.imapserver import Dovecot
 
 CORPUS = SHARED / "corpus" / "bounces"
@@ -49,16 +48,7 @@ def dovecot_without_move():
 
 
 def plain(sender: str, subject: str, body: str, **headers: str) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "themen@example.org"
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime(2023, 8, 25, 9, 30, tzinfo=UTC))
-    message["Message-ID"] = f"<{abs(hash((sender, subject, body)))}@mail.example.net>"
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    return message.as_bytes()
+    return person_mail(sender, subject, body, **headers).as_bytes()
 
 
 def sent_to(app: Mailer, address: str) -> EmailMessage:

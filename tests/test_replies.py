@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import mailbox
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
 
-from tests.conftest import STARTER, Mailer
+from tests.conftest import STARTER, Mailer, person_mail
 from tests.smtpserver import RecordingHandler
 
 SETTINGS = "suggestions:\n  digest: weekly\n  digest_to: orga@example.org\n  thank_you: true\n"
 
 
 def reply(sender: str, subject: str, body: str, n: int, **headers: str) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "themen@example.org"
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime(2023, 9, 11, 9, n, tzinfo=UTC))
-    message["Message-ID"] = f"<idea-{n}@mail.example.net>"
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    return message.as_bytes()
+    sent = datetime(2023, 9, 11, 9, n, tzinfo=UTC)
+    return person_mail(
+        sender, subject, body, sent=sent, message_id=f"<idea-{n}@mail.example.net>", **headers
+    ).as_bytes()
 
 
 def deliver(app: Mailer, *messages: bytes, now: str) -> None:
