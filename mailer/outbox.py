@@ -1,10 +1,10 @@
 """The outbox: queue what is due, deliver it, record what happened.
 
 Every mail is one row, keyed by (session, mail, subscriber): a second tick finds the row
-and queues nothing. A row is marked `sending` and committed before its bytes go out, and
-marked with the outcome right after; a tick that dies in between leaves it `sending`, and
-the next tick sends it again with the same Message-ID (its fate is unknown, so it is never
-dropped). A lock file keeps two ticks from delivering at once.
+and queues nothing. The ledger commits a `sending` mark before a mail's bytes go out, and
+its answer right after; a tick that dies in between leaves a mark without an answer, and
+the next tick sends that mail again with the same Message-ID (its fate is unknown, so it
+is never dropped). A lock file keeps two ticks from delivering at once.
 """
 
 from __future__ import annotations
@@ -17,21 +17,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from mailer.ledger import (
+    DEFERRED,
+    EXPIRED,
+    FAILED,
+    QUEUED,
+    SENT,
+    SKIPPED,
+    SUPERSEDED,
+    Ledger,
+    fold,
+)
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan, Session
 from mailer.render import Recipient, Renderer, message_id
 from mailer.replies import DIGEST, THANKS, queue_replies, reply_bytes
-from mailer.smtp import Deferred, FateUnknown, Rejected, ServerUnavailable, Transport
+from mailer.smtp import Deferred, DeliveryProblem, Rejected, ServerUnavailable, Transport
 from mailer.store import ACTIVE, Store, stamp
 from mailer.timing import due, stages
-
-QUEUED = "queued"
-SENDING = "sending"
-SENT = "sent"
-DEFERRED = "deferred"
-FAILED = "failed"
-SUPERSEDED = "superseded"
-EXPIRED = "expired"
-SKIPPED = "skipped"
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -202,12 +204,12 @@ def _queue_notice(
         " SELECT :prefix || o.subscriber_id, :key, :kind, :kind, :sequence, o.subscriber_id,"
         " '<' || :id_prefix || o.subscriber_id || '@' || :domain || '>', :queued, :now, :now"
         " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = :active"
-        f" WHERE o.session_key = :key AND o.status IN (:sent, :sending) AND {informed}"
+        f" WHERE o.session_key = :key AND o.status = :sent AND {informed}"
         f" GROUP BY o.subscriber_id HAVING {newer}",
         {
             "prefix": prefix, "key": session.key, "kind": kind, "sequence": sequence,
             "id_prefix": prefix.replace("/", "."), "domain": domain, "queued": QUEUED,
-            "now": stamp(now), "active": ACTIVE, "sent": SENT, "sending": SENDING,
+            "now": stamp(now), "active": ACTIVE, "sent": SENT,
             "cancellation": CANCELLATION,
         },
     ).rowcount  # fmt: skip
@@ -276,14 +278,8 @@ def run_tick(
 
 
 def recover_interrupted(store: Store, now: datetime) -> int:
-    """Rows a dead tick left `sending`: their fate is unknown, so they go out again."""
-    with store.transaction() as conn:
-        return conn.execute(
-            "UPDATE outbox SET status = ?, next_attempt_at = ?, last_answer ="
-            " 'fate unknown after an interrupted tick; sent again with the same Message-ID'"
-            " WHERE status = ?",
-            (QUEUED, stamp(now), SENDING),
-        ).rowcount
+    """Mails a dead tick had in hand: their fate is unknown, so they go out again."""
+    return fold(store, stamp(now))
 
 
 def pending_count(store: Store, now: datetime) -> int:
@@ -311,205 +307,185 @@ def deliver(
     if not pending_count(store, now):
         return report
     sessions = sessions or record_versions(store, plan, now)
-    envelope_from = plan.sender.reply_to
+    at = stamp(now)
     transport.open()
-    # Two small commits per mail; checkpoint the WAL less often while sending (an fsync
+    # One small commit per mail; checkpoint the WAL less often while sending (an fsync
     # each time), and once at the end.
     store.conn.execute("PRAGMA wal_autocheckpoint = 20000")
-    ledger = _Ledger(store)
+    ledger = Ledger(store)
+    sender = _Sender(ledger, plan, renderer, transport, sessions, at, now, report, on_progress)
     try:
-        last_id = 0
-        while not report.stopped:
-            rows = _next_batch(store, now, last_id, batch_size)
-            if not rows:
-                break
-            for row in rows:
-                last_id = row.id
-                if should_stop():
-                    report.stopped = True
-                    break
-                _deliver_one(
-                    ledger, plan, renderer, transport, sessions, row, envelope_from, now, report
-                )
-                on_progress()
+        sender.deliver(_due_rows(store, ledger, at, batch_size), should_stop)
     finally:
-        ledger.flush()
+        ledger.fold(at)
         transport.close()
         store.conn.execute("PRAGMA wal_autocheckpoint = 1000")
         store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report
 
 
-def _next_batch(store: Store, now: datetime, after_id: int, size: int) -> list[_Row]:
+def _due_rows(store: Store, ledger: Ledger, at: str, size: int) -> Iterator[_Row]:
+    """The rows due at `at`, read in batches; the ledger is folded after each batch."""
+    last_id = 0
+    while rows := _next_batch(store, at, last_id, size):
+        yield from rows
+        last_id = rows[-1].id
+        ledger.fold(at)
+
+
+def _next_batch(store: Store, at: str, after_id: int, size: int) -> list[_Row]:
     cursor = store.conn.execute(
         "SELECT o.id, o.session_key, o.stage, o.kind, o.subscriber_id, o.message_id, o.attempts,"
         " s.email, s.name, s.token, s.status, o.to_address, o.reference"
         " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
         " WHERE o.status IN (?, ?) AND o.next_attempt_at <= ? AND o.id > ?"
         " ORDER BY o.id LIMIT ?",
-        (QUEUED, DEFERRED, stamp(now), after_id, size),
+        (QUEUED, DEFERRED, at, after_id, size),
     )
     return [_Row(*values) for values in cursor]
 
 
-class _Ledger:
-    """Records each mail's answer in the same statement that marks the next one `sending`.
+@dataclass
+class _Mail:
+    """A row that goes out: where to, and how to make its bytes when they are needed."""
 
-    One autocommit statement per mail, and still at most the one mail in hand is unknown
-    after a crash: an answer not yet written leaves its row `sending`, which the next tick
-    sends again with the same Message-ID, exactly as for the mail whose bytes were going out.
+    row: _Row
+    recipient: str
+    sequence: int
+    make: Callable[[], bytes]
+
+
+@dataclass
+class _Sender:
+    """Delivers the due rows one mail at a time and records what became of each.
+
+    While the server reads one mail, the next one is made: its envelope already went out
+    with this one (see SmtpTransport), and its bytes are ready when its answer comes.
     """
 
-    def __init__(self, store: Store):
-        self.store = store
-        self.answer: tuple | None = None  # (status, last_answer, next_attempt_at, sent_at, id)
+    ledger: Ledger
+    plan: Plan
+    renderer: Renderer
+    transport: Transport
+    sessions: dict[str, tuple[Session, int]]
+    at: str  # `now` as stored
+    now: datetime
+    report: DeliveryReport
+    on_progress: Callable[[], None]
 
-    def sending(self, row_id: int, sequence: int) -> None:
-        if self.answer is None:
-            self.store.conn.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1, sequence = ? WHERE id = ?",
-                (SENDING, sequence, row_id),
+    def deliver(self, rows: Iterator[_Row], should_stop: Callable[[], bool]) -> None:
+        mails = (mail for row in rows if (mail := self._mail(row)) is not None)
+        current = next(mails, None)
+        payload = current.make() if current else b""
+        while current is not None:
+            if should_stop():
+                self.report.stopped = True
+                return
+            upcoming = next(mails, None)
+            payload = self._send(current, payload, upcoming)
+            self.on_progress()
+            current = upcoming
+
+    def _mail(self, row: _Row) -> _Mail | None:
+        """What to send for this row; None (and its fate recorded) when nothing goes out."""
+        plan = self.plan
+        if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
+            return self._skip(row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}")
+        if row.kind in (THANKS, DIGEST):
+            conn, renderer = self.ledger.store.conn, self.renderer
+            recipient = row.to_address if row.kind == DIGEST else row.email
+            assert recipient is not None
+            return _Mail(
+                row, recipient, 0, lambda: reply_bytes(conn, plan, renderer, row, self.now)
             )
-            return
-        status, answer, next_at, sent_at, done = self.answer
-        self.answer = None
-        self.store.conn.execute(
-            "UPDATE outbox SET"
-            " status = CASE WHEN id = :done THEN :status ELSE :sending END,"
-            " last_answer = CASE WHEN id = :done THEN :answer ELSE last_answer END,"
-            " next_attempt_at = CASE WHEN id = :done THEN :next_at ELSE next_attempt_at END,"
-            " sent_at = CASE WHEN id = :done THEN coalesce(:sent_at, sent_at) ELSE sent_at END,"
-            " attempts = CASE WHEN id = :id THEN attempts + 1 ELSE attempts END,"
-            " sequence = CASE WHEN id = :id THEN :sequence ELSE sequence END"
-            " WHERE id IN (:done, :id)",
-            {"done": done, "status": status, "sending": SENDING, "answer": answer,
-             "next_at": next_at, "sent_at": sent_at, "id": row_id, "sequence": sequence},
-        )  # fmt: skip
+        found = self.sessions.get(row.session_key)
+        if found is None:
+            return self._skip(row, EXPIRED, "the session has started or is no longer in the plan")
+        session, sequence = found
+        if session.cancelled and row.kind != CANCELLATION:
+            return self._skip(row, SUPERSEDED, "the session is cancelled")
+        offset = _reminder_offset(plan, row.stage) if row.kind == REMINDER else None
+        letter = self.renderer.letter(session, row.kind, sequence, offset)
+        references = None
+        if row.kind in (UPDATE, CANCELLATION):
+            references = message_id(
+                f"{session.key}/{ANNOUNCEMENT}/{row.subscriber_id}", plan.sender.list_id
+            )
+        template = self.renderer.wire(letter, replies=references is not None)
+        recipient = Recipient(row.email, row.name, row.token or "")
+        return _Mail(
+            row, row.email, sequence, lambda: template.fill(recipient, row.message_id, references)
+        )
 
-    def answered(
-        self, row_id: int, status: str, answer: str, next_at: str, sent_at: str | None
+    def _skip(self, row: _Row, status: str, reason: str) -> None:
+        self._finish(row, status, reason)
+        if status == SKIPPED:
+            self.report.skipped += 1
+        elif status == EXPIRED:
+            self.report.expired += 1
+        self.on_progress()
+
+    def _send(self, mail: _Mail, payload: bytes, upcoming: _Mail | None) -> bytes:
+        """Mark `sending`, hand the bytes over, record the answer; returns the next bytes."""
+        self.ledger.sending(mail.row.id, mail.sequence)  # committed before the bytes go out
+        problem: DeliveryProblem | None = None
+        try:
+            self.transport.start(
+                self.plan.sender.reply_to,
+                mail.recipient,
+                payload,
+                next_recipient=upcoming.recipient if upcoming else None,
+            )
+        except DeliveryProblem as refused:
+            problem = refused
+        except ServerUnavailable as unavailable:
+            # Nothing was handed over: the row stays queued as it was, and the tick stops.
+            self.ledger.withdraw(mail.row.id)
+            self.report.stopped = True
+            self.report.problem = str(unavailable)
+            raise
+        following = upcoming.make() if upcoming else b""  # while the server reads this one
+        if problem is None:
+            try:
+                self.transport.finish()
+            except DeliveryProblem as answer:
+                problem = answer
+        self._record(mail.row, problem)
+        return following
+
+    def _record(self, row: _Row, problem: DeliveryProblem | None) -> None:
+        report = self.report
+        if problem is None:
+            self._finish(row, SENT, "250 accepted", sent=True)
+            report.sent += 1
+        elif isinstance(problem, Deferred):
+            delay = min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX)
+            self._finish(row, DEFERRED, problem.answer, retry_at=stamp(self.now + delay))
+            report.deferred += 1
+        elif isinstance(problem, Rejected):
+            self._finish(row, FAILED, problem.answer)
+            report.failed += 1
+            if row.kind != DIGEST:
+                limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
+                self.ledger.flush()
+                self.ledger.store.count_bounce(
+                    row.subscriber_id, f"SMTP {problem.answer}", self.now, limit
+                )
+        else:
+            self._finish(row, QUEUED, f"fate unknown ({problem.answer}); will be sent again")
+            report.unknown += 1
+
+    def _finish(
+        self,
+        row: _Row,
+        status: str,
+        answer: str,
+        *,
+        retry_at: str | None = None,
+        sent: bool = False,
     ) -> None:
-        self.flush()
-        self.answer = (status, answer, next_at, sent_at, row_id)
-
-    def flush(self) -> None:
-        if self.answer is not None:
-            status, answer, next_at, sent_at, done = self.answer
-            self.answer = None
-            self.store.conn.execute(
-                "UPDATE outbox SET status = ?, last_answer = ?, next_attempt_at = ?,"
-                " sent_at = coalesce(?, sent_at) WHERE id = ?",
-                (status, answer, next_at, sent_at, done),
-            )
-
-
-def _deliver_one(
-    ledger: _Ledger,
-    plan: Plan,
-    renderer: Renderer,
-    transport: Transport,
-    sessions: dict[str, tuple[Session, int]],
-    row: _Row,
-    envelope_from: str,
-    now: datetime,
-    report: DeliveryReport,
-) -> None:
-    if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
-        _finish(ledger, row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}", now)
-        report.skipped += 1
-        return
-    if row.kind in (THANKS, DIGEST):
-        _send(
-            ledger,
-            transport,
-            row,
-            reply_bytes(ledger.store.conn, plan, renderer, row, now),
-            envelope_from,
-            now,
-            report,
-        )
-        return
-    found = sessions.get(row.session_key)
-    if found is None:
-        _finish(ledger, row, EXPIRED, "the session has started or is no longer in the plan", now)
-        report.expired += 1
-        return
-    session, sequence = found
-    if session.cancelled and row.kind != CANCELLATION:
-        _finish(ledger, row, SUPERSEDED, "the session is cancelled", now)
-        return
-    offset = _reminder_offset(plan, row.stage) if row.kind == REMINDER else None
-    letter = renderer.letter(session, row.kind, sequence, offset)
-    references = None
-    if row.kind in (UPDATE, CANCELLATION):
-        references = message_id(
-            f"{session.key}/{ANNOUNCEMENT}/{row.subscriber_id}", plan.sender.list_id
-        )
-    template = renderer.wire(letter, replies=references is not None)
-    payload = template.fill(
-        Recipient(row.email, row.name, row.token or ""), row.message_id, references
-    )
-    _send(ledger, transport, row, payload, envelope_from, now, report, sequence)
-
-
-def _send(
-    ledger: _Ledger,
-    transport: Transport,
-    row: _Row,
-    payload: bytes,
-    envelope_from: str,
-    now: datetime,
-    report: DeliveryReport,
-    sequence: int = 0,
-) -> None:
-    """Mark `sending`, hand the bytes over, record the answer."""
-    recipient = row.to_address if row.kind == DIGEST else row.email
-    # One statement is one transaction (autocommit): committed before the bytes go out.
-    ledger.sending(row.id, sequence)
-    try:
-        transport.send(envelope_from, recipient, payload)
-    except Deferred as problem:
-        delay = min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX)
-        _finish(ledger, row, DEFERRED, problem.answer, now, retry_at=now + delay)
-        report.deferred += 1
-    except Rejected as problem:
-        _finish(ledger, row, FAILED, problem.answer, now)
-        report.failed += 1
-        if row.kind != DIGEST:
-            limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
-            ledger.flush()
-            ledger.store.count_bounce(row.subscriber_id, f"SMTP {problem.answer}", now, limit)
-    except FateUnknown as problem:
-        _finish(ledger, row, QUEUED, f"fate unknown ({problem.answer}); will be sent again", now)
-        report.unknown += 1
-    except ServerUnavailable as problem:
-        # Nothing was handed over: the row goes back as it was, and the tick stops.
-        with ledger.store.transaction() as conn:
-            conn.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts - 1 WHERE id = ?",
-                (QUEUED, row.id),
-            )
-        report.stopped = True
-        report.problem = str(problem)
-        raise
-    else:
-        _finish(ledger, row, SENT, "250 accepted", now, sent=True)
-        report.sent += 1
-
-
-def _finish(
-    ledger: _Ledger,
-    row: _Row,
-    status: str,
-    answer: str,
-    now: datetime,
-    *,
-    retry_at: datetime | None = None,
-    sent: bool = False,
-) -> None:
-    ledger.answered(
-        row.id, status, answer[:500], stamp(retry_at or now), stamp(now) if sent else None
-    )
+        at = self.at
+        self.ledger.answered(row.id, status, answer[:500], retry_at or at, at if sent else None)
 
 
 def _reminder_offset(plan: Plan, label: str) -> timedelta | None:

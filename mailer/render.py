@@ -329,86 +329,112 @@ class WireTemplate:
     """The bytes of one letter as it leaves, with holes for what differs per recipient.
 
     `personalize` builds an EmailMessage per recipient: correct, and about 5 ms each. This
-    builds that same message once, with marker values, serialises it once, and then per
-    recipient fills the holes: the To header, the Message-ID, the token, References, and
-    the two bodies, quoted-printable encoded by binascii in C. The result is the message
-    `personalize` would make, byte for byte in everything but the MIME boundaries.
+    builds that same message once, with marker values, serialises it once, and cuts it
+    into constant pieces and holes: the To header, the Message-ID, the token, References,
+    and the few body lines with a greeting or a link. Per recipient only the holes are
+    made (those body lines quoted-printable encoded by binascii in C) and the pieces are
+    joined. The result is the message `personalize` would make, byte for byte in
+    everything but the MIME boundaries.
     """
 
     def __init__(
         self, plan: Plan, letter: Letter, sent_at: datetime, *, replies: bool, auto_submitted: str
     ):
-        self.plan = plan
-        self.letter = letter
         nonce = secrets.token_hex(8)
-        self.to_mark = f"to{nonce}@marker.invalid".encode()
-        self.id_mark = f"<id{nonce}@marker.invalid>".encode()
-        self.ref_mark = f"<ref{nonce}@marker.invalid>".encode()
-        self.token_mark = f"TOKEN{nonce}"
-        self.text_mark = f"TEXT{nonce}".encode()
-        self.html_mark = f"HTML{nonce}".encode()
+        marks = {
+            f"to{nonce}@marker.invalid".encode(): _TO,
+            f"<id{nonce}@marker.invalid>".encode(): _ID,
+            f"<ref{nonce}@marker.invalid>".encode(): _REF,
+            f"TOKEN{nonce}".encode(): _TOKEN,
+            f"TEXT{nonce}".encode(): _TEXT,
+            f"HTML{nonce}".encode(): _HTML,
+        }
+        mark_of = {hole: mark.decode() for mark, hole in marks.items()}
         skeleton = _assemble(
             plan,
             letter,
-            to=self.to_mark.decode(),
-            text=self.text_mark.decode(),
-            page=self.html_mark.decode(),
-            link=unsubscribe_url(plan, self.token_mark),
-            message_id=self.id_mark.decode(),
+            to=mark_of[_TO],
+            text=mark_of[_TEXT],
+            page=mark_of[_HTML],
+            link=unsubscribe_url(plan, mark_of[_TOKEN]),
+            message_id=mark_of[_ID],
             sent_at=sent_at,
-            references=self.ref_mark.decode() if replies else None,
+            references=mark_of[_REF] if replies else None,
             auto_submitted=auto_submitted,
         )
-        self.bytes = skeleton.as_bytes(policy=WIRE_POLICY)
-        for mark in (self.to_mark, self.id_mark, self.text_mark, self.html_mark):
-            if self.bytes.count(mark) != 1:
+        wire = skeleton.as_bytes(policy=WIRE_POLICY)
+        for mark, hole in marks.items():
+            if hole in (_TO, _ID, _TEXT, _HTML) and wire.count(mark) != 1:
                 raise AssertionError(f"marker {mark!r} not exactly once in the skeleton")
-        self.text = _EncodedBody(letter.text)
-        self.html = _EncodedBody(letter.html)
+        self.link_prefix = unsubscribe_url(plan, "")
+        self._pieces: list[bytes] = []
+        self._holes: list[tuple[int, str | tuple[list[str], bool]]] = []
+        position = 0
+        for found in re.finditer(b"|".join(re.escape(mark) for mark in marks), wire):
+            self._constant(wire[position : found.start()])
+            hole = marks[found.group()]
+            if hole == _TEXT:
+                self._body(letter.text, escaped=False)
+            elif hole == _HTML:
+                self._body(letter.html, escaped=True)
+            else:
+                self._hole(hole)
+            position = found.end()
+        self._constant(wire[position:])
 
-    def fill(self, recipient: Recipient, message_id: str, references: str | None = None) -> bytes:
-        link = unsubscribe_url(self.plan, recipient.token)
-        hello = greeting(recipient.name)
-        text = self.text.fill({GREETING: hello, UNSUBSCRIBE: link})
-        page = self.html.fill({GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)})
-        name = one_line(recipient.name or "")
-        to = formataddr((name, recipient.email), charset="utf-8") if name else recipient.email
-        data = self.bytes
-        data = data.replace(self.to_mark, to.encode("utf-8"), 1)
-        data = data.replace(self.id_mark, message_id.encode("ascii"), 1)
-        data = data.replace(self.token_mark.encode(), recipient.token.encode("ascii"))
-        if references:
-            data = data.replace(self.ref_mark, references.encode("ascii"))
-        data = data.replace(self.text_mark, text, 1)
-        return data.replace(self.html_mark, page, 1)
+    def _constant(self, data: bytes) -> None:
+        last_is_hole = bool(self._holes) and self._holes[-1][0] == len(self._pieces) - 1
+        if self._pieces and not last_is_hole:
+            self._pieces[-1] += data
+        else:
+            self._pieces.append(data)
 
+    def _hole(self, hole: str | tuple[list[str], bool]) -> None:
+        self._holes.append((len(self._pieces), hole))
+        self._pieces.append(b"")
 
-class _EncodedBody:
-    """A body as quoted-printable with CRLF line ends, encoded once but for its personal lines.
-
-    Quoted-printable encodes each line on its own, so the lines without a marker are
-    encoded here once, and per recipient only the few lines with a greeting or a link.
-    """
-
-    def __init__(self, text: str):
+    def _body(self, text: str, *, escaped: bool) -> None:
+        """Quoted-printable encodes each line on its own: all but the personal ones, now."""
         lines = text.replace("\r\n", "\n").split("\n")
         if text.endswith("\n"):
             lines.pop()  # the skeleton already ends the part with set_content()'s line break
-        self.encoded: list[bytes] = []
-        self.personal: list[tuple[int, str]] = []
         for index, line in enumerate(lines):
             line += "" if index == len(lines) - 1 else "\r\n"
             if _PERSONAL.search(line):
-                self.personal.append((index, line))
-                self.encoded.append(b"")
+                self._hole((_PERSONAL_PARTS.split(line), escaped))
             else:
-                self.encoded.append(_quoted_printable(line))
+                self._constant(_quoted_printable(line))
 
-    def fill(self, values: dict[str, str]) -> bytes:
-        pieces = self.encoded.copy()
-        for index, line in self.personal:
-            pieces[index] = _quoted_printable(_fill(line, values))
+    def fill(self, recipient: Recipient, message_id: str, references: str | None = None) -> bytes:
+        link = self.link_prefix + quote(recipient.token)
+        hello = greeting(recipient.name)
+        lines = {
+            False: {GREETING: hello, UNSUBSCRIBE: link},
+            True: {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)},
+        }
+        name = one_line(recipient.name or "")
+        to = formataddr((name, recipient.email), charset="utf-8") if name else recipient.email
+        values = {
+            _TO: to.encode("utf-8"),
+            _ID: message_id.encode("ascii"),
+            _TOKEN: recipient.token.encode("ascii"),
+            _REF: (references or "").encode("ascii"),
+        }
+        pieces = self._pieces.copy()
+        for index, hole in self._holes:
+            if isinstance(hole, str):
+                pieces[index] = values[hole]
+            else:
+                parts, escaped = hole
+                filled = lines[escaped]
+                pieces[index] = _quoted_printable(
+                    "".join(filled[part] if odd % 2 else part for odd, part in enumerate(parts))
+                )
         return b"".join(pieces)
+
+
+_TO, _ID, _REF, _TOKEN, _TEXT, _HTML = "to", "id", "references", "token", "text", "html"
+_PERSONAL_PARTS = re.compile(f"({GREETING}|{UNSUBSCRIBE})")
 
 
 def _quoted_printable(text: str) -> bytes:

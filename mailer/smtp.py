@@ -55,11 +55,32 @@ class ServerUnavailable(MailerError):
 
 
 class Transport(Protocol):
+    """Sends one message at a time; `start` hands it over, `finish` waits for the answer.
+
+    Between the two the caller may prepare the next message while the server reads this
+    one. `next_recipient` is a promise that the next `start` is for that address, which
+    lets SMTP send its envelope along (RFC 2920) and save a round trip per mail.
+    """
+
     def open(self) -> None: ...
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> None: ...
+    def start(
+        self,
+        envelope_from: str,
+        recipient: str,
+        message: bytes,
+        next_recipient: str | None = None,
+    ) -> None: ...
+
+    def finish(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+def send(transport: Transport, envelope_from: str, recipient: str, message: bytes) -> None:
+    """One message, start to finish."""
+    transport.start(envelope_from, recipient, message)
+    transport.finish()
 
 
 class MaildirTransport:
@@ -75,20 +96,45 @@ class MaildirTransport:
         except OSError as error:
             raise ServerUnavailable(f"cannot write the Maildir {self.path}: {error}") from None
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
+    def start(
+        self,
+        envelope_from: str,
+        recipient: str,
+        message: bytes,
+        next_recipient: str | None = None,
+    ) -> None:
         if self._box is None:
             self.open()
         assert self._box is not None
         header = f"X-Mailer-Envelope: from=<{envelope_from}> to=<{recipient}>\n".encode()
         self._box.add(header + message.replace(b"\r\n", b"\n"))
 
+    def finish(self) -> None:
+        pass
+
     def close(self) -> None:
         self._box = None
 
 
 @dataclass
+class _Ahead:
+    """An envelope sent along with the message before; its answers once they are read."""
+
+    envelope_from: str
+    recipient: str
+    answers: list[tuple[int, bytes]] | None = None
+
+
+@dataclass
 class SmtpTransport:
-    """One SMTP connection reused for many mails, reconnecting when the server closes it."""
+    """One SMTP connection reused for many mails, reconnecting when the server closes it.
+
+    With PIPELINING (RFC 2920) a mail costs one round trip: its body goes out in one write
+    with the envelope of the next mail (MAIL, RCPT, DATA), and one read brings the answer
+    to the body and the three answers to that envelope. Content is explicitly allowed to
+    be followed by more commands in a group (RFC 2920, 3.1). The next mail's body waits for
+    its 354, and for the caller, who commits its `sending` mark first.
+    """
 
     server: ServerAddress
     rate_per_minute: int | None = None
@@ -98,94 +144,145 @@ class SmtpTransport:
     monotonic: Callable[[], float] = time.monotonic
     _connection: smtplib.SMTP | None = field(default=None, init=False)
     _last_send: float | None = field(default=None, init=False)
+    _in_flight: bool = field(default=False, init=False)  # a body whose answer is unread
+    _ahead: _Ahead | None = field(default=None, init=False)
 
     def open(self) -> None:
         if self._connection is None:
             self._connection = self._connect()
 
     def close(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.quit()
-            except (smtplib.SMTPException, OSError):
-                self._connection.close()
-            self._connection = None
+        if self._connection is None:
+            return
+        if self._in_flight or self._ahead is not None:
+            # A DATA may be open for a mail that will not come: only hanging up ends it
+            # without delivering anything.
+            self._drop()
+            return
+        try:
+            self._connection.quit()
+        except (smtplib.SMTPException, OSError):
+            self._connection.close()
+        self._connection = None
 
     def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
-        if any(ch in recipient for ch in "\r\n<> "):
+        send(self, envelope_from, recipient, message)
+
+    def start(
+        self,
+        envelope_from: str,
+        recipient: str,
+        message: bytes,
+        next_recipient: str | None = None,
+    ) -> None:
+        if not _deliverable(recipient):
             raise Rejected(f"not a deliverable address: {recipient!r}")
         self._pace()
         try:
-            self._send_once(envelope_from, recipient, message)
+            answers = self._envelope(envelope_from, recipient)
         except _Reconnect:
             # The server closed an idle connection before it saw this message: once more.
-            self._connection = None
-            self._send_once(envelope_from, recipient, message, retry=False)
+            answers = self._envelope(envelope_from, recipient, retry=False)
+        connection = self._connection
+        assert connection is not None
+        self._check(connection, answers, envelope_from)
+        ahead = b""
+        if (
+            next_recipient is not None
+            and _deliverable(next_recipient)
+            and (next_recipient.isascii() or connection.has_extn("smtputf8"))
+            and not self.rate_per_minute  # a paced mail would keep the next DATA open
+            and connection.has_extn("pipelining")
+        ):
+            ahead = _envelope_lines(connection, envelope_from, next_recipient)
+            self._ahead = _Ahead(envelope_from, next_recipient)
+        try:
+            connection.send(_dot_stuffed(message) + ahead)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._drop()
+            raise FateUnknown(f"connection lost during DATA: {error}", stage="DATA") from None
+        self._in_flight = True
 
-    def _send_once(
-        self, envelope_from: str, recipient: str, message: bytes, retry: bool = True
-    ) -> None:
+    def finish(self) -> None:
+        connection = self._connection
+        assert connection is not None and self._in_flight
+        try:
+            code, answer = connection.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._drop()
+            raise FateUnknown(f"connection lost during DATA: {error}", stage="DATA") from None
+        finally:
+            self._in_flight = False
+            self._last_send = self.monotonic()
+        if self._ahead is not None:
+            try:
+                self._ahead.answers = [connection.getreply() for _ in range(3)]
+            except (smtplib.SMTPServerDisconnected, OSError):
+                self._drop()  # the next mail starts afresh on a new connection
+        if code != 250:
+            raise _by_code(code, answer, "DATA")
+
+    def _envelope(
+        self, envelope_from: str, recipient: str, retry: bool = True
+    ) -> list[tuple[int, bytes]]:
+        """MAIL, RCPT and DATA for this mail, or their answers if they went out ahead."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            if (ahead.envelope_from, ahead.recipient) == (envelope_from, recipient):
+                assert ahead.answers is not None
+                return ahead.answers
+            self._drop()  # announced for another mail; its DATA may be open
         self.open()
         connection = self._connection
         assert connection is not None
-        stage = "MAIL FROM"
-        try:
-            # docmd, not mail()/rcpt(): those parse both addresses again for every message.
-            utf8 = (
-                " SMTPUTF8" if not recipient.isascii() and connection.has_extn("smtputf8") else ""
+        if not recipient.isascii() and not connection.has_extn("smtputf8"):
+            raise Rejected(
+                f"{self.server.where} does not take international addresses (SMTPUTF8)",
+                stage="SMTPUTF8",
             )
-            envelope = [f"MAIL FROM:<{envelope_from}>{utf8}", f"RCPT TO:<{recipient}>", "DATA"]
+        try:
             if connection.has_extn("pipelining"):
                 # RFC 2920: the three commands in one write, then their three answers.
-                connection.send("".join(f"{command}\r\n" for command in envelope))
-                answers = [connection.getreply() for _ in envelope]
-            else:
-                answers = []
-                for command in envelope:
-                    answers.append(connection.docmd(command))
-                    if answers[-1][0] >= 400:
-                        break
-            code, answer = answers[0]
-            if code != 250:
-                self._refused_sender(
-                    connection, code, answer, envelope_from, data_open=_data_open(answers)
-                )
-            stage = "RCPT TO"
-            code, answer = answers[1]
-            if code not in (250, 251):
-                self._end_transaction(connection, answers)
-                raise _by_code(code, answer, stage)
-            stage = "DATA"
-            code, answer = answers[2]
-            if code != 354:
-                self._end_transaction(connection, answers)
-                raise _by_code(code, answer, stage)
-            # Dot-stuffing (RFC 5321 4.5.2) of our CRLF lines, without a regex per mail.
-            body = message.replace(b"\r\n.", b"\r\n..")
-            if body.startswith(b"."):
-                body = b"." + body
-            if not body.endswith(b"\r\n"):
-                body += b"\r\n"
-            connection.send(body + b".\r\n")
-            code, answer = connection.getreply()
-            if code != 250:
-                raise _by_code(code, answer, stage)
+                connection.send(_envelope_lines(connection, envelope_from, recipient))
+                return [connection.getreply() for _ in range(3)]
+            answers = []
+            # docmd, not mail()/rcpt(): those parse both addresses again for every message.
+            for command in _envelope_commands(connection, envelope_from, recipient):
+                answers.append(connection.docmd(command))
+                if answers[-1][0] >= 400:
+                    break
+            return answers
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._drop()
-            if stage == "DATA":
-                raise FateUnknown(f"connection lost during DATA: {error}", stage=stage) from None
             if retry:
                 raise _Reconnect() from None
             raise ServerUnavailable(f"{self.server.where} closed the connection: {error}") from None
-        finally:
-            self._last_send = self.monotonic()
+
+    def _check(
+        self, connection: smtplib.SMTP, answers: list[tuple[int, bytes]], envelope_from: str
+    ) -> None:
+        """Raises for an envelope the server did not take, after ending its transaction."""
+        code, answer = answers[0]
+        if code != 250:
+            self._refused_sender(
+                connection, code, answer, envelope_from, data_open=_data_open(answers)
+            )
+        for stage, expected, (code, answer) in zip(
+            ("RCPT TO", "DATA"), ((250, 251), (354,)), answers[1:], strict=False
+        ):
+            if code not in expected:
+                self._end_transaction(connection, answers)
+                raise _by_code(code, answer, stage)
 
     def _end_transaction(self, connection: smtplib.SMTP, answers: list[tuple[int, bytes]]) -> None:
         """After a refusal: end an open DATA with an empty message, then RSET."""
-        if _data_open(answers):
-            connection.send(b".\r\n")
-            connection.getreply()
-        connection.rset()
+        try:
+            if _data_open(answers):
+                connection.send(b".\r\n")
+                connection.getreply()
+            connection.rset()
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self._drop()
 
     def _refused_sender(
         self, connection: smtplib.SMTP, code: int, answer: bytes, sender: str, data_open: bool
@@ -204,9 +301,12 @@ class SmtpTransport:
             self.sleep(wait)
 
     def _drop(self) -> None:
+        """Hangs up; whatever was open on the connection ends with it."""
         if self._connection is not None:
             self._connection.close()
         self._connection = None
+        self._in_flight = False
+        self._ahead = None
 
     def _open_connection(self) -> smtplib.SMTP:
         server = self.server
@@ -262,6 +362,30 @@ class SmtpTransport:
 
 class _Reconnect(Exception):
     pass
+
+
+def _deliverable(recipient: str) -> bool:
+    return not any(ch in recipient for ch in "\r\n<> ")
+
+
+def _envelope_commands(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> list[str]:
+    utf8 = " SMTPUTF8" if not recipient.isascii() and connection.has_extn("smtputf8") else ""
+    return [f"MAIL FROM:<{envelope_from}>{utf8}", f"RCPT TO:<{recipient}>", "DATA"]
+
+
+def _envelope_lines(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> bytes:
+    commands = _envelope_commands(connection, envelope_from, recipient)
+    return "".join(f"{command}\r\n" for command in commands).encode("utf-8")
+
+
+def _dot_stuffed(message: bytes) -> bytes:
+    """The message as DATA content: dot-stuffed (RFC 5321 4.5.2), CRLF-ended, with the end mark."""
+    body = message.replace(b"\r\n.", b"\r\n..")
+    if body.startswith(b"."):
+        body = b"." + body
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return body + b".\r\n"
 
 
 def _data_open(answers: list[tuple[int, bytes]]) -> bool:

@@ -156,6 +156,7 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
     from mailer.commands.plan import find_session, visible_sequence
     from mailer.members import normalize_address
     from mailer.render import WIRE_POLICY, Recipient, personalize
+    from mailer.smtp import DeliveryProblem, send
 
     plan = app.plan()
     address = normalize_address(to)
@@ -173,7 +174,9 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
     transport = app.transport()
     transport.open()
     try:
-        transport.send(plan.sender.reply_to, address, message.as_bytes(policy=WIRE_POLICY))
+        send(transport, plan.sender.reply_to, address, message.as_bytes(policy=WIRE_POLICY))
+    except DeliveryProblem as problem:
+        raise UserError(f"the server did not take the test mail: {problem.answer}") from None
     finally:
         transport.close()
     click.echo(f"sent a test {kind} for {session.key} to {address}")
