@@ -26,7 +26,7 @@ from mailer.ledger import (
     SKIPPED,
     SUPERSEDED,
     Ledger,
-    fold,
+    recover,
 )
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan, Session
 from mailer.render import Recipient, Renderer, message_id
@@ -279,7 +279,7 @@ def run_tick(
 
 def recover_interrupted(store: Store, now: datetime) -> int:
     """Mails a dead tick had in hand: their fate is unknown, so they go out again."""
-    return fold(store, stamp(now))
+    return recover(store, stamp(now))
 
 
 def pending_count(store: Store, now: datetime) -> int:
@@ -308,19 +308,17 @@ def deliver(
         return report
     sessions = sessions or record_versions(store, plan, now)
     at = stamp(now)
-    transport.open()
-    # One small commit per mail; checkpoint the WAL less often while sending (an fsync
-    # each time), and once at the end.
-    store.conn.execute("PRAGMA wal_autocheckpoint = 20000")
     ledger = Ledger(store)
     sender = _Sender(ledger, plan, renderer, transport, sessions, at, now, report, on_progress)
     try:
+        transport.open()
         sender.deliver(_due_rows(store, ledger, at, batch_size), should_stop)
     finally:
-        ledger.fold(at)
-        transport.close()
-        store.conn.execute("PRAGMA wal_autocheckpoint = 1000")
-        store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            ledger.fold(at)
+        finally:
+            ledger.close()
+            transport.close()
     return report
 
 
@@ -377,14 +375,18 @@ class _Sender:
         mails = (mail for row in rows if (mail := self._mail(row)) is not None)
         current = next(mails, None)
         payload = current.make() if current else b""
+        upcoming = next(mails, None)
         while current is not None:
             if should_stop():
                 self.report.stopped = True
                 return
-            upcoming = next(mails, None)
-            payload = self._send(current, payload, upcoming)
+            refused = self._start(current, payload, upcoming)
+            # While the server reads this mail: make the next one and look one further.
+            payload = upcoming.make() if upcoming else b""
+            after = next(mails, None)
+            self._record(current.row, refused or self._answer())
             self.on_progress()
-            current = upcoming
+            current, upcoming = upcoming, after
 
     def _mail(self, row: _Row) -> _Mail | None:
         """What to send for this row; None (and its fate recorded) when nothing goes out."""
@@ -425,10 +427,10 @@ class _Sender:
             self.report.expired += 1
         self.on_progress()
 
-    def _send(self, mail: _Mail, payload: bytes, upcoming: _Mail | None) -> bytes:
-        """Mark `sending`, hand the bytes over, record the answer; returns the next bytes."""
-        self.ledger.sending(mail.row.id, mail.sequence)  # committed before the bytes go out
-        problem: DeliveryProblem | None = None
+    def _start(self, mail: _Mail, payload: bytes, upcoming: _Mail | None) -> DeliveryProblem | None:
+        """Mark `sending`, then hand the bytes over; the server's refusal of the envelope, if any."""
+        # On record before the bytes go out:
+        self.ledger.sending(mail.row.id, mail.sequence, mail.row.attempts + 1)
         try:
             self.transport.start(
                 self.plan.sender.reply_to,
@@ -437,21 +439,22 @@ class _Sender:
                 next_recipient=upcoming.recipient if upcoming else None,
             )
         except DeliveryProblem as refused:
-            problem = refused
+            return refused
         except ServerUnavailable as unavailable:
             # Nothing was handed over: the row stays queued as it was, and the tick stops.
             self.ledger.withdraw(mail.row.id)
             self.report.stopped = True
             self.report.problem = str(unavailable)
             raise
-        following = upcoming.make() if upcoming else b""  # while the server reads this one
-        if problem is None:
-            try:
-                self.transport.finish()
-            except DeliveryProblem as answer:
-                problem = answer
-        self._record(mail.row, problem)
-        return following
+        return None
+
+    def _answer(self) -> DeliveryProblem | None:
+        """The server's answer to the mail handed over: None when it took it."""
+        try:
+            self.transport.finish()
+        except DeliveryProblem as answer:
+            return answer
+        return None
 
     def _record(self, row: _Row, problem: DeliveryProblem | None) -> None:
         report = self.report

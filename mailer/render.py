@@ -368,7 +368,8 @@ class WireTemplate:
                 raise AssertionError(f"marker {mark!r} not exactly once in the skeleton")
         self.link_prefix = unsubscribe_url(plan, "")
         self._pieces: list[bytes] = []
-        self._holes: list[tuple[int, str | tuple[list[str], bool]]] = []
+        # (index in pieces, a header hole, or a body line: its parts, its markers, escaped?)
+        self._holes: list[tuple[int, str | tuple[list[str], list[tuple[int, str]], bool]]] = []
         position = 0
         for found in re.finditer(b"|".join(re.escape(mark) for mark in marks), wire):
             self._constant(wire[position : found.start()])
@@ -389,7 +390,7 @@ class WireTemplate:
         else:
             self._pieces.append(data)
 
-    def _hole(self, hole: str | tuple[list[str], bool]) -> None:
+    def _hole(self, hole: str | tuple[list[str], list[tuple[int, str]], bool]) -> None:
         self._holes.append((len(self._pieces), hole))
         self._pieces.append(b"")
 
@@ -401,40 +402,53 @@ class WireTemplate:
         for index, line in enumerate(lines):
             line += "" if index == len(lines) - 1 else "\r\n"
             if _PERSONAL.search(line):
-                self._hole((_PERSONAL_PARTS.split(line), escaped))
+                parts = _PERSONAL_PARTS.split(line)  # text, marker, text, ...
+                self._hole((parts, [(at, parts[at]) for at in range(1, len(parts), 2)], escaped))
             else:
                 self._constant(_quoted_printable(line))
 
     def fill(self, recipient: Recipient, message_id: str, references: str | None = None) -> bytes:
-        link = self.link_prefix + quote(recipient.token)
+        token = recipient.token
+        link = self.link_prefix + (token if _URL_SAFE.fullmatch(token) else quote(token))
         hello = greeting(recipient.name)
         lines = {
             False: {GREETING: hello, UNSUBSCRIBE: link},
             True: {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)},
         }
-        name = one_line(recipient.name or "")
-        to = formataddr((name, recipient.email), charset="utf-8") if name else recipient.email
         values = {
-            _TO: to.encode("utf-8"),
+            _TO: _to_header(one_line(recipient.name or ""), recipient.email).encode("utf-8"),
             _ID: message_id.encode("ascii"),
-            _TOKEN: recipient.token.encode("ascii"),
+            _TOKEN: token.encode("ascii"),
             _REF: (references or "").encode("ascii"),
         }
         pieces = self._pieces.copy()
         for index, hole in self._holes:
             if isinstance(hole, str):
                 pieces[index] = values[hole]
-            else:
-                parts, escaped = hole
-                filled = lines[escaped]
-                pieces[index] = _quoted_printable(
-                    "".join(filled[part] if odd % 2 else part for odd, part in enumerate(parts))
-                )
+                continue
+            parts, markers, escaped = hole
+            line = parts.copy()
+            filled = lines[escaped]
+            for at, marker in markers:
+                line[at] = filled[marker]
+            pieces[index] = _quoted_printable("".join(line))
         return b"".join(pieces)
+
+
+def _to_header(name: str, email: str) -> str:
+    """What formataddr makes, without its cost for the common plain name."""
+    if not name:
+        return email
+    if name.isascii() and _PLAIN_NAME.fullmatch(name):
+        return f"{name} <{email}>"
+    return formataddr((name, email), charset="utf-8")
 
 
 _TO, _ID, _REF, _TOKEN, _TEXT, _HTML = "to", "id", "references", "token", "text", "html"
 _PERSONAL_PARTS = re.compile(f"({GREETING}|{UNSUBSCRIBE})")
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() leaves as it is
+# A display name formataddr would write as it is: no specials to quote, nothing to encode.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")
 
 
 def _quoted_printable(text: str) -> bytes:

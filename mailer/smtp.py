@@ -18,6 +18,7 @@ bookkeeping simple (see the README).
 from __future__ import annotations
 
 import mailbox
+import re
 import smtplib
 import ssl
 import time
@@ -262,6 +263,9 @@ class SmtpTransport:
         self, connection: smtplib.SMTP, answers: list[tuple[int, bytes]], envelope_from: str
     ) -> None:
         """Raises for an envelope the server did not take, after ending its transaction."""
+        codes = [code for code, _ in answers]
+        if codes in ([250, 250, 354], [250, 251, 354]):
+            return
         code, answer = answers[0]
         if code != 250:
             self._refused_sender(
@@ -365,7 +369,10 @@ class _Reconnect(Exception):
 
 
 def _deliverable(recipient: str) -> bool:
-    return not any(ch in recipient for ch in "\r\n<> ")
+    return _UNDELIVERABLE.search(recipient) is None
+
+
+_UNDELIVERABLE = re.compile(r"[\r\n<> ]")
 
 
 def _envelope_commands(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> list[str]:
@@ -374,13 +381,13 @@ def _envelope_commands(connection: smtplib.SMTP, envelope_from: str, recipient: 
 
 
 def _envelope_lines(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> bytes:
-    commands = _envelope_commands(connection, envelope_from, recipient)
-    return "".join(f"{command}\r\n" for command in commands).encode("utf-8")
+    mail, rcpt, data = _envelope_commands(connection, envelope_from, recipient)
+    return f"{mail}\r\n{rcpt}\r\n{data}\r\n".encode()
 
 
 def _dot_stuffed(message: bytes) -> bytes:
     """The message as DATA content: dot-stuffed (RFC 5321 4.5.2), CRLF-ended, with the end mark."""
-    body = message.replace(b"\r\n.", b"\r\n..")
+    body = message.replace(b"\r\n.", b"\r\n..") if b"\r\n." in message else message
     if body.startswith(b"."):
         body = b"." + body
     if not body.endswith(b"\r\n"):

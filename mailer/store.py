@@ -120,18 +120,9 @@ MIGRATIONS: list[str] = [
         consent_mark INTEGER NOT NULL
     );
     """,
-    # 5: each mail's fate is appended here while sending and folded into the outbox in
-    # batches (see ledger.py); rows an older mailer left `sending` are queued again
+    # 5: the outbox no longer marks rows `sending` (see ledger.py); rows an older mailer
+    # left so are queued again
     """
-    CREATE TABLE delivery_log (
-        id INTEGER PRIMARY KEY,
-        outbox_id INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        last_answer TEXT,
-        next_attempt_at TEXT,
-        sent_at TEXT,
-        sequence INTEGER
-    );
     UPDATE outbox SET status = 'queued',
         last_answer = 'fate unknown after an interrupted tick, sent again with the same Message-ID'
         WHERE status = 'sending';
