@@ -382,6 +382,56 @@ def test_a_line_starting_with_a_dot_survives_the_wire(
     assert "Erste Zeile\n.Punkt am Zeilenanfang\n.\n" in text
 
 
+def plain_transport(smtp: RecordingHandler):
+    from mailer.smtp import SmtpTransport
+    from mailer.workspace import ServerAddress
+
+    port = int(smtp.url.rsplit(":", 1)[1])  # type: ignore[attr-defined]
+    return SmtpTransport(ServerAddress("smtp", "127.0.0.1", port, None, None, ""))
+
+
+HELLO = b"Subject: x\r\n\r\nhallo\r\n"
+
+
+def test_an_envelope_sent_ahead_for_a_mail_that_does_not_come_delivers_nothing(
+    smtp: RecordingHandler,
+) -> None:
+    transport = plain_transport(smtp)
+    transport.open()
+    transport.start("themen@example.org", "a@example.org", HELLO, next_recipient="b@example.org")
+    transport.finish()
+    transport.start("themen@example.org", "c@example.org", HELLO)  # not b after all
+    transport.finish()
+    transport.start("themen@example.org", "d@example.org", HELLO, next_recipient="e@example.org")
+    transport.finish()
+    transport.close()  # stopped before e: its DATA may be open, so the connection is dropped
+    assert [m.rcpt_tos for m in smtp.messages] == [
+        ["a@example.org"],
+        ["c@example.org"],
+        ["d@example.org"],
+    ]
+
+
+def test_a_refusal_of_an_envelope_sent_ahead_belongs_to_its_own_mail(
+    smtp: RecordingHandler,
+) -> None:
+    from mailer.smtp import Rejected
+
+    smtp.rcpt_answers["b@example.org"] = "550 5.1.1 no such user"
+    transport = plain_transport(smtp)
+    transport.start("themen@example.org", "a@example.org", HELLO, next_recipient="b@example.org")
+    transport.finish()  # a's answer; b's refusal is kept for b
+    with pytest.raises(Rejected) as refused:
+        transport.start(
+            "themen@example.org", "b@example.org", HELLO, next_recipient="c@example.org"
+        )
+    assert refused.value.stage == "RCPT TO" and refused.value.answer.startswith("550")
+    transport.start("themen@example.org", "c@example.org", HELLO)
+    transport.finish()
+    transport.close()
+    assert [m.rcpt_tos for m in smtp.messages] == [["a@example.org"], ["c@example.org"]]
+
+
 def test_the_rate_limit_spaces_mails_on_the_clock_it_is_given(smtp: RecordingHandler) -> None:
     from mailer.smtp import SmtpTransport
     from mailer.workspace import ServerAddress
