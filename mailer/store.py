@@ -12,11 +12,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from mailer.errors import MailerError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 ACTIVE = "active"
 PENDING = "pending"
@@ -160,7 +163,7 @@ class Store:
         self.path = Path(path) if path != ":memory:" else None
         try:
             connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-            self.db = Database(connection)
+            self.conn = connection
             connection.execute("PRAGMA busy_timeout = 30000")
             if self.path is not None:
                 connection.execute("PRAGMA journal_mode = WAL")
@@ -170,9 +173,12 @@ class Store:
         except sqlite3.DatabaseError as error:
             raise MailerError(f"{path}: not a usable mailer database ({error})") from None
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+    @cached_property
+    def db(self) -> Database:
+        """sqlite-utils on the same connection; imported on first use (a tick needs none)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -197,24 +203,23 @@ class Store:
     # -- subscribers ---------------------------------------------------------
 
     def subscriber(self, email: str) -> Subscriber | None:
-        row = self.conn.execute(
-            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE email = ?", (email,)
-        ).fetchone()
-        return Subscriber(*row) if row else None
+        return self._one("email = ?", email)
 
     def subscriber_by_token(self, token: str) -> Subscriber | None:
-        row = self.conn.execute(
-            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE token = ?", (token,)
-        ).fetchone()
-        return Subscriber(*row) if row else None
+        return self._one("token = ?", token)
 
     def subscribers(self, status: str | None = None) -> Iterator[Subscriber]:
-        where, args = ("WHERE status = ?", (status,)) if status else ("", ())
-        cursor = self.conn.execute(
-            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers {where} ORDER BY id", args
+        where, args = ("status = ?", [status]) if status else (None, None)
+        rows = self.db["subscribers"].rows_where(
+            where, args, select=_SUBSCRIBER_COLUMNS, order_by="id"
         )
-        for row in cursor:
-            yield Subscriber(*row)
+        for row in rows:
+            yield Subscriber(**row)
+
+    def _one(self, where: str, value: str) -> Subscriber | None:
+        rows = self.db["subscribers"].rows_where(where, [value], select=_SUBSCRIBER_COLUMNS)
+        row = next(rows, None)
+        return Subscriber(**row) if row else None
 
     def add_subscriber(
         self,
@@ -233,15 +238,34 @@ class Store:
     def add_many(
         self, rows: Iterable[tuple[str, str | None, str | None]], *, consent: str, now: datetime
     ) -> tuple[int, int]:
-        """Adds many in one transaction; returns (added, already there)."""
-        added = existing = 0
+        """Adds many in one transaction; returns (added, already there). Nobody is re-activated."""
         at = stamp(now)
         with self.transaction():
+            # UNIQUE ... COLLATE NOCASE folds ASCII letters only, and so does bytes.lower().
+            known = {email.encode().lower() for (email,) in self.conn.execute(
+                "SELECT email FROM subscribers")}  # fmt: skip
+            next_id = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM subscribers")
+            first_id = next_id.fetchone()[0]
+            new: list[dict] = []
+            existing = 0
             for email, name, org in rows:
-                _, changed = self._add(email, name, org, consent, at, ACTIVE, reactivate=False)
-                added += changed
-                existing += not changed
-        return added, existing
+                key = email.encode().lower()
+                if key in known:
+                    existing += 1
+                    continue
+                known.add(key)
+                new.append(
+                    {"id": first_id + len(new), "email": email, "name": name, "org": org,
+                     "status": ACTIVE, "token": new_token(), "consent_source": consent,
+                     "consent_at": at, "created_at": at, "updated_at": at}
+                )  # fmt: skip
+            self.db["subscribers"].insert_all(new, batch_size=1000)
+            self.db["consent_log"].insert_all(
+                ({"subscriber_id": row["id"], "email": row["email"], "status": ACTIVE,
+                  "cause": consent, "at": at} for row in new),
+                batch_size=1000,
+            )  # fmt: skip
+        return len(new), existing
 
     def _add(
         self,
@@ -257,20 +281,19 @@ class Store:
         current = self.subscriber(email)
         if current and (current.status == status or not reactivate):
             return current, False
+        subscribers = self.db["subscribers"]
+        consent_fields = {"status": status, "consent_source": consent, "consent_at": at}
         if current:
-            self.conn.execute(
-                "UPDATE subscribers SET status = ?, name = coalesce(?, name), org = coalesce(?, org),"
-                " consent_source = ?, consent_at = ?, updated_at = ?, bounce_count = 0 WHERE id = ?",
-                (status, name, org, consent, at, at, current.id),
+            known = {key: value for key, value in (("name", name), ("org", org)) if value}
+            subscribers.update(
+                current.id, {**consent_fields, **known, "updated_at": at, "bounce_count": 0}
             )
             subscriber_id = current.id
         else:
-            cursor = self.conn.execute(
-                "INSERT INTO subscribers (email, name, org, status, token, consent_source,"
-                " consent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (email, name, org, status, new_token(), consent, at, at, at),
-            )
-            subscriber_id = cursor.lastrowid
+            subscriber_id = subscribers.insert(
+                {"email": email, "name": name, "org": org, **consent_fields,
+                 "token": new_token(), "created_at": at, "updated_at": at},
+            ).last_pk  # fmt: skip
         self._log(subscriber_id, email, status, consent, at)
         return self.subscriber(email), True  # type: ignore[return-value]
 
@@ -282,10 +305,7 @@ class Store:
                 return None
             if current.status != status:
                 at = stamp(now)
-                self.conn.execute(
-                    "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?",
-                    (status, at, current.id),
-                )
+                self.db["subscribers"].update(current.id, {"status": status, "updated_at": at})
                 self._log(current.id, current.email, status, cause, at)
             return self.subscriber(current.email)
 
@@ -302,10 +322,7 @@ class Store:
             if row is None or row[1] != ACTIVE or row[2] < limit:
                 return False
             at = stamp(now)
-            self.conn.execute(
-                "UPDATE subscribers SET status = ?, updated_at = ? WHERE id = ?",
-                (BOUNCED, at, subscriber_id),
-            )
+            self.db["subscribers"].update(subscriber_id, {"status": BOUNCED, "updated_at": at})
             self._log(subscriber_id, row[0], BOUNCED, cause, at)
             return True
 
@@ -316,25 +333,22 @@ class Store:
             if current is None:
                 return False
             for table in ("outbox", "consent_log", "inbound"):
-                self.conn.execute(f"DELETE FROM {table} WHERE subscriber_id = ?", (current.id,))
-            self.conn.execute(
-                "DELETE FROM inbound WHERE sender = ? COLLATE NOCASE", (current.email,)
-            )
-            self.conn.execute("DELETE FROM subscribers WHERE id = ?", (current.id,))
+                self.db[table].delete_where("subscriber_id = ?", [current.id])
+            self.db["inbound"].delete_where("sender = ? COLLATE NOCASE", [current.email])
+            self.db["subscribers"].delete(current.id)
             return True
 
     def consent_log(self, email: str) -> list[dict]:
-        cursor = self.conn.execute(
-            "SELECT status, cause, at FROM consent_log WHERE email = ? COLLATE NOCASE ORDER BY id",
-            (email,),
+        rows = self.db["consent_log"].rows_where(
+            "email = ? COLLATE NOCASE", [email], select="status, cause, at", order_by="id"
         )
-        return [{"status": s, "cause": c, "at": a} for s, c, a in cursor]
+        return list(rows)
 
     def _log(self, subscriber_id: int, email: str, status: str, cause: str, at: str) -> None:
-        self.conn.execute(
-            "INSERT INTO consent_log (subscriber_id, email, status, cause, at) VALUES (?, ?, ?, ?, ?)",
-            (subscriber_id, email, status, cause, at),
-        )
+        self.db["consent_log"].insert(
+            {"subscriber_id": subscriber_id, "email": email, "status": status, "cause": cause,
+             "at": at}
+        )  # fmt: skip
 
     # -- session versions ----------------------------------------------------
 
