@@ -384,7 +384,7 @@ class _Sender:
             # While the server reads this mail: make the next one and look one further.
             payload = upcoming.make() if upcoming else b""
             after = next(mails, None)
-            self._record(current.row, refused or self._answer())
+            self._record(current.row, refused if refused is not None else self._answer())
             self.on_progress()
             current, upcoming = upcoming, after
 
