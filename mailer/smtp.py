@@ -1,14 +1,16 @@
 """Transports: how a finished message leaves. SMTP for real, a Maildir for the embedded default.
 
-Each transport sends one message to one recipient and says what became of it by raising
-one of four exceptions, or by returning normally when the server took it:
+Each transport sends one message to one recipient at a time, in two steps: `start` hands
+it over, `finish` waits for the answer (the caller makes the next message in between).
+What became of it is said by raising one of four exceptions, or by returning normally
+when the server took it:
 
 - `Deferred`: a 4xx answer; try again later.
 - `Rejected`: a 5xx answer for this recipient or message; final.
 - `FateUnknown`: the connection broke after the message was handed over; send it
   again (with the same Message-ID), never drop it.
 - `ServerUnavailable`: the server cannot be reached or refused the login; nothing was
-  sent and the tick stops.
+  sent and the tick stops. Only `start` raises it.
 
 smtplib rather than aiosmtplib: one reused connection fed with ready bytes is what a
 relay limits anyway, and synchronous code keeps the outbox's one-message-at-a-time
