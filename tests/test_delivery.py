@@ -456,3 +456,27 @@ def test_the_rate_limit_spaces_mails_on_the_clock_it_is_given(smtp: RecordingHan
     transport.close()
     assert slept == [0.5, 0.5, 0.5]
     assert len(smtp.messages) == 4
+
+
+def test_send_test_delivers_one_marked_mail_outside_the_outbox(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    result = smtp_mailer("send-test", "--to", "orga@example.org", "2023-09-07", "announcement")
+    assert "sent a test announcement" in result.stdout
+    (received,) = smtp.messages
+    assert received.rcpt_tos == ["orga@example.org"]
+    assert received.message["Subject"].startswith("[Test] Digital-Impuls am 7. September")
+    assert smtp_mailer.json("outbox") == []
+
+
+def test_send_test_to_a_refused_address_says_so_in_one_sentence(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp.rcpt_answers["orga@example.org"] = "550 5.1.1 no such user"
+    result = smtp_mailer(
+        "send-test", "--to", "orga@example.org", "2023-09-07", "announcement", ok=False
+    )
+    assert result.exit_code == 1
+    assert "did not take the test mail: 550 5.1.1 no such user" in result.stderr
+    assert "Traceback" not in result.output
+    assert smtp.messages == []
