@@ -168,9 +168,6 @@ class SmtpTransport:
             self._connection.close()
         self._connection = None
 
-    def send(self, envelope_from: str, recipient: str, message: bytes) -> None:
-        send(self, envelope_from, recipient, message)
-
     def start(
         self,
         envelope_from: str,
@@ -265,25 +262,21 @@ class SmtpTransport:
         self, connection: smtplib.SMTP, answers: list[tuple[int, bytes]], envelope_from: str
     ) -> None:
         """Raises for an envelope the server did not take, after ending its transaction."""
-        codes = [code for code, _ in answers]
-        if codes in ([250, 250, 354], [250, 251, 354]):
-            return
+        data_open = len(answers) == 3 and answers[2][0] == 354
         code, answer = answers[0]
         if code != 250:
-            self._refused_sender(
-                connection, code, answer, envelope_from, data_open=_data_open(answers)
-            )
+            self._refused_sender(connection, code, answer, envelope_from, data_open)
         for stage, expected, (code, answer) in zip(
             ("RCPT TO", "DATA"), ((250, 251), (354,)), answers[1:], strict=False
         ):
             if code not in expected:
-                self._end_transaction(connection, answers)
+                self._end_transaction(connection, data_open)
                 raise _by_code(code, answer, stage)
 
-    def _end_transaction(self, connection: smtplib.SMTP, answers: list[tuple[int, bytes]]) -> None:
+    def _end_transaction(self, connection: smtplib.SMTP, data_open: bool) -> None:
         """After a refusal: end an open DATA with an empty message, then RSET."""
         try:
-            if _data_open(answers):
+            if data_open:
                 connection.send(b".\r\n")
                 connection.getreply()
             connection.rset()
@@ -293,7 +286,7 @@ class SmtpTransport:
     def _refused_sender(
         self, connection: smtplib.SMTP, code: int, answer: bytes, sender: str, data_open: bool
     ) -> None:
-        self._end_transaction(connection, [(0, b""), (0, b""), (354 if data_open else 0, b"")])
+        self._end_transaction(connection, data_open)
         text = _answer(code, answer)
         if 400 <= code < 500:
             raise Deferred(text, code, "MAIL FROM")
@@ -395,10 +388,6 @@ def _dot_stuffed(message: bytes) -> bytes:
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     return body + b".\r\n"
-
-
-def _data_open(answers: list[tuple[int, bytes]]) -> bool:
-    return len(answers) == 3 and answers[2][0] == 354
 
 
 def _answer(code: int, answer: bytes | str) -> str:

@@ -433,7 +433,7 @@ def test_a_refusal_of_an_envelope_sent_ahead_belongs_to_its_own_mail(
 
 
 def test_the_rate_limit_spaces_mails_on_the_clock_it_is_given(smtp: RecordingHandler) -> None:
-    from mailer.smtp import SmtpTransport
+    from mailer.smtp import SmtpTransport, send
     from mailer.workspace import ServerAddress
 
     clock = [1000.0]
@@ -452,7 +452,7 @@ def test_the_rate_limit_spaces_mails_on_the_clock_it_is_given(smtp: RecordingHan
     )
     transport.open()
     for n in range(4):
-        transport.send("themen@example.org", f"m{n}@example.org", b"Subject: x\r\n\r\nhallo\r\n")
+        send(transport, "themen@example.org", f"m{n}@example.org", HELLO)
     transport.close()
     assert slept == [0.5, 0.5, 0.5]
     assert len(smtp.messages) == 4
