@@ -79,7 +79,7 @@ def score(corpus: Path, predict: Callable[[bytes], tuple[str, set[str]]]) -> Sco
 
 
 def mailer_predict(raw: bytes) -> tuple[str, set[str]]:
-    from mailer.inbox import classify_bytes
+    from mailer.inbound.classify import classify_bytes
 
     verdict = classify_bytes(raw)
     return verdict.kind, set(verdict.addresses)

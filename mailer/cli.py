@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 
+from mailer.app import App
 from mailer.commands import delivery, inbound, plan, subscribers
-from mailer.commands.app import App, MailerGroup
+from mailer.commands.common import MailerGroup
 
 
 @click.group(cls=MailerGroup, context_settings={"help_option_names": ["-h", "--help"]})

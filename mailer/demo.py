@@ -25,10 +25,7 @@ MOVED_AT = datetime(2023, 9, 1, 10, 0)
 
 
 def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
-    from mailer.commands.app import App
-    from mailer.commands.delivery import tick_once
-    from mailer.commands.inbound import poll_once
-    from mailer.store import Store
+    from mailer.app import App, poll_once, suggestions, tick_once
     from mailer.timing import next_due_moments
 
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="mailer-demo-"))
@@ -39,9 +36,9 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
     plan = app.plan()
     say(f"demo directory: {root}")
 
-    store = Store(app.workspace.db)
-    for email, name, org in SAMPLE_MEMBERS:
-        store.add_subscriber(email, name, org, consent="demo sample", now=plan.local(START))
+    with app.store() as store:
+        for email, name, org in SAMPLE_MEMBERS:
+            store.add_subscriber(email, name, org, consent="demo sample", now=plan.local(START))
     say(f"{len(SAMPLE_MEMBERS)} sample members added")
 
     events = {
@@ -66,25 +63,23 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
             say(f"{moment:%Y-%m-%d %H:%M}  poll: {poll_once(app, moment)}")
             continue
         if events.get(moment) == "late joiner":
-            store.add_subscriber(*LATE_JOINER, consent="demo sample", now=moment)
+            with app.store() as store:
+                store.add_subscriber(*LATE_JOINER, consent="demo sample", now=moment)
             say(f"{moment:%Y-%m-%d %H:%M}  {LATE_JOINER[1]} subscribes after the announcement")
         elif events.get(moment) == "move":
             _move_september_session(config)
             app.reload()
             say(f"{moment:%Y-%m-%d %H:%M}  the organizer moves 7 September to 16:30")
-        say(
-            f"{moment:%Y-%m-%d %H:%M}  tick: {tick_once(app, moment.isoformat(), interactive=False)}"
-        )
+        say(f"{moment:%Y-%m-%d %H:%M}  tick: {tick_once(app, moment)}")
         if first:
-            again = tick_once(app, moment.isoformat(), interactive=False)
+            again = tick_once(app, moment)
             say(f"{moment:%Y-%m-%d %H:%M}  the same tick again: {again}")
             first = False
-    store.close()
 
     outbox = app.workspace.outbox
     count = len(list((outbox / "new").glob("*")))
     say("")
-    for idea in suggestions_of(app):
+    for idea in suggestions(app):
         say(f"filed topic idea from {idea['from']} (answering the session of {idea['session']}):")
         say("    " + idea["text"].replace("\n", "\n    "))
     say(f"the inbox is filed into folders: ls -a {app.workspace.inbox}")
@@ -132,17 +127,6 @@ def _members_reply(app, moment: datetime) -> None:
     inbox = mailbox.Maildir(app.workspace.inbox, create=True)
     inbox.add(idea.as_bytes())
     inbox.add(away.as_bytes())
-
-
-def suggestions_of(app) -> list[dict]:
-    from mailer.poller import suggestions
-    from mailer.store import Store
-
-    store = Store(app.workspace.db)
-    try:
-        return suggestions(store)
-    finally:
-        store.close()
 
 
 def _move_september_session(config: Path) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 from mailer.errors import MailerError
-from mailer.render import one_line
+from mailer.text import one_line
 
 HEADER_ALIASES = {
     "email": {"email", "e-mail", "mail", "e-mail-adresse", "emailadresse", "adresse", "address"},

@@ -12,6 +12,7 @@ from dateutil.rrule import rrulestr
 from email_validator import EmailNotValidError, validate_email
 
 from mailer.errors import PlanError
+from mailer.inbound.kinds import DEFAULT_FOLDERS
 from mailer.plan import (
     Guest,
     MailTimes,
@@ -248,7 +249,7 @@ class _PlanReader(Reader):
             poll = self.integer(poll_node, f"{section}.poll_minutes", minimum=1)
         folders: dict[str, str] = {}
         if (folder_node := settings.get("folders")) is not None:
-            mapping = self.mapping(folder_node, f"{section}.folders", FOLDER_KINDS)
+            mapping = self.mapping(folder_node, f"{section}.folders", set(DEFAULT_FOLDERS))
             folders = {k: self.text(v, f"the folder for {k}") for k, _, v in mapping.items()}
         return ServerSettings(url=url, rate_per_minute=rate, poll_minutes=poll, folders=folders)
 
@@ -394,9 +395,6 @@ class _PlanReader(Reader):
         elif isinstance(node, Sequence):
             for item in node.items:
                 self._refuse_secrets(item)
-
-
-FOLDER_KINDS = {"suggestion", "unsubscribe", "bounce", "auto_reply", "complaint", "quarantine"}
 
 
 def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:

@@ -36,6 +36,7 @@ from jinja2 import (
 from mailer import german
 from mailer.errors import MailerError
 from mailer.plan import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE, Plan, Session, before
+from mailer.text import one_line
 
 GREETING = "__MAILER_GREETING__"
 UNSUBSCRIBE = "__MAILER_UNSUBSCRIBE__"
@@ -72,11 +73,6 @@ class Recipient:
     email: str
     name: str | None
     token: str
-
-
-def one_line(value: str) -> str:
-    """Collapse every run of white space, CR and LF included, into one space."""
-    return " ".join(value.split())
 
 
 def unsubscribe_url(plan: Plan, token: str) -> str:

@@ -130,6 +130,18 @@ MIGRATIONS: list[str] = [
         last_answer = 'fate unknown after an interrupted tick, sent again with the same Message-ID'
         WHERE status = 'sending';
     """,
+    # 6: outbox columns named for what they hold: the key, the Message-ID a thank-you
+    # answers, and the period a digest covers (both were kept in `reference` before)
+    """
+    ALTER TABLE outbox RENAME COLUMN dedupe_key TO mail_key;
+    ALTER TABLE outbox ADD COLUMN in_reply_to TEXT;
+    ALTER TABLE outbox ADD COLUMN period_start TEXT;
+    ALTER TABLE outbox ADD COLUMN period_end TEXT;
+    UPDATE outbox SET in_reply_to = reference WHERE kind = 'thanks';
+    UPDATE outbox SET period_start = json_extract(reference, '$[0]'),
+        period_end = json_extract(reference, '$[1]') WHERE kind = 'digest';
+    ALTER TABLE outbox DROP COLUMN reference;
+    """,
 ]
 
 
@@ -157,7 +169,7 @@ class Subscriber:
 
 
 class Store:
-    """The database, opened and migrated. Pass it in; close it when done."""
+    """The database, opened and migrated: `with Store(path) as store: ...` closes it."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if path != ":memory:" else None
@@ -182,6 +194,12 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
@@ -275,11 +293,9 @@ class Store:
         consent: str,
         at: str,
         status: str,
-        *,
-        reactivate: bool = True,
     ) -> tuple[Subscriber, bool]:
         current = self.subscriber(email)
-        if current and (current.status == status or not reactivate):
+        if current and current.status == status:
             return current, False
         subscribers = self.db["subscribers"]
         consent_fields = {"status": status, "consent_source": consent, "consent_at": at}
@@ -326,17 +342,14 @@ class Store:
             self._log(subscriber_id, row[0], BOUNCED, cause, at)
             return True
 
-    def remove(self, email: str) -> bool:
-        """Erases everything about one person (DSGVO Art. 17): row, consent log, outbox, their mail."""
-        with self.transaction():
-            current = self.subscriber(email)
-            if current is None:
-                return False
-            for table in ("outbox", "consent_log", "inbound"):
-                self.db[table].delete_where("subscriber_id = ?", [current.id])
-            self.db["inbound"].delete_where("sender = ? COLLATE NOCASE", [current.email])
-            self.db["subscribers"].delete(current.id)
-            return True
+    def forget(self, subscriber_id: int) -> None:
+        """The subscriber's row and consent log; see mailer.erasure for all of a person."""
+        self.db["consent_log"].delete_where("subscriber_id = ?", [subscriber_id])
+        self.db["subscribers"].delete(subscriber_id)
+
+    def latest_consent_change(self) -> int:
+        """The id of the newest consent-log entry (ids only grow): 0 for none."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()[0]
 
     def consent_log(self, email: str) -> list[dict]:
         rows = self.db["consent_log"].rows_where(
@@ -364,6 +377,18 @@ class Store:
             (session_key, sequence, fingerprint, stamp(now)),
         )
         return sequence
+
+    def versions_owing_notices(self) -> list[tuple[str, int]]:
+        """(session key, SEQUENCE) of each version whose update or cancellation is not queued."""
+        return self.conn.execute(
+            "SELECT session_key, sequence FROM session_versions WHERE notices_done = 0"
+        ).fetchall()
+
+    def notices_done(self, session_key: str, sequence: int) -> None:
+        self.conn.execute(
+            "UPDATE session_versions SET notices_done = 1 WHERE session_key = ? AND sequence = ?",
+            (session_key, sequence),
+        )
 
     def known_sequence(self, session_key: str, fingerprint: str) -> int:
         """The sequence this content has or would get, without recording anything."""

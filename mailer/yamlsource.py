@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from mailer.errors import PlanError
+from mailer.text import one_line
 
 _BOOL_TRUE = {"true", "yes", "on"}
 _BOOL_FALSE = {"false", "no", "off"}
@@ -139,7 +140,7 @@ class Reader:
         if multiline:
             return value.strip()
         # One line only: a line break in a topic or a name must never reach a header.
-        return " ".join(value.split())
+        return one_line(value)
 
     def boolean(self, node: Node, what: str) -> bool:
         scalar = self.scalar(node, what)

@@ -383,7 +383,7 @@ def test_a_line_starting_with_a_dot_survives_the_wire(
 
 
 def plain_transport(smtp: RecordingHandler):
-    from mailer.smtp import SmtpTransport
+    from mailer.outbound.smtp import SmtpTransport
     from mailer.workspace import ServerAddress
 
     port = int(smtp.url.rsplit(":", 1)[1])  # type: ignore[attr-defined]
@@ -415,7 +415,7 @@ def test_an_envelope_sent_ahead_for_a_mail_that_does_not_come_delivers_nothing(
 def test_a_refusal_of_an_envelope_sent_ahead_belongs_to_its_own_mail(
     smtp: RecordingHandler,
 ) -> None:
-    from mailer.smtp import Rejected
+    from mailer.outbound.smtp import Rejected
 
     smtp.rcpt_answers["b@example.org"] = "550 5.1.1 no such user"
     transport = plain_transport(smtp)
@@ -433,7 +433,7 @@ def test_a_refusal_of_an_envelope_sent_ahead_belongs_to_its_own_mail(
 
 
 def test_the_rate_limit_spaces_mails_on_the_clock_it_is_given(smtp: RecordingHandler) -> None:
-    from mailer.smtp import SmtpTransport, send
+    from mailer.outbound.smtp import SmtpTransport, send
     from mailer.workspace import ServerAddress
 
     clock = [1000.0]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mailer import mailtext
-from mailer.inbound import our_message
-from mailer.inbox import Unreadable, classify, classify_bytes, parse
+from mailer.inbound import mailtext
+from mailer.inbound.classify import Unreadable, classify, classify_bytes, parse
+from mailer.inbound.record import our_message
 from tests.conftest import SHARED, person_mail
 
 CORPUS = SHARED / "corpus" / "bounces"

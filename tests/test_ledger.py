@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from mailer.ledger import FATE_UNKNOWN, Ledger, ledger_path, recover
+from mailer.outbound import outbox
+from mailer.outbound.ledger import FATE_UNKNOWN, Ledger, ledger_path, recover
+from mailer.outbound.outbox import OutboxKey
 from mailer.store import Store
 
 NOW = "2023-08-24T14:00:00+00:00"
@@ -16,18 +19,25 @@ LATER = "2023-08-24T14:05:00+00:00"
 
 @pytest.fixture
 def store(tmp_path: Path):
-    store = Store(tmp_path / "subscribers.db")
-    with store.transaction() as conn:
-        for row_id in (1, 2, 3):
-            conn.execute(
-                "INSERT INTO outbox (id, dedupe_key, session_key, stage, kind, sequence,"
-                " subscriber_id, message_id, status, attempts, next_attempt_at, queued_at)"
-                " VALUES (?, ?, '2023-09-07', 'announcement', 'announcement', 0, ?, ?,"
-                " 'queued', 0, ?, ?)",
-                (row_id, f"k/{row_id}", row_id, f"<{row_id}@x>", NOW, NOW),
+    """Three queued rows, ids 1 to 3: the announcement to three members."""
+    with Store(tmp_path / "subscribers.db") as store:
+        for n in (1, 2, 3):
+            store.add_subscriber(
+                f"m{n}@example.org", None, None, consent="test", now=datetime.fromisoformat(NOW)
             )
-    yield store
-    store.close()
+        with store.transaction() as conn:
+            queued = outbox.queue_for_members(
+                conn,
+                OutboxKey.scheduled("2023-09-07", "announcement"),
+                session_key="2023-09-07",
+                stage="announcement",
+                kind="announcement",
+                sequence=0,
+                domain="x",
+                now=NOW,
+            )
+        assert queued == 3
+        yield store
 
 
 def rows(store: Store) -> dict[int, tuple]:

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailer.poller import ImapSource, MailboxUnavailable, poll
+from mailer.inbound.poller import ImapSource, MailboxUnavailable, poll
 from mailer.store import Store
 from mailer.workspace import ServerAddress
 from tests.conftest import SHARED, Mailer, person_mail

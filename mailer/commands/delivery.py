@@ -7,44 +7,9 @@ import sys
 
 import click
 
-from mailer.commands.app import App, UserError, pass_app, print_json
-
-
-def tick_once(
-    app: App, now_text: str | None, *, interactive: bool, should_stop=lambda: False
-) -> str:
-    """One tick; returns the summary line. Raises MailerError for a server problem."""
-    from mailer.outbox import TickBusy, run_tick
-    from mailer.smtp import ServerUnavailable
-
-    plan = app.plan()
-    now = app.now(now_text)
-    store = app.store()
-    progress = _Progress(interactive)
-    try:
-        report = run_tick(
-            store,
-            plan,
-            app.renderer(now),
-            app.transport(),
-            now,
-            on_start=progress.start,
-            on_progress=progress.advance,
-            should_stop=should_stop,
-        )
-    except TickBusy:
-        return "another tick is running; this one sends nothing"
-    except ServerUnavailable as problem:
-        raise UserError(f"{problem}; nothing more was sent, the next tick tries again") from None
-    finally:
-        progress.stop()
-        store.close()
-    summary = report.delivery.summary()
-    if report.queue.queued:
-        summary = f"queued {report.queue.queued}; {summary}"
-    if report.recovered:
-        summary += f"; {report.recovered} interrupted mails sent again"
-    return summary
+from mailer.app import App, tick_once
+from mailer.commands.common import UserError, pass_app, print_json
+from mailer.plan import KINDS
 
 
 class _Progress:
@@ -81,14 +46,21 @@ class _Progress:
 @pass_app
 def tick(app: App, now_text: str | None) -> None:
     """One pass: queue every mail due at T and deliver the outbox."""
-    click.echo(tick_once(app, now_text, interactive=sys.stdout.isatty()))
+    progress = _Progress(sys.stdout.isatty())
+    try:
+        summary = tick_once(
+            app, app.now(now_text), on_start=progress.start, on_progress=progress.advance
+        )
+    finally:
+        progress.stop()
+    click.echo(summary)
 
 
 @click.command()
 @pass_app
 def run(app: App) -> None:
     """The daemon: the tick every minute and the poll every few minutes, until SIGTERM."""
-    from mailer.commands.inbound import poll_once
+    from mailer.app import poll_once
     from mailer.scheduler import StopFlag, run_daemon
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -99,7 +71,7 @@ def run(app: App) -> None:
 
     def tick_job() -> None:
         app.reload()
-        log.info("tick: %s", tick_once(app, None, interactive=False, should_stop=stop))
+        log.info("tick: %s", tick_once(app, app.now(None), should_stop=stop))
 
     def poll_job() -> None:
         app.reload()
@@ -116,13 +88,10 @@ def run(app: App) -> None:
 @pass_app
 def outbox_command(app: App, as_json: bool, limit: int) -> None:
     """The mails queued and sent, newest first."""
-    from mailer.outbox import outbox_rows
+    from mailer.outbound import outbox
 
-    store = app.store()
-    try:
-        rows = outbox_rows(store, None if as_json else limit)
-    finally:
-        store.close()
+    with app.store() as store:
+        rows = outbox.listing(store.conn, None if as_json else limit)
     if as_json:
         print_json(rows)
         return
@@ -147,7 +116,7 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
 @click.command("send-test")
 @click.option("--to", "to", required=True, help="Where the test mail goes.")
 @click.argument("session_date")
-@click.argument("kind", type=click.Choice(["announcement", "reminder", "update", "cancellation"]))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
 @pass_app
 def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:
@@ -155,8 +124,9 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
 
     from mailer.commands.plan import find_session, visible_sequence
     from mailer.members import normalize_address
+    from mailer.outbound.outbox import OutboxKey
+    from mailer.outbound.smtp import DeliveryProblem, send
     from mailer.render import WIRE_POLICY, Recipient, personalize
-    from mailer.smtp import DeliveryProblem, send
 
     plan = app.plan()
     address = normalize_address(to)
@@ -167,7 +137,7 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
         plan,
         letter,
         Recipient(address, None, "TEST"),
-        f"<test.{session.key}.{kind}.{int(now.timestamp())}@{plan.sender.list_id}>",
+        OutboxKey.test(int(now.timestamp()), session.key, kind).message_id(plan.sender.list_id),
         now,
     )
     message.replace_header("Subject", f"[Test] {letter.subject}")

@@ -3,36 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from mailer.commands.app import App, UserError, pass_app, print_json
-
-
-def poll_once(app: App, now: datetime | None = None) -> str:
-    """One pass of the poller over the configured mailbox; returns the summary line."""
-    import os
-
-    from mailer.poller import ImapSource, MaildirSource, poll
-    from mailer.workspace import server_address
-
-    plan = app.plan()
-    now = now or datetime.now(UTC)
-    store = app.store()
-    try:
-        server = server_address("imap", plan, os.environ)
-        if server is None:
-            source = MaildirSource(app.workspace.inbox)
-            report = poll(store, source, plan.sender.list_id, plan.imap.folders, now)
-        else:
-            with ImapSource(server, store) as source:
-                report = poll(store, source, plan.sender.list_id, plan.imap.folders, now)
-    finally:
-        store.close()
-    lines = [report.summary(), *report.changes]
-    return "; ".join(lines)
+from mailer.app import App, poll_once, suggestions
+from mailer.commands.common import UserError, pass_app, print_json
 
 
 @click.command("poll")
@@ -48,13 +24,7 @@ def poll_command(app: App, now_text: str | None) -> None:
 @pass_app
 def suggestions_command(app: App, as_json: bool) -> None:
     """The topic ideas members sent, newest first."""
-    from mailer.poller import suggestions
-
-    store = app.store()
-    try:
-        items = suggestions(store)
-    finally:
-        store.close()
+    items = suggestions(app)
     if as_json:
         print_json(items)
         return
@@ -77,7 +47,8 @@ def inbox_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 def inbox_classify(files: tuple[Path, ...]) -> None:
     """Say what each mail file is, as JSON lines: file, kind, addresses."""
-    from mailer.inbox import Unreadable, classify_bytes
+    from mailer.inbound.classify import classify_bytes
+    from mailer.inbound.kinds import QUARANTINE, Unreadable
 
     failed = False
     for path in files:
@@ -94,7 +65,7 @@ def inbox_classify(files: tuple[Path, ...]) -> None:
         except Unreadable as problem:
             line = {
                 "file": str(path),
-                "kind": "quarantine",
+                "kind": QUARANTINE,
                 "addresses": [],
                 "reason": str(problem),
             }

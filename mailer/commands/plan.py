@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from mailer.plan import Plan
-
-from mailer.commands.app import App, UserError, pass_app, print_json
+from mailer.app import App
+from mailer.commands.common import UserError, pass_app, print_json
+from mailer.plan import KINDS, Plan
 
 # -- the plan ------------------------------------------------------------------
 
@@ -116,13 +114,14 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
 
 @click.command()
 @click.argument("session_date")
-@click.argument("kind", type=click.Choice(["announcement", "reminder", "update", "cancellation"]))
+@click.argument("kind", type=click.Choice(KINDS))
 @click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
 @pass_app
 def preview(app: App, session_date: str, kind: str, now_text: str | None) -> None:
     """Render one mail to an HTML file and an .eml file, and say where."""
     from email import policy
 
+    from mailer.outbound.outbox import OutboxKey
     from mailer.render import Recipient, personalize
 
     plan = app.plan()
@@ -131,9 +130,8 @@ def preview(app: App, session_date: str, kind: str, now_text: str | None) -> Non
     sequence = visible_sequence(app, session)
     letter = app.renderer(now).letter(session, kind, sequence)
     recipient = Recipient("erika.mustermann@example.org", "Erika Mustermann", "VORSCHAU")
-    message = personalize(
-        plan, letter, recipient, f"<preview.{session.key}.{kind}@{plan.sender.list_id}>", now
-    )
+    message_id = OutboxKey.preview(session.key, kind).message_id(plan.sender.list_id)
+    message = personalize(plan, letter, recipient, message_id, now)
     folder = app.workspace.previews
     folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / f"{session.key}-{kind}.html"
@@ -192,8 +190,5 @@ def visible_sequence(app: App, session) -> int:
     """The SEQUENCE members would see for this content; 0 before anything was sent."""
     if not app.workspace.db.exists():
         return 0
-    store = app.store()
-    try:
+    with app.store() as store:
         return store.known_sequence(session.key, session.version)
-    finally:
-        store.close()

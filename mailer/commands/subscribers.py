@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from mailer.commands.app import App, UserError, consent_time, pass_app, print_json
+from mailer.app import App
+from mailer.commands.common import UserError, consent_time, pass_app, print_json
+from mailer.store import STATUSES
 
 # -- subscribers -----------------------------------------------------------------
 
@@ -36,8 +38,7 @@ def subscribers_add(
     from mailer.members import clean_text, normalize_address
 
     address = normalize_address(email)
-    store = app.store()
-    try:
+    with app.store() as store:
         subscriber, changed = store.add_subscriber(
             address,
             clean_text(name),
@@ -45,8 +46,6 @@ def subscribers_add(
             consent=consent,
             now=consent_time(app, now_text),
         )
-    finally:
-        store.close()
     click.echo(f"{'added' if changed else 'already active:'} {subscriber.email}")
 
 
@@ -60,15 +59,12 @@ def subscribers_import(app: App, file: Path) -> None:
     rows, problems = read_members(file.read_bytes(), file.name)
     for problem in problems:
         click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
-    store = app.store()
-    try:
+    with app.store() as store:
         added, existing = store.add_many(
             ((r.email, r.name, r.org) for r in rows),
             consent=f"imported from {file.name}",
             now=consent_time(app, None),
         )
-    finally:
-        store.close()
     click.echo(f"imported {added}, already on the list {existing}, bad rows {len(problems)}")
     if problems and not rows:
         sys.exit(1)
@@ -76,12 +72,11 @@ def subscribers_import(app: App, file: Path) -> None:
 
 @subscribers.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--status", type=click.Choice(["active", "pending", "unsubscribed", "bounced"]))
+@click.option("--status", type=click.Choice(STATUSES))
 @pass_app
 def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
     """List subscribers with their status."""
-    store = app.store()
-    try:
+    with app.store() as store:
         people = [
             {
                 "email": s.email,
@@ -93,8 +88,6 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
             }
             for s in store.subscribers(status)
         ]
-    finally:
-        store.close()
     if as_json:
         print_json(people)
         return
@@ -122,8 +115,7 @@ def subscribers_export(app: App, output: Path | None) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["email", "name", "org", "status", "consent_source", "consent_at"])
-    store = app.store()
-    try:
+    with app.store() as store:
         for s in store.subscribers():
             writer.writerow(
                 [
@@ -135,8 +127,6 @@ def subscribers_export(app: App, output: Path | None) -> None:
                     s.consent_at or "",
                 ]
             )
-    finally:
-        store.close()
     if output:
         output.write_text(buffer.getvalue(), "utf-8")
         click.echo(f"wrote {output}")
@@ -151,13 +141,10 @@ def subscribers_unsubscribe(app: App, email: str) -> None:
     """Unsubscribe; the consent record is kept as proof."""
     from mailer.store import UNSUBSCRIBED
 
-    store = app.store()
-    try:
+    with app.store() as store:
         subscriber = store.set_status(
             email.strip(), UNSUBSCRIBED, "unsubscribed by the organizer", consent_time(app, None)
         )
-    finally:
-        store.close()
     if subscriber is None:
         raise UserError(f"{email} is not on the list")
     click.echo(f"unsubscribed {subscriber.email}")
@@ -168,11 +155,10 @@ def subscribers_unsubscribe(app: App, email: str) -> None:
 @pass_app
 def subscribers_remove(app: App, email: str) -> None:
     """Erase everything about a person (DSGVO Art. 17)."""
-    store = app.store()
-    try:
-        removed = store.remove(email.strip())
-    finally:
-        store.close()
+    from mailer.erasure import erase_member
+
+    with app.store() as store:
+        removed = erase_member(store, email.strip())
     if not removed:
         raise UserError(f"{email} is not on the list")
     click.echo(f"removed {email} and all records about them")

@@ -3,7 +3,7 @@ a topic suggestion. Pure: bytes in, a Verdict out.
 
 The order matters: a feedback report is a complaint even though it is automatic; a
 bounce is a bounce even though it carries `Auto-Submitted`; only what is none of these is
-a person writing. The bounce rules live in mailer.bounces.
+a person writing. The bounce rules live in mailer.inbound.bounces.
 """
 
 from __future__ import annotations
@@ -14,9 +14,19 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from mailer import mailtext
-from mailer.bounces import dsn_bounce, mta_bounce, ses_notification
-from mailer.mailparts import (
+from mailer.inbound import mailtext
+from mailer.inbound.bounces import dsn_bounce, mta_bounce, ses_notification
+from mailer.inbound.kinds import (
+    AUTO_REPLY,
+    COMPLAINT,
+    MAX_HEADERS,
+    MAX_MESSAGE_BYTES,
+    SUGGESTION,
+    UNSUBSCRIBE,
+    Unreadable,
+    Verdict,
+)
+from mailer.inbound.mailparts import (
     addresses_in,
     fields,
     header,
@@ -26,24 +36,6 @@ from mailer.mailparts import (
     unique,
     walk,
 )
-from mailer.verdict import (
-    AUTO_REPLY,
-    BOUNCE,
-    COMPLAINT,
-    MAX_HEADERS,
-    MAX_MESSAGE_BYTES,
-    SUGGESTION,
-    UNSUBSCRIBE,
-    VERDICT_KINDS,
-    Unreadable,
-    Verdict,
-)
-
-__all__ = [
-    "AUTO_REPLY", "BOUNCE", "COMPLAINT", "MAX_MESSAGE_BYTES", "SUGGESTION", "UNSUBSCRIBE",
-    "VERDICT_KINDS", "Unreadable", "Verdict", "classify", "classify_bytes", "header", "parse",
-    "sender_address",
-]  # fmt: skip
 
 _TOKEN_WORDS = r"(?:abmelden|unsubscribe|austragen)"
 _TOKEN = re.compile(_TOKEN_WORDS + r"[\s:+]+([A-Za-z0-9_-]{16,64})\b", re.IGNORECASE)

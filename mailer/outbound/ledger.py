@@ -32,16 +32,13 @@ import os
 from pathlib import Path
 
 from mailer.errors import MailerError
+from mailer.outbound import outbox
+from mailer.outbound.outbox import QUEUED, Outcome
 from mailer.store import Store
+from mailer.text import one_line
 
-QUEUED = "queued"
+# The first word of a line: one of these two, or the row status of an answer (outbox.py).
 SENDING = "sending"
-SENT = "sent"
-DEFERRED = "deferred"
-FAILED = "failed"
-SUPERSEDED = "superseded"
-EXPIRED = "expired"
-SKIPPED = "skipped"
 WITHDRAWN = "withdrawn"  # a mark taken back: nothing was handed over
 
 FATE_UNKNOWN = "fate unknown after an interrupted tick, sent again with the same Message-ID"
@@ -82,7 +79,7 @@ class Ledger:
     ) -> None:
         """Held until the next mark (one write for both), or written by `flush`."""
         self.flush()
-        self._answer = f"{status}\t{row_id}\t{next_at}\t{sent_at or ''}\t{_one_field(answer)}\n"
+        self._answer = f"{status}\t{row_id}\t{next_at}\t{sent_at or ''}\t{one_line(answer)}\n"
         if self._in_hand is not None and self._in_hand[0] == row_id:
             self._in_hand = None
 
@@ -143,23 +140,32 @@ def _fold(store: Store, path: Path, now: str, keep: int | None) -> int:
     changes = _changes(text, path, keep)
     unanswered = 0
     for change in changes.values():
-        if change[2] is None:  # marked, never answered: in hand when a tick died
-            change[2:6] = QUEUED, FATE_UNKNOWN, now, None
+        if "status" not in change:  # marked, never answered: in hand when a tick died
+            change.update(status=QUEUED, last_answer=FATE_UNKNOWN, next_attempt_at=now)
             unanswered += 1
     if changes:
         with store.transaction() as conn:
-            conn.executemany(
-                "UPDATE outbox SET attempts = coalesce(?, attempts),"
-                " sequence = coalesce(?, sequence), status = ?, last_answer = ?,"
-                " next_attempt_at = ?, sent_at = coalesce(?, sent_at) WHERE id = ?",
-                changes.values(),
+            outbox.record(
+                conn,
+                (
+                    Outcome(
+                        attempts=change.get("attempts"),
+                        sequence=change.get("sequence"),
+                        status=change["status"],
+                        last_answer=change["last_answer"],
+                        next_attempt_at=change["next_attempt_at"],
+                        sent_at=change.get("sent_at"),
+                        row_id=row_id,
+                    )
+                    for row_id, change in changes.items()
+                ),
             )
     return unanswered
 
 
-def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
-    """row id -> [attempts, sequence, status, last_answer, next_attempt_at, sent_at, row id]."""
-    changes: dict[int, list] = {}
+def _changes(text: str, path: Path, keep: int | None) -> dict[int, dict]:
+    """row id -> the latest value of each outbox column the lines set for it."""
+    changes: dict[int, dict] = {}
     # Every line ends with a line break; a last piece without one was cut off mid-write.
     for number, line in enumerate(text.split("\n")[:-1], start=1):
         kind, _, rest = line.partition("\t")
@@ -167,10 +173,11 @@ def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
         try:
             row_id = int(fields[0])
             if kind == SENDING:
-                update = {1: int(fields[1]), 0: int(fields[2])}  # sequence, attempts
+                update = {"sequence": int(fields[1]), "attempts": int(fields[2])}
             elif kind != WITHDRAWN:
                 next_at, sent_at, answer = fields[1:]
-                update = {2: kind, 3: answer, 4: next_at, 5: sent_at or None}
+                update = {"status": kind, "last_answer": answer, "next_attempt_at": next_at}
+                update["sent_at"] = sent_at or None
         except (ValueError, IndexError):
             # Not written by us; skipping it can only send a mail again, never lose one.
             log.warning("%s:%d: unreadable line skipped: %r", path.name, number, line[:80])
@@ -180,11 +187,5 @@ def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
         if kind == WITHDRAWN:
             changes.pop(row_id, None)
             continue
-        change = changes.setdefault(row_id, [None, None, None, None, None, None, row_id])
-        for index, value in update.items():
-            change[index] = value
+        changes.setdefault(row_id, {}).update(update)
     return changes
-
-
-def _one_field(text: str) -> str:
-    return " ".join(text.split())

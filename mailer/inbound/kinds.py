@@ -1,4 +1,8 @@
-"""What the inbound side decides about a mail: the kinds, and the verdict."""
+"""What the inbound side decides about a mail: the kinds, their folders, and the verdict.
+
+The one list of kinds: the classifier returns them, the poller files by them, and
+`schedule.yaml`'s `imap.folders` may rename their folders.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,17 @@ BOUNCE = "bounce"
 AUTO_REPLY = "auto_reply"
 COMPLAINT = "complaint"
 UNSUBSCRIBE = "unsubscribe"
-VERDICT_KINDS = (SUGGESTION, BOUNCE, AUTO_REPLY, COMPLAINT, UNSUBSCRIBE)
+QUARANTINE = "quarantine"  # not a verdict: a message that cannot be read
+
+# Each kind with the folder it is filed into unless schedule.yaml names another.
+DEFAULT_FOLDERS = {
+    SUGGESTION: "Themenvorschläge",
+    UNSUBSCRIBE: "Abmeldungen",
+    BOUNCE: "Bounces",
+    AUTO_REPLY: "Automatische Antworten",
+    COMPLAINT: "Beschwerden",
+    QUARANTINE: "Quarantäne",
+}
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_HEADERS = 2000

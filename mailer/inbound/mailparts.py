@@ -12,7 +12,8 @@ from email import policy
 from email.message import Message
 from email.utils import parseaddr
 
-from mailer import mailtext
+from mailer.inbound import mailtext
+from mailer.text import one_line
 
 ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -25,7 +26,7 @@ def header(message: Message, name: str) -> str:
         value = message.get(name)
     except (ValueError, TypeError, IndexError, AttributeError):
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
+    return one_line(str(value)) if value is not None else ""
 
 
 def sender_address(message: Message) -> str:

@@ -11,6 +11,8 @@ from email.message import EmailMessage, Message
 
 from lxml import html as lxml_html
 
+from mailer.text import one_line
+
 MAX_TEXT = 200_000  # characters of a body worth reading; the rest is cut
 
 _BLOCK_TAGS = {
@@ -89,7 +91,7 @@ def html_to_text(markup: str) -> str:
         if element.tag in _BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
     text = tree.text_content()
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [one_line(line) for line in text.splitlines()]
     return "\n".join(lines).strip()
 
 
@@ -132,7 +134,7 @@ def attachment_names(message: EmailMessage) -> list[str]:
     for part in _leaf_parts(message):
         name = part.get_filename()
         if name and _is_attachment(part):
-            names.append(" ".join(str(name).split()))
+            names.append(one_line(str(name)))
     return names
 
 

@@ -12,8 +12,9 @@ import re
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
-from mailer import mailtext
-from mailer.mailparts import (
+from mailer.inbound import mailtext
+from mailer.inbound.kinds import AUTO_REPLY, BOUNCE, COMPLAINT, Verdict
+from mailer.inbound.mailparts import (
     ADDRESS,
     addresses_in,
     fields,
@@ -26,7 +27,7 @@ from mailer.mailparts import (
     unique,
     walk,
 )
-from mailer.verdict import AUTO_REPLY, BOUNCE, COMPLAINT, Verdict
+from mailer.text import one_line
 
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _SMTP_CODE = re.compile(r"(?:^|[\s(:\[])([45][0-9][0-9])[\s-](?=[^\n]*\S)", re.MULTILINE)
@@ -353,7 +354,7 @@ def _status_blocks(report: Message) -> list[dict[str, str]]:
     if isinstance(payload, list) and payload and all(isinstance(p, Message) for p in payload):
         blocks = []
         for part in payload:
-            blocks.append({k.lower(): " ".join(str(v).split()) for k, v in safe_items(part)})
+            blocks.append({k.lower(): one_line(str(v)) for k, v in safe_items(part)})
         return blocks
     text = part_text(report)
     return [fields(chunk) for chunk in re.split(r"\n\s*\n", text) if chunk.strip()]

@@ -9,9 +9,9 @@ seen again after a UIDVALIDITY change, is recognised the same way.
 
 from __future__ import annotations
 
-import json
 import mailbox
 import ssl
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,19 +19,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from mailer import inbound
 from mailer.errors import MailerError
-from mailer.inbox import (
+from mailer.inbound import table
+from mailer.inbound.classify import classify, parse
+from mailer.inbound.kinds import (
     BOUNCE,
     COMPLAINT,
+    DEFAULT_FOLDERS,
     MAX_MESSAGE_BYTES,
-    SUGGESTION,
+    QUARANTINE,
     UNSUBSCRIBE,
     Unreadable,
     Verdict,
-    classify,
-    parse,
 )
+from mailer.inbound.record import Record, message_key, record
 from mailer.store import ACTIVE, BOUNCED, UNSUBSCRIBED, Store, stamp
 from mailer.workspace import ServerAddress
 
@@ -76,7 +77,7 @@ def poll(
     store: Store, source: Source, list_id: str, folders: dict[str, str], now: datetime
 ) -> PollReport:
     report = PollReport()
-    names = {**inbound.DEFAULT_FOLDERS, **folders}
+    names = {**DEFAULT_FOLDERS, **folders}
     for item in source.pending():
         kind, is_new, change = _record(store, item, list_id, now)
         if is_new:
@@ -100,56 +101,37 @@ def _record(
             raise Unreadable(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
         message = parse(item.raw)
         verdict = classify(message)
-        entry = inbound.record(message, item.raw, verdict, list_id, now)
+        entry = record(message, item.raw, verdict, list_id, now)
     except Unreadable as problem:
         return _record_quarantine(store, item, message, str(problem), now)
-    except (
-        RecursionError,
-        LookupError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        IndexError,
-    ) as problem:
-        return _record_quarantine(
-            store, item, message, f"cannot be read ({type(problem).__name__})", now
-        )
+    except (RecursionError, LookupError, ValueError, TypeError, AttributeError) as problem:
+        # A message the parser or the classifier choked on: a bug of ours or a broken mail.
+        # The rest of the batch goes on; the record keeps the traceback for the fix.
+        detail = "".join(traceback.format_exception(problem)).strip()
+        reason = f"cannot be read ({type(problem).__name__})\n{detail}"
+        return _record_quarantine(store, item, message, reason, now)
     with store.transaction() as conn:
-        known = conn.execute(
-            "SELECT kind FROM inbound WHERE message_key = ?", (entry.key,)
-        ).fetchone()
+        known = table.known_kind(conn, entry.key)
         if known:
-            return known[0], False, None
+            return known, False, None
         subscriber_id = _subscriber_id(conn, entry.sender)
         change = _apply(store, verdict, entry, now)
-        conn.execute(
-            "INSERT INTO inbound (message_key, message_id, kind, folder, sender, subscriber_id, subject,"
-            " text, received_at, session_key, attachments, addresses, reason, effect, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.key, entry.message_id, verdict.kind, verdict.kind, entry.sender, subscriber_id,
-                entry.subject, entry.text, entry.received_at,
-                entry.answers.session_key if entry.answers else None,
-                json.dumps(entry.attachments, ensure_ascii=False),
-                json.dumps(verdict.addresses), verdict.reason, change, stamp(now),
-            ),
-        )  # fmt: skip
+        table.insert(
+            conn, entry, verdict, subscriber_id=subscriber_id, effect=change, now=stamp(now)
+        )
     return verdict.kind, True, change
 
 
 def _record_quarantine(
     store: Store, item: Incoming, message, problem: str, now: datetime
 ) -> tuple[str, bool, str | None]:
-    key = inbound.message_key(message, item.raw or repr(item.ref).encode())
+    key = message_key(message, item.raw or repr(item.ref).encode())
     with store.transaction() as conn:
-        known = conn.execute("SELECT kind FROM inbound WHERE message_key = ?", (key,)).fetchone()
+        known = table.known_kind(conn, key)
         if known:
-            return known[0], False, None
-        conn.execute(
-            "INSERT INTO inbound (message_key, kind, folder, reason, recorded_at) VALUES (?, ?, ?, ?, ?)",
-            (key, inbound.QUARANTINE, inbound.QUARANTINE, problem, stamp(now)),
-        )
-    return inbound.QUARANTINE, True, None
+            return known, False, None
+        table.insert_quarantined(conn, key, problem, stamp(now))
+    return QUARANTINE, True, None
 
 
 def _subscriber_id(conn, address: str) -> int | None:
@@ -157,7 +139,7 @@ def _subscriber_id(conn, address: str) -> int | None:
     return row[0] if row else None
 
 
-def _apply(store: Store, verdict: Verdict, entry: inbound.Record, now: datetime) -> str | None:
+def _apply(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str | None:
     """The effect of a message on the list, inside the recording transaction."""
     if verdict.kind == BOUNCE:
         return _bounce(store, verdict, entry, now)
@@ -179,7 +161,7 @@ def _apply(store: Store, verdict: Verdict, entry: inbound.Record, now: datetime)
     return None
 
 
-def _affected(store: Store, verdict: Verdict, entry: inbound.Record) -> list[str]:
+def _affected(store: Store, verdict: Verdict, entry: Record) -> list[str]:
     """The subscribers a bounce or complaint is about: named in it, or whose mail it returns."""
     addresses = list(verdict.addresses)
     if entry.answers is not None:
@@ -191,7 +173,7 @@ def _affected(store: Store, verdict: Verdict, entry: inbound.Record) -> list[str
     return [a for a in addresses if store.subscriber(a) is not None]
 
 
-def _bounce(store: Store, verdict: Verdict, entry: inbound.Record, now: datetime) -> str | None:
+def _bounce(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str | None:
     changes = []
     for address in _affected(store, verdict, entry):
         subscriber = store.subscriber(address)
@@ -396,23 +378,3 @@ def _open_problem(server: ServerAddress, error: BaseException) -> BaseException:
     if isinstance(error, (IMAPClientError, OSError)):
         return MailboxUnavailable(f"cannot reach the IMAP server {server.where}: {error}")
     return error
-
-
-def suggestions(store: Store) -> list[dict]:
-    rows = store.conn.execute(
-        "SELECT sender, subject, text, received_at, session_key, attachments, subscriber_id"
-        " FROM inbound WHERE kind = ? ORDER BY received_at DESC, id DESC",
-        (SUGGESTION,),
-    )
-    return [
-        {
-            "from": sender,
-            "subject": subject,
-            "text": text,
-            "received_at": received_at,
-            "session": session,
-            "attachments": json.loads(attachments or "[]"),
-            "subscriber": subscriber_id is not None,
-        }
-        for sender, subject, text, received_at, session, attachments, subscriber_id in rows
-    ]

@@ -9,12 +9,13 @@ import json
 from datetime import datetime, timedelta
 
 from mailer import german
+from mailer.inbound import table as inbound_table
+from mailer.outbound import outbox
+from mailer.outbound.outbox import DIGEST, THANKS, DueRow, OutboxKey
 from mailer.plan import Plan
-from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, message_id, organizer_message
-from mailer.store import ACTIVE, stamp
+from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, organizer_message
+from mailer.store import stamp
 
-THANKS = "thanks"
-DIGEST = "digest"
 THANKS_WITHIN = timedelta(days=2)  # ideas older than this when thank-yous are switched on get none
 
 
@@ -30,23 +31,20 @@ def queue_replies(conn, plan: Plan, now: datetime) -> int:
 
 def _queue_thanks(conn, plan: Plan, now: datetime) -> int:
     """At most one thank-you a day per member; never to automatic mail or non-members."""
-    rows = conn.execute(
-        "SELECT i.subscriber_id, i.message_id, i.recorded_at, coalesce(i.session_key, '')"
-        " FROM inbound i JOIN subscribers s ON s.id = i.subscriber_id AND s.status = ?"
-        " WHERE i.kind = 'suggestion' AND i.recorded_at >= ? ORDER BY i.id",
-        (ACTIVE, stamp(now - THANKS_WITHIN)),
-    ).fetchall()
     queued = 0
-    for subscriber_id, reference, recorded_at, session_key in rows:
+    for subscriber_id, idea_id, recorded_at, session_key in inbound_table.suggestions_to_thank(
+        conn, stamp(now - THANKS_WITHIN)
+    ):
         day = plan.local(datetime.fromisoformat(recorded_at)).date().isoformat()
-        key = f"{THANKS}/{day}/{subscriber_id}"
-        queued += conn.execute(
-            "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
-            " subscriber_id, message_id, status, next_attempt_at, queued_at, reference)"
-            " VALUES (?, ?, ?, ?, 0, ?, ?, 'queued', ?, ?, ?)",
-            (key, session_key, THANKS, THANKS, subscriber_id, message_id(key, plan.sender.list_id),
-             stamp(now), stamp(now), reference),
-        ).rowcount  # fmt: skip
+        queued += outbox.queue_one(
+            conn,
+            OutboxKey.thanks(day, subscriber_id),
+            kind=THANKS,
+            session_key=session_key,
+            domain=plan.sender.list_id,
+            now=stamp(now),
+            in_reply_to=idea_id,
+        )
     return queued
 
 
@@ -68,44 +66,39 @@ def digest_window(plan: Plan, now: datetime) -> tuple[datetime, datetime] | None
 
 def _queue_digest(conn, plan: Plan, now: datetime) -> int:
     start, end = digest_window(plan, now)
-    ideas = conn.execute(
-        "SELECT count(*) FROM inbound WHERE kind = 'suggestion' AND recorded_at >= ? AND recorded_at < ?",
-        (stamp(start), stamp(end)),
-    ).fetchone()[0]
-    if not ideas:
+    if not inbound_table.suggestions_recorded(conn, stamp(start), stamp(end)):
         return 0
-    key = f"{DIGEST}/{end.date().isoformat()}"
-    return conn.execute(
-        "INSERT OR IGNORE INTO outbox (dedupe_key, session_key, stage, kind, sequence,"
-        " subscriber_id, message_id, status, next_attempt_at, queued_at, to_address, reference)"
-        " VALUES (?, '', ?, ?, 0, 0, ?, 'queued', ?, ?, ?, ?)",
-        (key, DIGEST, DIGEST, message_id(key, plan.sender.list_id), stamp(now), stamp(now),
-         plan.suggestions.digest_to or _address_of(plan.sender.from_address),
-         json.dumps([stamp(start), stamp(end)])),
-    ).rowcount  # fmt: skip
+    return outbox.queue_one(
+        conn,
+        OutboxKey.digest(end.date().isoformat()),
+        kind=DIGEST,
+        domain=plan.sender.list_id,
+        now=stamp(now),
+        to_address=plan.suggestions.digest_to or _address_of(plan.sender.from_address),
+        period=(stamp(start), stamp(end)),
+    )
 
 
-def reply_bytes(conn, plan: Plan, renderer: Renderer, row, now: datetime) -> bytes:
+def reply_bytes(conn, plan: Plan, renderer: Renderer, row: DueRow, now: datetime) -> bytes:
     """The message, ready for the wire, of a thank-you or digest row of the outbox."""
     if row.kind == THANKS:
         letter = renderer.reply_letter(
             THANKS, f"Danke für deinen Themenvorschlag zum {plan.series.name}", {}, THANKS
         )
-        template = renderer.wire(letter, replies=bool(row.reference), auto_submitted="auto-replied")
-        recipient = Recipient(row.email, row.name, row.token or "")
-        return template.fill(recipient, row.message_id, row.reference)
-    start, end = (datetime.fromisoformat(moment) for moment in json.loads(row.reference))
+        template = renderer.wire(
+            letter, replies=bool(row.in_reply_to), auto_submitted="auto-replied"
+        )
+        recipient = Recipient(row.email or "", row.name, row.token or "")
+        return template.fill(recipient, row.message_id, row.in_reply_to)
+    assert row.period_start is not None and row.period_end is not None and row.to_address
+    start, end = (datetime.fromisoformat(row.period_start), datetime.fromisoformat(row.period_end))
     letter = _digest_letter(conn, plan, renderer, start, end)
     message = organizer_message(plan, letter, row.to_address, row.message_id, now)
     return message.as_bytes(policy=WIRE_POLICY)
 
 
 def _digest_letter(conn, plan: Plan, renderer: Renderer, start: datetime, end: datetime) -> Letter:
-    rows = conn.execute(
-        "SELECT sender, subject, text, received_at, session_key, attachments FROM inbound"
-        " WHERE kind = 'suggestion' AND recorded_at >= ? AND recorded_at < ? ORDER BY id",
-        (stamp(start), stamp(end)),
-    ).fetchall()
+    rows = inbound_table.suggestions_recorded(conn, stamp(start), stamp(end))
     ideas = [
         {
             "sender": sender,

@@ -1,26 +1,21 @@
-"""What the poller keeps of a received message. Pure: a parsed message in, a record out."""
+"""What the poller keeps of a received message. Pure: a parsed message in, a record out.
+
+The inbound table that keeps it is owned by mailer.inbound.table.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
-from mailer import mailtext
-from mailer.inbox import SUGGESTION, Verdict, header, sender_address
+from mailer.inbound import mailtext
+from mailer.inbound.kinds import SUGGESTION, Verdict
+from mailer.inbound.mailparts import header, sender_address
+from mailer.outbound.outbox import OutboxKey
 
-QUARANTINE = "quarantine"
-DEFAULT_FOLDERS = {
-    "suggestion": "Themenvorschläge",
-    "unsubscribe": "Abmeldungen",
-    "bounce": "Bounces",
-    "auto_reply": "Automatische Antworten",
-    "complaint": "Beschwerden",
-    QUARANTINE: "Quarantäne",
-}
 MAX_STORED_TEXT = 20_000
 
 
@@ -56,18 +51,18 @@ def message_key(message: EmailMessage | None, raw: bytes) -> str:
 def our_message(message: EmailMessage, list_id: str) -> OurMessage | None:
     """The mail of ours this one answers or returns: In-Reply-To, References, or the
     Message-ID of an original that a bounce or complaint carries inside."""
-    pattern = re.compile(
-        r"<(\d{4}-\d{2}-\d{2})\.[A-Za-z0-9.-]*?\.(\d+)@" + re.escape(list_id) + ">", re.IGNORECASE
-    )
     candidates = [header(message, "In-Reply-To"), header(message, "References")]
     for part in message.walk():
         if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
             candidates.append(str(part)[:20_000])
     for text in candidates:
-        found = pattern.findall(text or "")
-        if found:
-            key, subscriber = found[-1]
-            return OurMessage(key, int(subscriber))
+        ours = [
+            key
+            for key in OutboxKey.find_all(text or "", list_id)
+            if key.session_key is not None and key.subscriber_id is not None
+        ]
+        if ours:
+            return OurMessage(ours[-1].session_key, ours[-1].subscriber_id)  # type: ignore[arg-type]
     return None
 
 

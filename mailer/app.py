@@ -1,0 +1,146 @@
+"""The application: the organizer's working directory opened, and the passes that every
+front end makes. The commands, the daemon and the demo call this; it knows nothing of
+click. A problem a user can cause is raised as a MailerError with the sentence to show.
+
+Heavy modules are imported where they are used, so `mailer --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mailer.errors import MailerError
+
+if TYPE_CHECKING:
+    from mailer.outbound.smtp import Transport
+    from mailer.plan import Plan
+    from mailer.render import Renderer
+    from mailer.store import Store
+    from mailer.workspace import Workspace
+
+
+class App:
+    """Where the files are, and how to open them; the plan is read once per pass."""
+
+    def __init__(self, config: Path, db: Path):
+        from mailer.workspace import Workspace
+
+        self.workspace: Workspace = Workspace(config, db)
+        self._plan: Plan | None = None
+
+    def use(self, config: Path | None = None, db: Path | None = None) -> None:
+        """Point at another plan or database (a command's own --config / --db)."""
+        from mailer.workspace import Workspace
+
+        self.workspace = Workspace(config or self.workspace.config, db or self.workspace.db)
+        self._plan = None
+
+    def reload(self) -> None:
+        """Read schedule.yaml again at the next use (the daemon does so every pass)."""
+        self._plan = None
+
+    def plan(self) -> Plan:
+        from mailer.planfile import load_plan
+
+        if self._plan is None:
+            self._plan = load_plan(self.workspace.config)
+        return self._plan
+
+    def store(self) -> Store:
+        """The database, opened and migrated: use it as `with app.store() as store:`."""
+        from mailer.store import Store
+
+        return Store(self.workspace.db)
+
+    def now(self, value: str | None) -> datetime:
+        """`value` (ISO 8601; without an offset, in the series' time zone), or the clock."""
+        plan = self.plan()
+        if value is None:
+            return datetime.now(plan.timezone)
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise MailerError(
+                f"--now: '{value}' is not an ISO 8601 moment like 2023-08-20T10:00"
+            ) from None
+        return plan.local(moment)
+
+    def renderer(self, now: datetime) -> Renderer:
+        from mailer.render import Renderer
+
+        return Renderer(self.plan(), self.workspace.templates, now)
+
+    def transport(self) -> Transport:
+        from mailer.outbound.smtp import MaildirTransport, SmtpTransport
+        from mailer.workspace import server_address
+
+        plan = self.plan()
+        server = server_address("smtp", plan, os.environ)
+        if server is None:
+            return MaildirTransport(self.workspace.outbox)
+        return SmtpTransport(server, rate_per_minute=plan.smtp.rate_per_minute)
+
+
+def tick_once(
+    app: App,
+    now: datetime,
+    *,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_progress: Callable[[], None] = lambda: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> str:
+    """One tick at `now`; the line that says what it did. A server that cannot be reached
+    is a MailerError: nothing more was sent, and the next tick tries again."""
+    from mailer.outbound.smtp import ServerUnavailable
+    from mailer.outbound.tick import TickBusy, run_tick
+
+    plan = app.plan()
+    with app.store() as store:
+        try:
+            report = run_tick(
+                store,
+                plan,
+                app.renderer(now),
+                app.transport(),
+                now,
+                on_start=on_start,
+                on_progress=on_progress,
+                should_stop=should_stop,
+            )
+        except TickBusy:
+            return "another tick is running; this one sends nothing"
+        except ServerUnavailable as problem:
+            raise MailerError(
+                f"{problem}; nothing more was sent, the next tick tries again"
+            ) from None
+    return report.summary()
+
+
+def poll_once(app: App, now: datetime | None = None) -> str:
+    """One pass of the poller over the configured mailbox; the line that says what it did."""
+    from mailer.inbound.poller import ImapSource, MaildirSource, poll
+    from mailer.workspace import server_address
+
+    plan = app.plan()
+    now = now or datetime.now(UTC)
+    with app.store() as store:
+        server = server_address("imap", plan, os.environ)
+        if server is None:
+            source = MaildirSource(app.workspace.inbox)
+            report = poll(store, source, plan.sender.list_id, plan.imap.folders, now)
+        else:
+            with ImapSource(server, store) as imap:
+                report = poll(store, imap, plan.sender.list_id, plan.imap.folders, now)
+    return "; ".join([report.summary(), *report.changes])
+
+
+def suggestions(app: App) -> list[dict]:
+    """The topic ideas members sent, newest first."""
+    from mailer.inbound import table
+
+    with app.store() as store:
+        return table.suggestions(store.conn)

@@ -1,0 +1,51 @@
+"""What every command shares: the App handed down by click, and errors turned into sentences."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from mailer.app import App
+
+
+class UserError(click.ClickException):
+    """Shown as the bare sentence: `schedule.yaml:12: ...`, not `Error: ...`."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class MailerGroup(click.Group):
+    """Translates once, at the edge: a MailerError becomes its sentence and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from mailer.errors import MailerError
+
+        try:
+            return super().invoke(ctx)
+        except MailerError as error:
+            raise UserError(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except OSError as error:
+            if error.filename:
+                raise UserError(f"{error.filename}: {error.strerror}") from None
+            raise
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def consent_time(app: App, text: str | None) -> datetime:
+    """The moment a subscriber change is recorded: the real clock unless --now is given."""
+    if text is None:
+        return datetime.now(UTC)
+    return app.now(text)

@@ -1,0 +1,108 @@
+"""The inbound table, and its one owner: every statement on what the poller recorded.
+
+One row per message read, keyed by `message_key` (the Message-ID, or a digest of the
+bytes), so a message seen twice is recorded once. Columns: `kind` (see kinds.py) and the
+`folder` kind it was filed under, `sender` and `subscriber_id` (when the sender is on the
+list), `subject`, `text` (a suggestion's new text), `received_at` (its Date), the
+`session_key` it answers, `attachments` and `addresses` (JSON lists), the classifier's
+`reason`, the `effect` it had on the list, and `recorded_at`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import TYPE_CHECKING
+
+from mailer.inbound.kinds import QUARANTINE, SUGGESTION, Verdict
+from mailer.store import ACTIVE
+
+if TYPE_CHECKING:
+    from mailer.inbound.record import Record  # its module reads mail text: lxml, on demand
+
+
+def known_kind(conn: sqlite3.Connection, message_key: str) -> str | None:
+    """The kind a message was recorded as, or None if it is new."""
+    row = conn.execute("SELECT kind FROM inbound WHERE message_key = ?", (message_key,)).fetchone()
+    return row[0] if row else None
+
+
+def insert(
+    conn: sqlite3.Connection,
+    entry: Record,
+    verdict: Verdict,
+    *,
+    subscriber_id: int | None,
+    effect: str | None,
+    now: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO inbound (message_key, message_id, kind, folder, sender, subscriber_id,"
+        " subject, text, received_at, session_key, attachments, addresses, reason, effect,"
+        " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            entry.key, entry.message_id, verdict.kind, verdict.kind, entry.sender, subscriber_id,
+            entry.subject, entry.text, entry.received_at,
+            entry.answers.session_key if entry.answers else None,
+            json.dumps(entry.attachments, ensure_ascii=False),
+            json.dumps(verdict.addresses), verdict.reason, effect, now,
+        ),
+    )  # fmt: skip
+
+
+def insert_quarantined(conn: sqlite3.Connection, message_key: str, problem: str, now: str) -> None:
+    conn.execute(
+        "INSERT INTO inbound (message_key, kind, folder, reason, recorded_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (message_key, QUARANTINE, QUARANTINE, problem, now),
+    )
+
+
+def suggestions(conn: sqlite3.Connection) -> list[dict]:
+    """The topic ideas, newest first, as `mailer suggestions` shows them."""
+    rows = conn.execute(
+        "SELECT sender, subject, text, received_at, session_key, attachments, subscriber_id"
+        " FROM inbound WHERE kind = ? ORDER BY received_at DESC, id DESC",
+        (SUGGESTION,),
+    )
+    return [
+        {
+            "from": sender,
+            "subject": subject,
+            "text": text,
+            "received_at": received_at,
+            "session": session,
+            "attachments": json.loads(attachments or "[]"),
+            "subscriber": subscriber_id is not None,
+        }
+        for sender, subject, text, received_at, session, attachments, subscriber_id in rows
+    ]
+
+
+def suggestions_to_thank(conn: sqlite3.Connection, since: str) -> list[tuple[int, str, str, str]]:
+    """(subscriber id, Message-ID, recorded at, session key or '') of the ideas that active
+    members sent since `since`, oldest first."""
+    return conn.execute(
+        "SELECT i.subscriber_id, i.message_id, i.recorded_at, coalesce(i.session_key, '')"
+        " FROM inbound i JOIN subscribers s ON s.id = i.subscriber_id AND s.status = ?"
+        " WHERE i.kind = ? AND i.recorded_at >= ? ORDER BY i.id",
+        (ACTIVE, SUGGESTION, since),
+    ).fetchall()
+
+
+def suggestions_recorded(conn: sqlite3.Connection, start: str, end: str) -> list[tuple]:
+    """(sender, subject, text, received at, session key, attachments as JSON) of the ideas
+    recorded in [start, end), oldest first."""
+    return conn.execute(
+        "SELECT sender, subject, text, received_at, session_key, attachments FROM inbound"
+        " WHERE kind = ? AND recorded_at >= ? AND recorded_at < ? ORDER BY id",
+        (SUGGESTION, start, end),
+    ).fetchall()
+
+
+def forget_member(conn: sqlite3.Connection, subscriber_id: int, email: str) -> None:
+    """Everything received from or about one member, for the right to erasure."""
+    conn.execute(
+        "DELETE FROM inbound WHERE subscriber_id = ? OR sender = ? COLLATE NOCASE",
+        (subscriber_id, email),
+    )

@@ -1,0 +1,260 @@
+"""Delivery: the due rows of the outbox, one mail at a time, through a transport.
+
+Before a mail's bytes go out, the ledger has its `sending` mark on record, and its
+answer is on record before the next mail's bytes go out; a tick that dies in between
+leaves a mark without an answer, and the next tick sends that mail again with the same
+Message-ID (its fate is unknown, so it is never dropped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mailer.outbound import outbox
+from mailer.outbound.ledger import Ledger
+from mailer.outbound.outbox import (
+    DEFERRED,
+    DIGEST,
+    EXPIRED,
+    FAILED,
+    QUEUED,
+    SENT,
+    SKIPPED,
+    SUPERSEDED,
+    THANKS,
+    DueRow,
+    OutboxKey,
+)
+from mailer.outbound.queueing import Sessions
+from mailer.outbound.replies import reply_bytes
+from mailer.outbound.smtp import (
+    Deferred,
+    DeliveryProblem,
+    Rejected,
+    ServerUnavailable,
+    Transport,
+)
+from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan
+from mailer.render import Recipient, Renderer
+from mailer.store import ACTIVE, Store, stamp
+from mailer.timing import stages
+
+BACKOFF_FIRST = timedelta(minutes=5)
+BACKOFF_MAX = timedelta(hours=6)
+BOUNCE_LIMIT = 3
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    expired: int = 0
+    skipped: int = 0
+    unknown: int = 0
+    stopped: bool = False
+    problem: str | None = None
+
+    def summary(self) -> str:
+        parts = [f"sent {self.sent}", f"deferred {self.deferred}", f"failed {self.failed}"]
+        for name in ("expired", "skipped", "unknown"):
+            if value := getattr(self, name):
+                parts.append(f"{name} {value}")
+        return ", ".join(parts)
+
+
+def deliver(
+    store: Store,
+    plan: Plan,
+    renderer: Renderer,
+    transport: Transport,
+    now: datetime,
+    sessions: Sessions,
+    *,
+    on_progress: Callable[[], None] = lambda: None,
+    should_stop: Callable[[], bool] = lambda: False,
+    batch_size: int = 500,
+) -> DeliveryReport:
+    """Sends every row that is due, one at a time; stops early on a server problem."""
+    now = plan.local(now)
+    report = DeliveryReport()
+    at = stamp(now)
+    if not outbox.pending_count(store.conn, at):
+        return report
+    ledger = Ledger(store)
+    sender = _Sender(ledger, plan, renderer, transport, sessions, at, now, report, on_progress)
+    try:
+        transport.open()
+        sender.deliver(_due_rows(store, ledger, at, batch_size), should_stop)
+    finally:
+        try:
+            ledger.fold(at)
+        finally:
+            ledger.close()
+            transport.close()
+    return report
+
+
+def _due_rows(store: Store, ledger: Ledger, at: str, size: int) -> Iterator[DueRow]:
+    """The rows due at `at`, read in batches; the ledger is folded after each batch."""
+    last_id = 0
+    while rows := outbox.due_batch(store.conn, at, last_id, size):
+        yield from rows
+        last_id = rows[-1].id
+        ledger.fold(at)
+
+
+@dataclass
+class _Mail:
+    """A row that goes out: where to, and how to make its bytes when they are needed."""
+
+    row: DueRow
+    recipient: str
+    sequence: int
+    make: Callable[[], bytes]
+
+
+@dataclass
+class _Sender:
+    """Delivers the due rows one mail at a time and records what became of each.
+
+    While the server reads one mail, the next one is made: its envelope already went out
+    with this one (see SmtpTransport), and its bytes are ready when its answer comes.
+    """
+
+    ledger: Ledger
+    plan: Plan
+    renderer: Renderer
+    transport: Transport
+    sessions: Sessions
+    at: str  # `now` as stored
+    now: datetime
+    report: DeliveryReport
+    on_progress: Callable[[], None]
+
+    def deliver(self, rows: Iterator[DueRow], should_stop: Callable[[], bool]) -> None:
+        mails = (mail for row in rows if (mail := self._mail(row)) is not None)
+        current = next(mails, None)
+        payload = current.make() if current else b""
+        upcoming = next(mails, None)
+        while current is not None:
+            if should_stop():
+                self.report.stopped = True
+                return
+            refused = self._start(current, payload, upcoming)
+            # While the server reads this mail: make the next one and look one further.
+            payload = upcoming.make() if upcoming else b""
+            after = next(mails, None)
+            self._record(current.row, refused if refused is not None else self._answer())
+            self.on_progress()
+            current, upcoming = upcoming, after
+
+    def _mail(self, row: DueRow) -> _Mail | None:
+        """What to send for this row; None (and its fate recorded) when nothing goes out."""
+        plan = self.plan
+        if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
+            return self._skip(row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}")
+        if row.kind in (THANKS, DIGEST):
+            conn, renderer = self.ledger.store.conn, self.renderer
+            recipient = row.to_address if row.kind == DIGEST else row.email
+            assert recipient is not None
+            return _Mail(
+                row, recipient, 0, lambda: reply_bytes(conn, plan, renderer, row, self.now)
+            )
+        found = self.sessions.get(row.session_key)
+        if found is None:
+            return self._skip(row, EXPIRED, "the session has started or is no longer in the plan")
+        session, sequence = found
+        if session.cancelled and row.kind != CANCELLATION:
+            return self._skip(row, SUPERSEDED, "the session is cancelled")
+        offset = _reminder_offset(plan, row.stage) if row.kind == REMINDER else None
+        letter = self.renderer.letter(session, row.kind, sequence, offset)
+        references = None
+        if row.kind in (UPDATE, CANCELLATION):
+            announcement = OutboxKey.scheduled(session.key, ANNOUNCEMENT).to(row.subscriber_id)
+            references = announcement.message_id(plan.sender.list_id)
+        template = self.renderer.wire(letter, replies=references is not None)
+        recipient = Recipient(row.email, row.name, row.token or "")
+        return _Mail(
+            row, row.email, sequence, lambda: template.fill(recipient, row.message_id, references)
+        )
+
+    def _skip(self, row: DueRow, status: str, reason: str) -> None:
+        self._finish(row, status, reason)
+        if status == SKIPPED:
+            self.report.skipped += 1
+        elif status == EXPIRED:
+            self.report.expired += 1
+        self.on_progress()
+
+    def _start(self, mail: _Mail, payload: bytes, upcoming: _Mail | None) -> DeliveryProblem | None:
+        """Mark `sending`, then hand the bytes over; the server's refusal of the envelope, if any."""
+        # On record before the bytes go out:
+        self.ledger.sending(mail.row.id, mail.sequence, mail.row.attempts + 1)
+        try:
+            self.transport.start(
+                self.plan.sender.reply_to,
+                mail.recipient,
+                payload,
+                next_recipient=upcoming.recipient if upcoming else None,
+            )
+        except DeliveryProblem as refused:
+            return refused
+        except ServerUnavailable as unavailable:
+            # Nothing was handed over: the row stays queued as it was, and the tick stops.
+            self.ledger.withdraw(mail.row.id)
+            self.report.stopped = True
+            self.report.problem = str(unavailable)
+            raise
+        return None
+
+    def _answer(self) -> DeliveryProblem | None:
+        """The server's answer to the mail handed over: None when it took it."""
+        try:
+            self.transport.finish()
+        except DeliveryProblem as answer:
+            return answer
+        return None
+
+    def _record(self, row: DueRow, problem: DeliveryProblem | None) -> None:
+        report = self.report
+        if problem is None:
+            self._finish(row, SENT, "250 accepted", sent=True)
+            report.sent += 1
+        elif isinstance(problem, Deferred):
+            delay = min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX)
+            self._finish(row, DEFERRED, problem.answer, retry_at=stamp(self.now + delay))
+            report.deferred += 1
+        elif isinstance(problem, Rejected):
+            self._finish(row, FAILED, problem.answer)
+            report.failed += 1
+            if row.kind != DIGEST:
+                limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
+                self.ledger.flush()
+                self.ledger.store.count_bounce(
+                    row.subscriber_id, f"SMTP {problem.answer}", self.now, limit
+                )
+        else:
+            self._finish(row, QUEUED, f"fate unknown ({problem.answer}); will be sent again")
+            report.unknown += 1
+
+    def _finish(
+        self,
+        row: DueRow,
+        status: str,
+        answer: str,
+        *,
+        retry_at: str | None = None,
+        sent: bool = False,
+    ) -> None:
+        at = self.at
+        self.ledger.answered(row.id, status, answer[:500], retry_at or at, at if sent else None)
+
+
+def _reminder_offset(plan: Plan, label: str) -> timedelta | None:
+    for stage in stages(plan):
+        if stage.label == label:
+            return stage.offset
+    return None

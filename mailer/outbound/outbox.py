@@ -1,0 +1,369 @@
+"""The outbox table, and its one owner: every statement on it, its status words, the
+format of its keys and Message-IDs. Nothing else in mailer writes this table.
+
+A row is one mail to one recipient. Its key says which mail and to whom, and is unique,
+so queueing the same mail twice finds the row and adds nothing. The Message-ID is made
+from the key: the same (mail, member) always carries the same Message-ID, and a reply,
+a bounce or a complaint that quotes it leads back to the row (`OutboxKey.parse`).
+
+    key                                        Message-ID (right side: the list id)
+    2023-09-07/announcement/12                 <2023-09-07.announcement.12@...>
+    2023-09-07/reminder-1d/20230907T1600/12    a reminder belongs to the start it reminds of
+    2023-09-07/update/3/12                     the update for SEQUENCE 3
+    2023-09-07/cancellation/12
+    thanks/2023-08-25/12                       the thank-you for a topic idea, once a day
+    digest/2023-09-04                          the organizer's digest: no member
+
+The table's columns: `mail_key` (the key above), `session_key` (the session's key, or
+empty), `stage` (announcement, reminder-1d, update, ...), `kind` (announcement,
+reminder, update, cancellation, thanks, digest), `sequence` (the invitation's SEQUENCE),
+`subscriber_id`, `message_id`, `status`, `attempts`, `next_attempt_at`, `last_answer`,
+`queued_at`, `sent_at`; for mail that answers a member's mail, `in_reply_to`; for mail
+to an address that is no member, `to_address`; for the digest, the period it covers,
+`period_start` and `period_end`. Moments are stored as store.stamp() writes them.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
+from mailer.store import ACTIVE
+
+# -- the status of a row ---------------------------------------------------------------
+
+QUEUED = "queued"  # waiting for its first attempt, or to be sent again (fate unknown)
+DEFERRED = "deferred"  # the server answered 4xx; waiting for next_attempt_at
+SENT = "sent"
+FAILED = "failed"  # the server answered 5xx: final
+SUPERSEDED = "superseded"  # a later mail of the session was due first, or the session changed
+EXPIRED = "expired"  # the session started, or left the plan, before the mail went out
+SKIPPED = "skipped"  # the member left before the mail went out
+STATUSES = (QUEUED, DEFERRED, SENT, FAILED, SUPERSEDED, EXPIRED, SKIPPED)
+WAITING = (QUEUED, DEFERRED)
+
+# -- keys and Message-IDs ---------------------------------------------------------------
+
+_PART = re.compile(r"[A-Za-z0-9-]+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MESSAGE_ID = re.compile(r"<([A-Za-z0-9.-]+)@([^<>@\s]+)>")
+THANKS = "thanks"
+DIGEST = "digest"
+TEST = "test"
+PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class OutboxKey:
+    """Which mail (`mail`: its parts), and to which member (`subscriber_id`, or None)."""
+
+    mail: tuple[str, ...]
+    subscriber_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.mail or not all(_PART.fullmatch(part) for part in self.mail):
+            raise ValueError(f"an outbox key's parts are letters, digits and '-': {self.mail}")
+
+    @classmethod
+    def scheduled(cls, session_key: str, label: str, start: str | None = None) -> OutboxKey:
+        """An announcement or reminder; a reminder names the start (%Y%m%dT%H%M) it reminds of."""
+        return cls((session_key, label) if start is None else (session_key, label, start))
+
+    @classmethod
+    def notice(cls, session_key: str, kind: str, sequence: int) -> OutboxKey:
+        """An update (one per SEQUENCE) or the cancellation (one per session)."""
+        parts = (session_key, kind, str(sequence)) if kind == UPDATE else (session_key, kind)
+        return cls(parts)
+
+    @classmethod
+    def thanks(cls, day: str, subscriber_id: int) -> OutboxKey:
+        return cls((THANKS, day), subscriber_id)
+
+    @classmethod
+    def digest(cls, day: str) -> OutboxKey:
+        return cls((DIGEST, day))
+
+    @classmethod
+    def test(cls, moment: int, session_key: str, kind: str) -> OutboxKey:
+        """A test mail sent outside the outbox: a Message-ID of ours that names no member."""
+        return cls((TEST, str(moment), session_key, kind))
+
+    @classmethod
+    def preview(cls, session_key: str, kind: str) -> OutboxKey:
+        """The sample mail of `mailer preview`."""
+        return cls((PREVIEW, session_key, kind))
+
+    def to(self, subscriber_id: int) -> OutboxKey:
+        return replace(self, subscriber_id=subscriber_id)
+
+    @property
+    def session_key(self) -> str | None:
+        return self.mail[0] if _DATE.fullmatch(self.mail[0]) else None
+
+    @property
+    def prefix(self) -> str:
+        """The key of this mail without its member: the key of every row is this + the id."""
+        return "/".join(self.mail) + "/"
+
+    def __str__(self) -> str:
+        if self.subscriber_id is None:
+            return "/".join(self.mail)
+        return f"{self.prefix}{self.subscriber_id}"
+
+    def message_id(self, domain: str) -> str:
+        if self.subscriber_id is None and self.mail[-1].isdigit():
+            # parse() would read the number as a member: such a mail goes to members only.
+            raise ValueError(f"{self} needs a member before it has a Message-ID")
+        return f"<{str(self).replace('/', '.')}@{domain}>"
+
+    @classmethod
+    def parse(cls, message_id: str, domain: str) -> OutboxKey | None:
+        """The key a Message-ID of ours was made from; None for anyone else's."""
+        found = _MESSAGE_ID.fullmatch(message_id.strip())
+        if found is None or found.group(2).lower() != domain.lower():
+            return None
+        parts = tuple(found.group(1).split("."))
+        try:
+            if len(parts) > 1 and parts[-1].isdigit():
+                return cls(parts[:-1], int(parts[-1]))
+            return cls(parts)
+        except ValueError:
+            return None
+
+    @classmethod
+    def find_all(cls, text: str, domain: str) -> list[OutboxKey]:
+        """Every key of ours quoted in a text (In-Reply-To, References, a returned original)."""
+        keys = (cls.parse(found.group(0), domain) for found in _MESSAGE_ID.finditer(text))
+        return [key for key in keys if key is not None]
+
+
+def _member_key_sql(
+    mail: OutboxKey, domain: str, id_column: str
+) -> tuple[str, str, dict[str, str]]:
+    """SQL for the key and for the Message-ID of `mail` to the member in `id_column`, and
+    their parameters: both made by OutboxKey's own methods, the SQL only puts the id in."""
+    id_left, _, id_right = mail.to(0).message_id(domain).rpartition(".0@")
+    params = {"key_prefix": mail.prefix, "id_left": id_left + ".", "id_right": "@" + id_right}
+    return (
+        f":key_prefix || {id_column}",
+        f":id_left || {id_column} || :id_right",
+        params,
+    )
+
+
+# -- queueing ---------------------------------------------------------------------------
+
+
+def queue_for_members(
+    conn: sqlite3.Connection,
+    mail: OutboxKey,
+    *,
+    session_key: str,
+    stage: str,
+    kind: str,
+    sequence: int,
+    domain: str,
+    now: str,
+    changed_after: int | None = None,
+) -> int:
+    """One row of `mail` for every active member (or only those whose consent log moved
+    past `changed_after`); a member who has the row already gets nothing. How many rows."""
+    members = "SELECT id FROM subscribers WHERE status = :active"
+    if changed_after is not None:
+        members += " AND id IN (SELECT subscriber_id FROM consent_log WHERE id > :changed_after)"
+    key_sql, message_id_sql, keys = _member_key_sql(mail, domain, "id")
+    return conn.execute(
+        "INSERT OR IGNORE INTO outbox (mail_key, session_key, stage, kind, sequence,"
+        " subscriber_id, message_id, status, next_attempt_at, queued_at)"
+        f" SELECT {key_sql}, :session_key, :stage, :kind, :sequence, id,"
+        f" {message_id_sql}, :queued, :now, :now FROM ({members})",
+        {**keys, "session_key": session_key, "stage": stage, "kind": kind, "sequence": sequence,
+         "queued": QUEUED, "now": now, "active": ACTIVE, "changed_after": changed_after},
+    ).rowcount  # fmt: skip
+
+
+def queue_notice(
+    conn: sqlite3.Connection, notice: OutboxKey, *, kind: str, sequence: int, domain: str, now: str
+) -> int:
+    """An update or cancellation of a session for each active member who was sent an older
+    version of it (an update) or anything of it but the cancellation (a cancellation)."""
+    session_key = notice.session_key
+    cancel = kind == CANCELLATION
+    informed = "o.kind != :cancellation" if cancel else "1"
+    newer = "1" if cancel else "max(o.sequence) < :sequence"
+    key_sql, message_id_sql, keys = _member_key_sql(notice, domain, "o.subscriber_id")
+    return conn.execute(
+        "INSERT OR IGNORE INTO outbox (mail_key, session_key, stage, kind, sequence,"
+        " subscriber_id, message_id, status, next_attempt_at, queued_at)"
+        f" SELECT {key_sql}, :session_key, :kind, :kind, :sequence,"
+        f" o.subscriber_id, {message_id_sql}, :queued, :now, :now"
+        " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = :active"
+        f" WHERE o.session_key = :session_key AND o.status = :sent AND {informed}"
+        f" GROUP BY o.subscriber_id HAVING {newer}",
+        {**keys, "session_key": session_key, "kind": kind, "sequence": sequence,
+         "queued": QUEUED, "now": now, "active": ACTIVE, "sent": SENT,
+         "cancellation": CANCELLATION},
+    ).rowcount  # fmt: skip
+
+
+def queue_one(
+    conn: sqlite3.Connection,
+    key: OutboxKey,
+    *,
+    kind: str,
+    domain: str,
+    now: str,
+    session_key: str = "",
+    to_address: str | None = None,
+    in_reply_to: str | None = None,
+    period: tuple[str, str] | None = None,
+) -> int:
+    """One mail that is no session's: a thank-you (to a member; `session_key` the session
+    the idea answered, if any) or a digest (to an address)."""
+    start, end = period or (None, None)
+    return conn.execute(
+        "INSERT OR IGNORE INTO outbox (mail_key, session_key, stage, kind, sequence,"
+        " subscriber_id, message_id, status, next_attempt_at, queued_at, to_address,"
+        " in_reply_to, period_start, period_end)"
+        " VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (str(key), session_key, kind, kind, key.subscriber_id or 0, key.message_id(domain), QUEUED,
+         now, now, to_address, in_reply_to, start, end),
+    ).rowcount  # fmt: skip
+
+
+def queued_through(conn: sqlite3.Connection, mail: OutboxKey) -> int | None:
+    """The consent-log id up to which `mail` was queued for everyone; None if never."""
+    row = conn.execute(
+        "SELECT consent_mark FROM queue_marks WHERE prefix = ?", (mail.prefix,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def mark_queued_through(conn: sqlite3.Connection, mail: OutboxKey, consent_mark: int) -> None:
+    conn.execute(
+        "INSERT INTO queue_marks (prefix, consent_mark) VALUES (?, ?)"
+        " ON CONFLICT (prefix) DO UPDATE SET consent_mark = excluded.consent_mark",
+        (mail.prefix, consent_mark),
+    )
+
+
+def supersede_earlier(conn: sqlite3.Connection, mail: OutboxKey) -> int:
+    """A later scheduled mail of the session is due: what still waits of the others is dropped."""
+    return conn.execute(
+        "UPDATE outbox SET status = ?, last_answer = 'a later mail of the session is due'"
+        " WHERE session_key = ? AND kind IN (?, ?) AND status IN (?, ?)"
+        " AND substr(mail_key, 1, ?) != ?",
+        (SUPERSEDED, mail.session_key, ANNOUNCEMENT, REMINDER, *WAITING,
+         len(mail.prefix), mail.prefix),
+    ).rowcount  # fmt: skip
+
+
+def supersede_for_notice(conn: sqlite3.Connection, notice: OutboxKey, kind: str) -> int:
+    """Whatever of the session still waits would now say something out of date: earlier
+    notices always, and everything else too when the session is cancelled."""
+    return conn.execute(
+        "UPDATE outbox SET status = ?, last_answer = 'the session changed'"
+        " WHERE session_key = ? AND status IN (?, ?) AND substr(mail_key, 1, ?) != ?"
+        " AND (kind IN (?, ?) OR ?)",
+        (SUPERSEDED, notice.session_key, *WAITING, len(notice.prefix), notice.prefix,
+         UPDATE, CANCELLATION, kind == CANCELLATION),
+    ).rowcount  # fmt: skip
+
+
+# -- claiming what is due ---------------------------------------------------------------
+
+
+class DueRow(NamedTuple):
+    """A row that is due, with its member as they are now (None where removed)."""
+
+    id: int
+    session_key: str
+    stage: str
+    kind: str
+    subscriber_id: int
+    message_id: str
+    attempts: int
+    email: str | None
+    name: str | None
+    token: str | None
+    subscriber_status: str | None
+    to_address: str | None
+    in_reply_to: str | None
+    period_start: str | None
+    period_end: str | None
+
+
+def pending_count(conn: sqlite3.Connection, at: str) -> int:
+    return conn.execute(
+        "SELECT count(*) FROM outbox WHERE status IN (?, ?) AND next_attempt_at <= ?",
+        (*WAITING, at),
+    ).fetchone()[0]
+
+
+def due_batch(conn: sqlite3.Connection, at: str, after_id: int, size: int) -> list[DueRow]:
+    """The next `size` rows due at `at`, in the order they were queued."""
+    cursor = conn.execute(
+        "SELECT o.id, o.session_key, o.stage, o.kind, o.subscriber_id, o.message_id, o.attempts,"
+        " s.email, s.name, s.token, s.status, o.to_address, o.in_reply_to, o.period_start,"
+        " o.period_end FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
+        " WHERE o.status IN (?, ?) AND o.next_attempt_at <= ? AND o.id > ?"
+        " ORDER BY o.id LIMIT ?",
+        (*WAITING, at, after_id, size),
+    )
+    return [DueRow(*values) for values in cursor]
+
+
+# -- recording what happened ------------------------------------------------------------
+
+
+class Outcome(NamedTuple):
+    """What became of one row; None leaves a column as it is."""
+
+    attempts: int | None
+    sequence: int | None
+    status: str
+    last_answer: str
+    next_attempt_at: str
+    sent_at: str | None
+    row_id: int
+
+
+def record(conn: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None:
+    """Absolute values only, so recording the same outcomes twice changes nothing."""
+    conn.executemany(
+        "UPDATE outbox SET attempts = coalesce(?, attempts), sequence = coalesce(?, sequence),"
+        " status = ?, last_answer = ?, next_attempt_at = ?, sent_at = coalesce(?, sent_at)"
+        " WHERE id = ?",
+        outcomes,
+    )
+
+
+def forget_member(conn: sqlite3.Connection, subscriber_id: int) -> None:
+    """Every row of one member, for the right to erasure."""
+    conn.execute("DELETE FROM outbox WHERE subscriber_id = ?", (subscriber_id,))
+
+
+# -- reading ----------------------------------------------------------------------------
+
+LISTING_FIELDS = (
+    "session", "kind", "stage", "email", "status", "attempts", "next_attempt_at", "sent_at",
+    "last_answer", "message_id",
+)  # fmt: skip
+
+
+def listing(conn: sqlite3.Connection, limit: int | None = None) -> list[dict]:
+    """The rows, newest first, as `mailer outbox` shows them."""
+    sql = (
+        "SELECT o.session_key, o.kind, o.stage, coalesce(s.email, o.to_address, ''), o.status,"
+        " o.attempts, o.next_attempt_at, o.sent_at, o.last_answer, o.message_id"
+        " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id ORDER BY o.id DESC"
+    )
+    args: tuple = ()
+    if limit:
+        sql += " LIMIT ?"
+        args = (int(limit),)
+    return [dict(zip(LISTING_FIELDS, row, strict=True)) for row in conn.execute(sql, args)]

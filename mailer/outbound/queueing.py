@@ -1,0 +1,87 @@
+"""What is due at a moment becomes outbox rows: the scheduled mails, the notices of a
+changed or cancelled session, and the replies. Each is queued once (see outbox.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mailer.outbound import outbox
+from mailer.outbound.outbox import OutboxKey
+from mailer.outbound.replies import queue_replies
+from mailer.plan import ANNOUNCEMENT, CANCELLATION, UPDATE, Plan, Session
+from mailer.store import Store, stamp
+from mailer.timing import due
+
+VERSION_HORIZON_DAYS = 400
+
+# Session key -> the session as planned now, with the SEQUENCE of that content.
+Sessions = dict[str, tuple[Session, int]]
+
+
+@dataclass
+class QueueReport:
+    queued: int = 0
+    superseded: int = 0
+
+
+def record_versions(store: Store, plan: Plan, now: datetime) -> Sessions:
+    """Every session that has not started, with the SEQUENCE of its current content."""
+    with store.transaction():
+        return {
+            session.key: (session, store.record_version(session.key, session.version, now))
+            for session in plan.sessions_from(now, VERSION_HORIZON_DAYS)
+        }
+
+
+def scheduled_key(session: Session, label: str, kind: str) -> OutboxKey:
+    if kind == ANNOUNCEMENT:
+        return OutboxKey.scheduled(session.key, label)
+    # A reminder belongs to the start it reminds of: a moved session is reminded again.
+    return OutboxKey.scheduled(session.key, label, session.start.strftime("%Y%m%dT%H%M"))
+
+
+def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> QueueReport:
+    """Queues, for every active subscriber, what is due at `now`, once."""
+    report = QueueReport()
+    now = plan.local(now)
+    at = stamp(now)
+    domain = plan.sender.list_id
+    with store.transaction() as conn:
+        # Every change of a member's status appends to the consent log (AUTOINCREMENT ids):
+        # once a mail was queued for everyone, only members changed since need a look.
+        latest_change = store.latest_consent_change()
+        for entry in due(plan, now):
+            session, sequence = sessions[entry.session.key]
+            mail = scheduled_key(session, entry.stage.label, entry.stage.kind)
+            through = outbox.queued_through(conn, mail)
+            if through is not None and through >= latest_change:
+                continue
+            if through is None:
+                report.superseded += outbox.supersede_earlier(conn, mail)
+            report.queued += outbox.queue_for_members(
+                conn,
+                mail,
+                session_key=session.key,
+                stage=entry.stage.label,
+                kind=entry.stage.kind,
+                sequence=sequence,
+                domain=domain,
+                now=at,
+                changed_after=through,
+            )
+            outbox.mark_queued_through(conn, mail, latest_change)
+        # Notices are owed once per new version: whoever is told later hears the new one.
+        for key, sequence in store.versions_owing_notices():
+            if key in sessions and sessions[key][1] == sequence:
+                session = sessions[key][0]
+                kind = CANCELLATION if session.cancelled else UPDATE
+                notice = OutboxKey.notice(session.key, kind, sequence)
+                outbox.supersede_for_notice(conn, notice, kind)
+                report.queued += outbox.queue_notice(
+                    conn, notice, kind=kind, sequence=sequence, domain=domain, now=at
+                )
+            store.notices_done(key, sequence)
+        report.queued += queue_replies(conn, plan, now)
+    return report

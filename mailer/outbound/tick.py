@@ -1,0 +1,94 @@
+"""One tick, as the daemon makes it every minute: recover, queue what is due, deliver.
+
+A lock on the database file keeps two ticks from delivering at once; the second one
+leaves at once with TickBusy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mailer.outbound import outbox
+from mailer.outbound.delivery import DeliveryReport, deliver
+from mailer.outbound.ledger import recover
+from mailer.outbound.queueing import QueueReport, queue_due, record_versions
+from mailer.outbound.smtp import Transport
+from mailer.plan import Plan
+from mailer.render import Renderer
+from mailer.store import Store, stamp
+
+
+class TickBusy(Exception):
+    """Another tick holds the lock."""
+
+
+@dataclass
+class TickReport:
+    recovered: int
+    queue: QueueReport
+    delivery: DeliveryReport
+
+    def summary(self) -> str:
+        """One line for the organizer: `queued 25; sent 25, deferred 0, failed 0`."""
+        line = self.delivery.summary()
+        if self.queue.queued:
+            line = f"queued {self.queue.queued}; {line}"
+        if self.recovered:
+            line += f"; {self.recovered} interrupted mails sent again"
+        return line
+
+
+@contextmanager
+def tick_lock(db_path: Path) -> Iterator[None]:
+    """An exclusive lock beside the database; TickBusy if another tick holds it."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TickBusy() from None
+        yield
+    finally:
+        os.close(handle)
+
+
+def run_tick(
+    store: Store,
+    plan: Plan,
+    renderer: Renderer,
+    transport: Transport,
+    now: datetime,
+    *,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_progress: Callable[[], None] = lambda: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> TickReport:
+    """One pass. Raises TickBusy when another tick holds the lock, ServerUnavailable when
+    the server cannot be reached (nothing is marked; the next tick delivers everything once).
+    """
+    assert store.path is not None
+    now = plan.local(now)
+    with tick_lock(store.path):
+        # Mails a dead tick had in hand: their fate is unknown, so they go out again.
+        recovered = recover(store, stamp(now))
+        sessions = record_versions(store, plan, now)
+        queued = queue_due(store, plan, now, sessions)
+        on_start(outbox.pending_count(store.conn, stamp(now)))
+        delivery = deliver(
+            store,
+            plan,
+            renderer,
+            transport,
+            now,
+            sessions,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+    return TickReport(recovered, queued, delivery)
