@@ -53,28 +53,38 @@ def labels(path: Path = TRUTH) -> list[Label]:
     return result
 
 
+def judge(label: Label, kind: str, found: set[str]) -> bool:
+    """Whether (kind, addresses) is right for this labelled message."""
+    found = {a.lower() for a in found}
+    if label.kind == "bounce":
+        return kind == "bounce" and bool(label.addresses) and label.addresses <= found
+    if label.kind == "auto_reply":
+        return kind == "auto_reply"
+    if label.kind in ("complaint", "unsubscribe"):
+        return kind in ("complaint", "unsubscribe") and label.addresses <= found
+    # A notification (a delivery-success note): machine mail that changes no member and
+    # is never a person's topic idea.
+    return kind not in ("bounce", "complaint", "unsubscribe", "suggestion")
+
+
 def score(corpus: Path, predict: Callable[[bytes], tuple[str, set[str]]]) -> Score:
     """`predict` maps a raw message to (kind, addresses)."""
     result = Score()
     for label in labels():
         kind, found = predict((corpus / label.file).read_bytes())
-        found = {a.lower() for a in found}
+        right = judge(label, kind, found)
         if label.kind == "bounce":
             result.failures += 1
-            if kind == "bounce" and label.addresses and label.addresses <= found:
-                result.failures_right += 1
-                result.failures_extra += bool(found - label.addresses)
-            else:
-                result.misses.append(f"{label.file}: {kind} {sorted(found)}")
+            result.failures_right += right
+            result.failures_extra += right and bool({a.lower() for a in found} - label.addresses)
         elif label.kind == "auto_reply":
             result.auto_replies += 1
-            result.auto_replies_right += kind == "auto_reply"
+            result.auto_replies_right += right
         elif label.kind in ("complaint", "unsubscribe"):
             result.complaints += 1
-            if kind in ("complaint", "unsubscribe") and label.addresses <= found:
-                result.complaints_right += 1
-            else:
-                result.misses.append(f"{label.file}: {kind} {sorted(found)}")
+            result.complaints_right += right
+        if not right:
+            result.misses.append(f"{label.file}: {kind} {sorted(found)}")
     return result
 
 

@@ -21,7 +21,7 @@ def invitation(
     plan: Plan, session: Session, sequence: int, stamp: datetime, *, cancel: bool = False
 ) -> bytes:
     """One session as a METHOD:REQUEST (or CANCEL) calendar object."""
-    calendar = _calendar(plan, "CANCEL" if cancel else "REQUEST")
+    calendar = _calendar("CANCEL" if cancel else "REQUEST")
     calendar.add_component(_event(plan, session, sequence, stamp, cancelled=cancel))
     _add_timezone(calendar, [session])
     return calendar.to_ical()
@@ -29,7 +29,7 @@ def invitation(
 
 def feed(plan: Plan, sessions: Iterable[tuple[Session, int]], stamp: datetime) -> bytes:
     """The whole series as one subscribable calendar (METHOD:PUBLISH)."""
-    calendar = _calendar(plan, "PUBLISH")
+    calendar = _calendar("PUBLISH")
     calendar.add("X-WR-CALNAME", plan.series.name)
     calendar.add("X-WR-TIMEZONE", plan.series.timezone.key)
     listed = list(sessions)
@@ -47,7 +47,7 @@ def _add_timezone(calendar: Calendar, sessions: list[Session]) -> None:
         calendar.add_missing_timezones(first_date=first, last_date=last)
 
 
-def _calendar(plan: Plan, method: str) -> Calendar:
+def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")

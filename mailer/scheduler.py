@@ -15,6 +15,8 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from mailer.errors import MailerError
+
 log = logging.getLogger("mailer")
 
 
@@ -70,13 +72,16 @@ def _now(scheduler: BlockingScheduler):
 
 
 def _guarded(job: Callable[[], None], name: str) -> Callable[[], None]:
-    """A failing pass is logged in one line and tried again at the next interval."""
+    """A failing pass is logged and tried again at the next interval: a problem the
+    organizer can fix (a MailerError) in its one sentence, a bug with its traceback."""
 
     def run() -> None:
         try:
             job()
-        except Exception as error:  # the daemon must outlive a bad minute
-            log.error("%s failed: %s", name, error)
+        except MailerError as problem:
+            log.error("%s failed: %s", name, problem)
+        except Exception:  # the daemon must outlive a bad minute, and the bug must be found
+            log.exception("%s failed with an unexpected error", name)
 
     run.__name__ = run.__qualname__ = name
     return run

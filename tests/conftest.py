@@ -47,6 +47,11 @@ def person_mail(
 
 STARTER = files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus" / "bounces"
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(),
+    reason=f"the real mail corpus is not beside the project: {CORPUS} (CI has ../shared)",
+)
 
 
 @dataclass

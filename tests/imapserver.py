@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from imapclient import IMAPClient
-
-from tests.smtpserver import free_port
 
 USERS = 40
 CONFIG = """\
@@ -74,7 +73,7 @@ class Dovecot:
         # Not under pytest's tmp_path: Dovecot's auth process runs as nobody and must reach it.
         root = Path(tempfile.mkdtemp(prefix="mailer-dovecot-"))
         self.root = root
-        self.port = free_port()
+        self.port = 0  # chosen by start()
         (root / "run").mkdir(parents=True)
         home = root / "home"
         home.mkdir()
@@ -84,19 +83,28 @@ class Dovecot:
         (root / "passwd").write_text(
             "".join(f"themen{n}:{{PLAIN}}secret\n" for n in range(1, USERS + 1))
         )
-        line = f"imap_capability = {capability}" if capability else ""
+        self.capability = f"imap_capability = {capability}" if capability else ""
         self.config = root / "dovecot.conf"
-        self.config.write_text(CONFIG.format(root=root, port=self.port, capability=line))
         self.users = 0
 
     def start(self) -> Dovecot:
-        # Dovecot forks into the background: no pipes, or run() would wait for the daemon.
-        subprocess.run(
-            [self.binary, "-c", str(self.config)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        """Dovecot cannot listen on port 0 (that turns a listener off), so it gets a port
+        that was free a moment ago, and another one if something took it meanwhile."""
+        for _ in range(5):
+            self.port = _unused_port()
+            self.config.write_text(
+                CONFIG.format(root=self.root, port=self.port, capability=self.capability)
+            )
+            errors = self.root / "start.err"
+            # Dovecot forks into the background: no pipes, or run() would wait for it.
+            with errors.open("wb") as stderr:
+                started = subprocess.run(
+                    [self.binary, "-c", str(self.config)], stdout=subprocess.DEVNULL, stderr=stderr
+                )
+            if started.returncode == 0:
+                break
+            if "in use" not in errors.read_text() + self._log():
+                raise RuntimeError(f"Dovecot did not start: {errors.read_text()}{self._log()}")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -104,7 +112,11 @@ class Dovecot:
                 return self
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"Dovecot did not start: {(self.root / 'dovecot.log').read_text()}")
+        raise RuntimeError(f"Dovecot did not start: {self._log()}")
+
+    def _log(self) -> str:
+        log = self.root / "dovecot.log"
+        return log.read_text() if log.exists() else ""
 
     def stop(self) -> None:
         pid_file = self.root / "run" / "master.pid"
@@ -130,3 +142,9 @@ class Dovecot:
         client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
         client.login(user, password)
         return client
+
+
+def _unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

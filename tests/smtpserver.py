@@ -18,10 +18,12 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def closed_port() -> socket.socket:
+    """A socket bound to a loopback port and not listening: connecting to that port is
+    refused, and nothing else can take the port while the socket is held."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    return holder
 
 
 @dataclass
@@ -89,7 +91,26 @@ class Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
+class LoopbackController(Controller):
+    """aiosmtpd's Controller on a port the kernel picks (port 0), read back once bound:
+    no window in which another server could take the port."""
+
+    def __init__(self, handler, **options):
+        super().__init__(handler, hostname="127.0.0.1", port=0, **options)
+
+    def _create_server(self):
+        return self._bind()
+
+    async def _bind(self):
+        server = await self.loop.create_server(
+            self._factory_invoker, host=self.hostname, port=0, ssl=self.ssl_context
+        )
+        self.port = server.sockets[0].getsockname()[1]
+        return server
+
+
 def start_server(handler: RecordingHandler, **options) -> Controller:
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **options)
+    controller = LoopbackController(handler, **options)
     controller.start()
+    assert controller.port != 0
     return controller

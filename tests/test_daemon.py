@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import re
 import signal
@@ -9,6 +10,8 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Mailer
 
@@ -60,3 +63,27 @@ def test_demo_finishes_in_seconds_with_mail_in_a_maildir(tmp_path: Path) -> None
     assert any(s.startswith("Digital-Impuls am 7. September") for s in subjects)
     assert any("Erinnerung" in s for s in subjects)
     assert str(tmp_path / "demo" / "outbox") in result.stdout
+
+
+def test_a_failing_pass_is_one_sentence_for_the_organizer_and_a_traceback_for_a_bug(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from mailer.errors import MailerError
+    from mailer.scheduler import _guarded
+
+    def unreachable_server() -> None:
+        raise MailerError("cannot reach the SMTP server 127.0.0.1:1: Connection refused")
+
+    def bug() -> None:
+        raise KeyError("kind")
+
+    with caplog.at_level(logging.ERROR, logger="mailer"):
+        _guarded(unreachable_server, "tick")()
+        _guarded(bug, "poll")()
+    sentence, crash = caplog.records
+    assert sentence.getMessage() == (
+        "tick failed: cannot reach the SMTP server 127.0.0.1:1: Connection refused"
+    )
+    assert sentence.exc_info is None
+    assert crash.getMessage() == "poll failed with an unexpected error"
+    assert crash.exc_info is not None and crash.exc_info[0] is KeyError

@@ -14,10 +14,9 @@ import pytest
 from mailer.inbound.poller import ImapSource, MailboxUnavailable, poll
 from mailer.store import Store
 from mailer.workspace import ServerAddress
-from tests.conftest import SHARED, Mailer, person_mail
+from tests.conftest import CORPUS, Mailer, needs_corpus, person_mail
 from tests.imapserver import Dovecot
 
-CORPUS = SHARED / "corpus" / "bounces"
 LIST_ID = "digital-impuls.example.org"
 NOW = datetime(2023, 8, 28, 9, 0, tzinfo=UTC)
 FOLDERS = [
@@ -99,7 +98,8 @@ def members(mailer: Mailer) -> Mailer:
 def batch(app: Mailer) -> dict[str, bytes]:
     """One message of every kind, as they arrive after an announcement."""
     announcement = sent_to(app, "anna@example.org")
-    token = Store(app.db).subscriber("dora@example.org").token
+    with Store(app.db) as store:
+        token = store.subscriber("dora@example.org").token
     quoted = "\n".join(
         "> " + line for line in announcement.get_body(("plain",)).get_content().splitlines()[:5]
     )
@@ -136,6 +136,7 @@ def folder_counts(server: Dovecot, user: str) -> dict[str, int]:
     return counts
 
 
+@needs_corpus
 def test_every_kind_lands_in_its_folder_once(members: Mailer, dovecot: Dovecot) -> None:
     user, _ = account(dovecot)
     messages = batch(members)
@@ -193,29 +194,29 @@ def test_every_kind_lands_in_its_folder_once(members: Mailer, dovecot: Dovecot) 
     client.logout()
 
 
+@needs_corpus
 def test_a_uidvalidity_change_files_nothing_twice(members: Mailer, dovecot: Dovecot) -> None:
     user, server = account(dovecot, "Antworten")
     messages = batch(members)
     client = dovecot.client(user)
     client.create_folder("Antworten")
     client.append("Antworten", messages["suggestion"])
-    store = Store(members.db)
-    with ImapSource(server, store) as source:
-        first_validity = source.uidvalidity
-        assert poll(store, source, LIST_ID, {}, NOW).counts == {"suggestion": 1}
-    client.delete_folder("Antworten")
-    client.create_folder("Antworten")
-    client.append("Antworten", messages["suggestion"])
-    client.append("Antworten", messages["auto_reply"])
-    with ImapSource(server, store) as source:
-        assert source.uidvalidity != first_validity
-        report = poll(store, source, LIST_ID, {}, NOW)
-    assert report.counts == {"auto_reply": 1} and report.refiled == 1
-    cursors = store.conn.execute(
-        "SELECT uidvalidity, last_uid FROM poll_cursors ORDER BY uidvalidity"
-    ).fetchall()
-    assert len(cursors) == 2
-    store.close()
+    with Store(members.db) as store:
+        with ImapSource(server, store) as source:
+            first_validity = source.uidvalidity
+            assert poll(store, source, LIST_ID, {}, NOW).counts == {"suggestion": 1}
+        client.delete_folder("Antworten")
+        client.create_folder("Antworten")
+        client.append("Antworten", messages["suggestion"])
+        client.append("Antworten", messages["auto_reply"])
+        with ImapSource(server, store) as source:
+            assert source.uidvalidity != first_validity
+            report = poll(store, source, LIST_ID, {}, NOW)
+        assert report.counts == {"auto_reply": 1} and report.refiled == 1
+        cursors = store.conn.execute(
+            "SELECT uidvalidity, last_uid FROM poll_cursors ORDER BY uidvalidity"
+        ).fetchall()
+        assert len(cursors) == 2
     client.logout()
 
 
@@ -234,6 +235,7 @@ class DropsAfter(ImapSource):
         self.filed += 1
 
 
+@needs_corpus
 def test_a_connection_lost_mid_batch_loses_nothing_and_records_nothing_twice(
     members: Mailer, dovecot: Dovecot
 ) -> None:
@@ -242,22 +244,24 @@ def test_a_connection_lost_mid_batch_loses_nothing_and_records_nothing_twice(
     client = dovecot.client(user)
     for raw in messages.values():
         client.append("INBOX", raw)
-    store = Store(members.db)
-    source = DropsAfter(server, store, drop_at=3)
-    source.open()
-    with pytest.raises(MailboxUnavailable, match=f"127.0.0.1:{dovecot.port} closed the connection"):
-        poll(store, source, LIST_ID, {}, NOW)
-    with ImapSource(server, store) as fresh:
-        report = poll(store, fresh, LIST_ID, {}, NOW)
-    # The fourth message was recorded before the drop and is only filed now.
-    assert report.refiled == 1
-    assert sum(report.counts.values()) == len(messages) - 4
-    assert store.conn.execute("SELECT count(*) FROM inbound").fetchone()[0] == len(messages)
-    store.close()
+    with Store(members.db) as store:
+        source = DropsAfter(server, store, drop_at=3)
+        source.open()
+        with pytest.raises(
+            MailboxUnavailable, match=f"127.0.0.1:{dovecot.port} closed the connection"
+        ):
+            poll(store, source, LIST_ID, {}, NOW)
+        with ImapSource(server, store) as fresh:
+            report = poll(store, fresh, LIST_ID, {}, NOW)
+        # The fourth message was recorded before the drop and is only filed now.
+        assert report.refiled == 1
+        assert sum(report.counts.values()) == len(messages) - 4
+        assert store.conn.execute("SELECT count(*) FROM inbound").fetchone()[0] == len(messages)
     assert folder_counts(dovecot, user)["INBOX"] == 0
     client.logout()
 
 
+@needs_corpus
 def test_a_server_without_move_files_with_copy_and_uid_expunge(
     members: Mailer, dovecot_without_move: Dovecot
 ) -> None:
@@ -267,11 +271,9 @@ def test_a_server_without_move_files_with_copy_and_uid_expunge(
     assert b"MOVE" not in client.capabilities()
     for name in ("suggestion", "auto_reply"):
         client.append("INBOX", messages[name])
-    store = Store(members.db)
-    with ImapSource(server, store) as source:
+    with Store(members.db) as store, ImapSource(server, store) as source:
         assert not source.client.has_capability("MOVE")
         report = poll(store, source, LIST_ID, {}, NOW)
-    store.close()
     assert report.counts == {"suggestion": 1, "auto_reply": 1}
     counts = folder_counts(dovecot_without_move, user)
     assert counts["INBOX"] == 0 and counts["Themenvorschläge"] == 1
@@ -289,6 +291,7 @@ def test_a_rejected_imap_login_is_one_sentence(members: Mailer, dovecot: Dovecot
     assert result.stderr.strip() == f"127.0.0.1:{dovecot.port} rejected the login for user '{user}'"
 
 
+@needs_corpus
 def test_the_maildir_inbox_is_read_and_filed_the_same_way(members: Mailer) -> None:
     inbox = mailbox.Maildir(members.root / "inbox", create=True)
     messages = batch(members)
@@ -311,3 +314,30 @@ def test_an_unknown_token_changes_nothing(members: Mailer) -> None:
     members("poll")
     status = {p["email"]: p["status"] for p in members.json("subscribers", "list")}
     assert set(status.values()) == {"active"}
+
+
+def test_a_bug_on_one_message_quarantines_it_with_its_traceback_and_the_batch_goes_on(
+    members: Mailer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailer.inbound.poller as poller
+
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    inbox.add(plain("anna@example.org", "Thema", "Glasfaser?"))
+    inbox.add(plain("ben@example.org", "CRASH", "this one trips a bug"))
+    inbox.add(plain("cem@example.org", "Thema", "KI im Rathaus?"))
+    classify = poller.classify
+
+    def classify_with_a_bug(message):
+        if message["Subject"] == "CRASH":
+            raise KeyError("feedback_type")
+        return classify(message)
+
+    monkeypatch.setattr(poller, "classify", classify_with_a_bug)
+    assert members("poll").stdout.strip() == "quarantine 1, suggestion 2"
+    assert len(inbox.get_folder("Quarantäne")) == 1
+    with Store(members.db) as store:
+        (reason,) = store.conn.execute(
+            "SELECT reason FROM inbound WHERE kind = 'quarantine'"
+        ).fetchone()
+    assert reason.startswith("cannot be read (KeyError)\nTraceback (most recent call last):")
+    assert "classify_with_a_bug" in reason and "KeyError: 'feedback_type'" in reason

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mailer.members import read_members
-from mailer.store import Store
+from mailer.store import MIGRATIONS, Store
 from tests.conftest import Mailer
 
 NOW = datetime(2023, 8, 1, 12, 0, tzinfo=UTC)
@@ -80,13 +80,12 @@ def test_unsubscribe_keeps_the_consent_record_and_remove_erases_everything(maile
     mailer("subscribers", "add", "anna@example.org", "--consent", "Anmeldung beim Treffen am 7.9.")
     mailer("subscribers", "unsubscribe", "anna@example.org")
     assert mailer.json("subscribers", "list")[0]["status"] == "unsubscribed"
-    store = Store(mailer.db)
-    log = store.consent_log("anna@example.org")
+    with Store(mailer.db) as store:
+        log = store.consent_log("anna@example.org")
     assert [(e["status"], e["cause"]) for e in log] == [
         ("active", "Anmeldung beim Treffen am 7.9."),
         ("unsubscribed", "unsubscribed by the organizer"),
     ]
-    store.close()
     mailer("subscribers", "remove", "anna@example.org")
     assert mailer.json("subscribers", "list") == []
     connection = sqlite3.connect(mailer.db)
@@ -109,10 +108,11 @@ def test_export_writes_csv(mailer: Mailer) -> None:
 
 
 def test_tokens_are_long_random_and_distinct(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db")
-    store.add_many(((f"m{i}@example.org", None, None) for i in range(500)), consent="test", now=NOW)
-    tokens = [s.token for s in store.subscribers()]
-    store.close()
+    with Store(tmp_path / "s.db") as store:
+        store.add_many(
+            ((f"m{i}@example.org", None, None) for i in range(500)), consent="test", now=NOW
+        )
+        tokens = [s.token for s in store.subscribers()]
     assert len(set(tokens)) == 500
     assert min(len(t) for t in tokens) >= 22  # 128 bits in URL-safe base64
 
@@ -121,7 +121,7 @@ def test_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     Store(tmp_path / "s.db").close()
     connection = sqlite3.connect(tmp_path / "s.db")
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert connection.execute("PRAGMA user_version").fetchone()[0] >= 1
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     connection.close()
     Store(tmp_path / "s.db").close()  # opening again migrates nothing twice
 

@@ -26,6 +26,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
@@ -119,13 +120,48 @@ class MaildirTransport:
         self._box = None
 
 
+class _State(Enum):
+    """Where an SmtpTransport's connection stands between two calls.
+
+    | state  | what is true                                                          |
+    | ------ | --------------------------------------------------------------------- |
+    | CLOSED | no connection                                                         |
+    | READY  | connected; no message written whose answer is unread                  |
+    | SENT   | a message written (maybe the next envelope with it); answer unread    |
+    | AHEAD  | that answer read, and the three answers to the next envelope: its     |
+    |        | DATA may be open (354), waiting for the body of the announced mail    |
+
+    | from         | event                                          | to     |
+    | ------------ | ---------------------------------------------- | ------ |
+    | CLOSED       | start(): connect, envelope, body               | SENT   |
+    | READY        | start(): envelope, body                        | SENT   |
+    | AHEAD        | start() for the announced recipient: body      | SENT   |
+    | AHEAD        | start() for anyone else: hang up, then connect | SENT   |
+    | SENT         | finish(), no envelope went ahead               | READY  |
+    | SENT         | finish(), an envelope went ahead               | AHEAD  |
+    | READY        | a refused envelope, after RSET                 | READY  |
+    | READY        | close(): QUIT                                  | CLOSED |
+    | SENT, AHEAD  | close(): hang up                               | CLOSED |
+    | any          | the connection breaks                          | CLOSED |
+
+    Hanging up is the only way to end a DATA that was opened for a mail that will not
+    come without delivering anything (RFC 5321 4.1.1.4: the mail is only accepted at the
+    final dot). Commands may follow content in one group (RFC 2920 3.1).
+    """
+
+    CLOSED = "closed"
+    READY = "ready"
+    SENT = "sent"
+    AHEAD = "ahead"
+
+
 @dataclass
 class _Ahead:
     """An envelope sent along with the message before; its answers once they are read."""
 
     envelope_from: str
     recipient: str
-    answers: list[tuple[int, bytes]] | None = None
+    answers: list[tuple[int, bytes]] = field(default_factory=list)
 
 
 @dataclass
@@ -134,9 +170,8 @@ class SmtpTransport:
 
     With PIPELINING (RFC 2920) a mail costs one round trip: its body goes out in one write
     with the envelope of the next mail (MAIL, RCPT, DATA), and one read brings the answer
-    to the body and the three answers to that envelope. Content is explicitly allowed to
-    be followed by more commands in a group (RFC 2920, 3.1). The next mail's body waits for
-    its 354, and for the caller, who commits its `sending` mark first.
+    to the body and the three answers to that envelope. The next mail's body waits for its
+    354, and for the caller, who commits its `sending` mark first. See _State.
     """
 
     server: ServerAddress
@@ -145,28 +180,25 @@ class SmtpTransport:
     tls_context: ssl.SSLContext | None = None
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
-    _connection: smtplib.SMTP | None = field(default=None, init=False)
+    _state: _State = field(default=_State.CLOSED, init=False)
+    _connection: smtplib.SMTP | None = field(default=None, init=False)  # None when CLOSED
+    _ahead: _Ahead | None = field(default=None, init=False)  # in SENT (maybe) and AHEAD
     _last_send: float | None = field(default=None, init=False)
-    _in_flight: bool = field(default=False, init=False)  # a body whose answer is unread
-    _ahead: _Ahead | None = field(default=None, init=False)
 
     def open(self) -> None:
-        if self._connection is None:
+        if self._state is _State.CLOSED:
             self._connection = self._connect()
+            self._state = _State.READY
 
     def close(self) -> None:
-        if self._connection is None:
-            return
-        if self._in_flight or self._ahead is not None:
-            # A DATA may be open for a mail that will not come: only hanging up ends it
-            # without delivering anything.
-            self._drop()
-            return
-        try:
-            self._connection.quit()
-        except (smtplib.SMTPException, OSError):
-            self._connection.close()
-        self._connection = None
+        if self._state in (_State.SENT, _State.AHEAD):
+            self._hang_up()
+        elif self._state is _State.READY:
+            try:
+                self._live().quit()
+            except (smtplib.SMTPException, OSError):
+                self._live().close()
+            self._connection, self._state = None, _State.CLOSED
 
     def start(
         self,
@@ -178,15 +210,11 @@ class SmtpTransport:
         if not _deliverable(recipient):
             raise Rejected(f"not a deliverable address: {recipient!r}")
         self._pace()
-        try:
-            answers = self._envelope(envelope_from, recipient)
-        except _Reconnect:
-            # The server closed an idle connection before it saw this message: once more.
-            answers = self._envelope(envelope_from, recipient, retry=False)
-        connection = self._connection
-        assert connection is not None
+        answers = self._envelope_answers(envelope_from, recipient)
+        connection = self._live()
         self._check(connection, answers, envelope_from)
         ahead = b""
+        self._ahead = None
         if (
             next_recipient is not None
             and _deliverable(next_recipient)
@@ -199,64 +227,80 @@ class SmtpTransport:
         try:
             connection.send(_dot_stuffed(message) + ahead)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self._drop()
+            self._hang_up()
             raise FateUnknown(f"connection lost during DATA: {error}", stage="DATA") from None
-        self._in_flight = True
+        self._state = _State.SENT
 
     def finish(self) -> None:
-        connection = self._connection
-        assert connection is not None and self._in_flight
+        if self._state is not _State.SENT:
+            raise RuntimeError(f"finish() in state {self._state.name}: nothing was handed over")
+        connection = self._live()
         try:
             code, answer = connection.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self._drop()
+            self._hang_up()
             raise FateUnknown(f"connection lost during DATA: {error}", stage="DATA") from None
         finally:
-            self._in_flight = False
             self._last_send = self.monotonic()
+        self._state = _State.READY
         if self._ahead is not None:
             try:
                 self._ahead.answers = [connection.getreply() for _ in range(3)]
+                self._state = _State.AHEAD
             except (smtplib.SMTPServerDisconnected, OSError):
-                self._drop()  # the next mail starts afresh on a new connection
+                self._hang_up()  # the next mail starts afresh on a new connection
         if code != 250:
             raise _by_code(code, answer, "DATA")
 
-    def _envelope(
-        self, envelope_from: str, recipient: str, retry: bool = True
-    ) -> list[tuple[int, bytes]]:
-        """MAIL, RCPT and DATA for this mail, or their answers if they went out ahead."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
+    def _envelope_answers(self, envelope_from: str, recipient: str) -> list[tuple[int, bytes]]:
+        """The answers to MAIL, RCPT and DATA for this mail: read ahead, or asked now.
+
+        A reused connection the server closed while idle fails before it saw this mail:
+        that is tried once more on a new connection; a second failure is the server's.
+        """
+        if self._state is _State.AHEAD:
+            ahead, self._ahead = self._ahead, None
+            assert ahead is not None  # AHEAD always has one (see _State)
             if (ahead.envelope_from, ahead.recipient) == (envelope_from, recipient):
-                assert ahead.answers is not None
+                self._state = _State.READY
                 return ahead.answers
-            self._drop()  # announced for another mail; its DATA may be open
+            self._hang_up()  # announced for another mail; its DATA may be open
+        try:
+            return self._envelope(envelope_from, recipient)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self._hang_up()
+        try:
+            return self._envelope(envelope_from, recipient)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self._hang_up()
+            raise ServerUnavailable(f"{self.server.where} closed the connection: {error}") from None
+
+    def _envelope(self, envelope_from: str, recipient: str) -> list[tuple[int, bytes]]:
+        """MAIL, RCPT and DATA for this mail on the current (or a new) connection."""
         self.open()
-        connection = self._connection
-        assert connection is not None
+        connection = self._live()
         if not recipient.isascii() and not connection.has_extn("smtputf8"):
             raise Rejected(
                 f"{self.server.where} does not take international addresses (SMTPUTF8)",
                 stage="SMTPUTF8",
             )
-        try:
-            if connection.has_extn("pipelining"):
-                # RFC 2920: the three commands in one write, then their three answers.
-                connection.send(_envelope_lines(connection, envelope_from, recipient))
-                return [connection.getreply() for _ in range(3)]
-            answers = []
-            # docmd, not mail()/rcpt(): those parse both addresses again for every message.
-            for command in _envelope_commands(connection, envelope_from, recipient):
-                answers.append(connection.docmd(command))
-                if answers[-1][0] >= 400:
-                    break
-            return answers
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
-            self._drop()
-            if retry:
-                raise _Reconnect() from None
-            raise ServerUnavailable(f"{self.server.where} closed the connection: {error}") from None
+        if connection.has_extn("pipelining"):
+            # RFC 2920: the three commands in one write, then their three answers.
+            connection.send(_envelope_lines(connection, envelope_from, recipient))
+            return [connection.getreply() for _ in range(3)]
+        answers = []
+        # docmd, not mail()/rcpt(): those parse both addresses again for every message.
+        for command in _envelope_commands(connection, envelope_from, recipient):
+            answers.append(connection.docmd(command))
+            if answers[-1][0] >= 400:
+                break
+        return answers
+
+    def _live(self) -> smtplib.SMTP:
+        """The connection of every state but CLOSED."""
+        if self._connection is None:
+            raise RuntimeError(f"no SMTP connection in state {self._state.name}")
+        return self._connection
 
     def _check(
         self, connection: smtplib.SMTP, answers: list[tuple[int, bytes]], envelope_from: str
@@ -281,7 +325,7 @@ class SmtpTransport:
                 connection.getreply()
             connection.rset()
         except (smtplib.SMTPServerDisconnected, OSError):
-            self._drop()
+            self._hang_up()
 
     def _refused_sender(
         self, connection: smtplib.SMTP, code: int, answer: bytes, sender: str, data_open: bool
@@ -299,13 +343,11 @@ class SmtpTransport:
         if wait > 0:
             self.sleep(wait)
 
-    def _drop(self) -> None:
-        """Hangs up; whatever was open on the connection ends with it."""
+    def _hang_up(self) -> None:
+        """Whatever was open on the connection ends with it (see _State)."""
         if self._connection is not None:
             self._connection.close()
-        self._connection = None
-        self._in_flight = False
-        self._ahead = None
+        self._connection, self._state, self._ahead = None, _State.CLOSED, None
 
     def _open_connection(self) -> smtplib.SMTP:
         server = self.server
@@ -357,10 +399,6 @@ class SmtpTransport:
             raise ServerUnavailable(
                 f"cannot reach the SMTP server {server.where}: {reason}"
             ) from None
-
-
-class _Reconnect(Exception):
-    pass
 
 
 def _deliverable(recipient: str) -> bool:
