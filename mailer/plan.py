@@ -16,12 +16,6 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
-ANNOUNCEMENT = "announcement"
-REMINDER = "reminder"
-UPDATE = "update"
-CANCELLATION = "cancellation"
-KINDS = (ANNOUNCEMENT, REMINDER, UPDATE, CANCELLATION)
-
 
 @dataclass(frozen=True)
 class Guest:

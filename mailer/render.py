@@ -35,7 +35,8 @@ from jinja2 import (
 
 from mailer import german
 from mailer.errors import MailerError
-from mailer.plan import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE, Plan, Session, before
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE
+from mailer.plan import Plan, Session, before
 from mailer.text import one_line
 
 GREETING = "__MAILER_GREETING__"

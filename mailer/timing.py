@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mailer.plan import ANNOUNCEMENT, REMINDER, Plan, Session, before, format_offset
+from mailer.mailkinds import ANNOUNCEMENT, REMINDER
+from mailer.plan import Plan, Session, before, format_offset
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import click
 
 from mailer.app import App, tick_once
 from mailer.commands.common import UserError, pass_app, print_json
-from mailer.plan import KINDS
+from mailer.mailkinds import KINDS
 
 
 class _Progress:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mailer.app import App
 from mailer.commands.common import UserError, pass_app, print_json
-from mailer.plan import KINDS, Plan
+from mailer.mailkinds import KINDS
+
+if TYPE_CHECKING:
+    from mailer.plan import Plan
 
 # -- the plan ------------------------------------------------------------------
 

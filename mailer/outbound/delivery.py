@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
 from mailer.outbound import outbox
 from mailer.outbound.ledger import Ledger
 from mailer.outbound.outbox import (
@@ -36,7 +37,7 @@ from mailer.outbound.smtp import (
     ServerUnavailable,
     Transport,
 )
-from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE, Plan
+from mailer.plan import Plan
 from mailer.render import Recipient, Renderer
 from mailer.store import ACTIVE, Store, stamp
 from mailer.timing import stages

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from mailer.plan import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
 from mailer.store import ACTIVE
 
 # -- the status of a row ---------------------------------------------------------------

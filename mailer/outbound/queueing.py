@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, UPDATE
 from mailer.outbound import outbox
 from mailer.outbound.outbox import OutboxKey
 from mailer.outbound.replies import queue_replies
-from mailer.plan import ANNOUNCEMENT, CANCELLATION, UPDATE, Plan, Session
+from mailer.plan import Plan, Session
 from mailer.store import Store, stamp
 from mailer.timing import due
 
