@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import email
+import socket
+import threading
+import time
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
@@ -13,7 +16,7 @@ from icalendar import Calendar
 import mailer.render as render
 from mailer.planfile import parse_plan
 from mailer.render import Recipient, Renderer, personalize
-from tests.conftest import STARTER
+from tests.conftest import STARTER, Mailer
 
 NOW = datetime(2023, 8, 24, 14, 0, tzinfo=UTC)
 EVIL_TOPIC = "{{ 7*7 }} <script>alert(1)</script> {% raw %}"
@@ -162,14 +165,15 @@ def test_css_is_inlined_into_style_attributes() -> None:
 def test_premailer_runs_once_per_session_kind_and_version(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    import premailer
+    import mailer.inline
 
-    class Counting(premailer.Premailer):
-        def transform(self, *args, **kwargs):
-            calls.append(1)
-            return super().transform(*args, **kwargs)
+    inline_css = mailer.inline.inline_css
 
-    monkeypatch.setattr(premailer, "Premailer", Counting)
+    def counting(page: str) -> str:
+        calls.append(1)
+        return inline_css(page)
+
+    monkeypatch.setattr(mailer.inline, "inline_css", counting)
     plan = parse_plan(STARTER)
     renderer = Renderer(plan, None, NOW)
     session = plan.session("2023-09-07")
@@ -188,26 +192,74 @@ def test_premailer_runs_once_per_session_kind_and_version(monkeypatch: pytest.Mo
     assert len(calls) == 3
 
 
-def test_premailer_never_fetches_a_stylesheet(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import requests
+class SilentListener:
+    """A real server on loopback that accepts connections, counts them and never answers:
+    a template that reaches it would hang the tick while it holds the lock."""
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("premailer tried the network")
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.accepted = 0
+        self.socket.settimeout(0.1)
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
 
-    monkeypatch.setattr(requests, "get", refuse)
-    own = tmp_path / "templates"
-    own.mkdir()
-    base = (Path(render.__file__).parent / "templates/email/base.html").read_text("utf-8")
-    (own / "base.html").write_text(
-        base.replace(
-            "<style>", '<link rel="stylesheet" href="https://example.org/evil.css">\n<style>'
-        ),
-        "utf-8",
+    def _accept(self) -> None:
+        held = []
+        while self.running:
+            try:
+                held.append(self.socket.accept()[0])
+                self.accepted += 1
+            except TimeoutError:
+                continue
+        for connection in held:
+            connection.close()
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join()
+        self.socket.close()
+
+
+@pytest.mark.parametrize(
+    "fetching",
+    [
+        '<link rel="stylesheet" href="http://127.0.0.1:{port}/evil.css">',
+        "<style>@import url(http://127.0.0.1:{port}/evil.css);</style>",
+        '<style>@import "http://127.0.0.1:{port}/evil.css" screen;</style>',
+    ],
+    ids=["link", "import url", "import string"],
+)
+def test_rendering_never_touches_the_network(mailer: Mailer, fetching: str) -> None:
+    listener = SilentListener()
+    try:
+        own = mailer.root / "templates" / "email"
+        own.mkdir(parents=True)
+        base = (Path(render.__file__).parent / "templates/email/base.html").read_text("utf-8")
+        (own / "base.html").write_text(
+            base.replace("<title>", fetching.format(port=listener.port) + "\n<title>"), "utf-8"
+        )
+        started = time.monotonic()
+        mailer("check", "--now", "2023-08-20T10:00")
+        mailer("preview", "2023-09-07", "announcement", "--now", "2023-08-20T10:00")
+        assert time.monotonic() - started < 20
+    finally:
+        listener.close()
+    assert listener.accepted == 0
+
+
+def test_an_organizer_template_cannot_reach_python(mailer: Mailer) -> None:
+    own = mailer.root / "templates" / "email"
+    own.mkdir(parents=True)
+    (own / "reminder.txt").write_text(
+        "{{ cycler.__init__.__globals__.os.popen('touch pwned').read() }}\n", "utf-8"
     )
-    message, _ = rendered(parse_plan(STARTER), templates=own)
-    assert "Kommunale Wärmeplanung" in parts(message)[1]
+    result = mailer("check", ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("templates/email: access to attribute '__init__'")
+    assert "Traceback" not in result.output
+    assert not (mailer.root / "pwned").exists() and not Path("pwned").exists()
 
 
 def test_an_organizer_template_overrides_one_file(tmp_path: Path) -> None:
