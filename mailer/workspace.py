@@ -82,21 +82,23 @@ def server_address(
     url = environ.get(variable) or settings.url
     if not url:
         return None
-    parts = urlsplit(url)
+    where = variable if environ.get(variable) else f"schedule.yaml {kind}.url"
     schemes = [s for s in DEFAULT_PORTS if s.startswith(kind)]
+    shape = f"must look like {kind}://host:port ({', '.join(schemes)})"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise MailerError(f"{where}: '{redacted(url)}' {shape}") from None
     if parts.scheme not in schemes or not parts.hostname:
-        raise MailerError(
-            f"{variable if environ.get(variable) else 'schedule.yaml ' + kind + '.url'}: "
-            f"'{url}' must look like {kind}://host:port ({', '.join(schemes)})"
-        )
+        raise MailerError(f"{where}: '{redacted(url)}' {shape}")
     if parts.password:
         raise MailerError(
-            f"{variable}: put the password in MAILER_{kind.upper()}_PASSWORD, not in the URL"
+            f"{where}: put the password in MAILER_{kind.upper()}_PASSWORD, not in the URL"
         )
     try:
         port = parts.port or DEFAULT_PORTS[parts.scheme]
     except ValueError:
-        raise MailerError(f"{variable}: '{url}' has a port that is not a number") from None
+        raise MailerError(f"{where}: '{redacted(url)}' has a port that is not a number") from None
     return ServerAddress(
         scheme=parts.scheme,
         host=parts.hostname,
@@ -105,3 +107,18 @@ def server_address(
         password=environ.get(f"MAILER_{kind.upper()}_PASSWORD"),
         path=unquote(parts.path.lstrip("/")),
     )
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be shown: a password in it (user:password@) replaced by ***.
+
+    Made by hand, not by urlsplit, because it must also work on a URL too broken to parse.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    userinfo, at, host = rest[:end].rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}{separator}{userinfo}{at}{host}{rest[end:]}"

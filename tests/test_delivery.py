@@ -482,3 +482,26 @@ def test_send_test_to_a_refused_address_says_so_in_one_sentence(
     assert "did not take the test mail: 550 5.1.1 no such user" in result.stderr
     assert "Traceback" not in result.output
     assert smtp.messages == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("MAILER_SMTP_URL", "smpt://impuls:geheim-123@mail.example.org:587"),
+        ("MAILER_SMTP_URL", "smtp://impuls:geheim-123@mail.example.org:5x7"),
+        ("MAILER_SMTP_URL", "smtp://impuls:geheim-123@[::1"),
+        ("MAILER_SMTP_URL", "smtp://impuls:geheim-123@mail.example.org:587"),
+        ("MAILER_IMAP_URL", "imapz://themen:geheim-123@mail.example.org/INBOX"),
+    ],
+)
+def test_a_mistyped_server_url_never_prints_its_password(
+    mailer: Mailer, variable: str, url: str
+) -> None:
+    mailer.add(*MEMBERS)
+    mailer.env[variable] = url
+    command = "tick" if variable == "MAILER_SMTP_URL" else "poll"
+    result = mailer(command, "--now", "2023-08-24T16:00", ok=False)
+    assert result.exit_code == 1
+    assert "geheim" not in result.output
+    assert result.stderr.startswith(f"{variable}: ") and len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.output
