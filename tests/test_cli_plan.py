@@ -10,7 +10,8 @@ from pathlib import Path
 from icalendar import Calendar
 
 from mailer.cli import cli
-from tests.conftest import Mailer
+from tests.conftest import STARTER, Mailer
+from tests.smtpserver import RecordingHandler
 
 
 def test_init_writes_the_starter_plan_and_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -156,3 +157,20 @@ def test_config_and_db_work_after_the_command_too(tmp_path: Path) -> None:
         cwd=elsewhere, env=app.process_env(), check=True, capture_output=True,
     )  # fmt: skip
     assert (tmp_path / "other.db").exists() and not (elsewhere / "subscribers.db").exists()
+
+
+def test_text_from_users_and_servers_is_never_rich_markup(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    app = smtp_mailer
+    app.write_plan(STARTER.replace("topic: Kommunale Wärmeplanung", 'topic: "Wärme [/Strom]"'))
+    app("subscribers", "add", "anna@example.org", "--name", "[/x] Müller", "--org", "[bold]Rat")
+    smtp.rcpt_answers["anna@example.org"] = "451 4.7.1 [/red] try [bold]later"
+    app("tick", "--now", "2023-08-24T16:00")
+    app.env["COLUMNS"] = "250"
+    plan = app("plan", "--now", "2023-08-20T10:00").stdout
+    people = app("subscribers", "list").stdout
+    rows = app("outbox").stdout
+    assert "Wärme [/Strom]" in plan
+    assert "[/x] Müller" in people and "[bold]Rat" in people
+    assert "451 4.7.1 [/red] try [bold]later" in rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,28 @@ pass_app = click.make_pass_decorator(App)
 
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# A cell: plain text, (text, rich style), or a list of those. Text from users and servers
+# is never markup: a topic "Wärme [/Strom]" or an answer "[bold]" is shown as written.
+Piece = str | tuple[str, str]
+Cell = Piece | list[Piece]
+
+
+def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    def text(cell: Cell) -> Text:
+        return Text.assemble(*(cell if isinstance(cell, list) else [cell]))
+
+    table = Table(title=Text(title))
+    for column in columns:
+        table.add_column(Text(column))
+    for row in rows:
+        table.add_row(*(text(cell) for cell in row))
+    Console().print(table)
 
 
 def consent_time(app: App, text: str | None) -> datetime:

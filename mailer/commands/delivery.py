@@ -8,7 +8,7 @@ import sys
 import click
 
 from mailer.app import App, tick_once
-from mailer.commands.common import UserError, pass_app, print_json
+from mailer.commands.common import UserError, pass_app, print_json, print_table
 from mailer.mailkinds import KINDS
 
 
@@ -95,22 +95,15 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
     if as_json:
         print_json(rows)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"outbox (newest {min(limit, len(rows))})")
-    for column in ("session", "kind", "email", "status", "attempts", "last answer"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["session"],
-            row["stage"],
-            row["email"],
-            row["status"],
-            str(row["attempts"]),
-            row["last_answer"] or "",
-        )
-    Console().print(table)
+    print_table(
+        f"outbox (newest {min(limit, len(rows))})",
+        ("session", "kind", "email", "status", "attempts", "last answer"),
+        (
+            [row["session"], row["stage"], row["email"], row["status"], str(row["attempts"]),
+             row["last_answer"] or ""]
+            for row in rows
+        ),
+    )  # fmt: skip
 
 
 @click.command("send-test")

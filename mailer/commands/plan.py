@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mailer.app import App
-from mailer.commands.common import UserError, pass_app, print_json
+from mailer.commands.common import Cell, Piece, UserError, pass_app, print_json, print_table
 from mailer.mailkinds import KINDS
 
 if TYPE_CHECKING:
@@ -96,24 +96,23 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
     if as_json:
         print_json(entries)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{plan.series.name} – from {german.long_datetime(now)}")
-    table.add_column("session")
-    table.add_column("topic")
-    table.add_column("mails (local time)")
+    rows = []
     for entry, session in zip(entries, plan.sessions_from(now, months * 31), strict=True):
-        topic = (
-            "[red]cancelled[/red]" if session.cancelled else (session.topic or "[dim]open[/dim]")
-        )
-        mails = "\n".join(
-            f"{m['kind']}: {datetime.fromisoformat(m['due_at']):%Y-%m-%d %H:%M}"
-            + (" [yellow](due)[/yellow]" if m["state"] == "due" else "")
-            for m in entry["mails"]
-        )
-        table.add_row(german.long_datetime(session.start), topic, mails)
-    Console().print(table)
+        topic: Cell = session.topic or ("open", "dim")
+        if session.cancelled:
+            topic = ("cancelled", "red")
+        mails: list[Piece] = []
+        for index, mail in enumerate(entry["mails"]):
+            due_at = datetime.fromisoformat(mail["due_at"])
+            mails.append(("\n" if index else "") + f"{mail['kind']}: {due_at:%Y-%m-%d %H:%M}")
+            if mail["state"] == "due":
+                mails.append((" (due)", "yellow"))
+        rows.append([german.long_datetime(session.start), topic, mails])
+    print_table(
+        f"{plan.series.name} – from {german.long_datetime(now)}",
+        ("session", "topic", "mails (local time)"),
+        rows,
+    )
 
 
 @click.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mailer.app import App
-from mailer.commands.common import UserError, consent_time, pass_app, print_json
+from mailer.commands.common import UserError, consent_time, pass_app, print_json, print_table
 from mailer.store import STATUSES
 
 # -- subscribers -----------------------------------------------------------------
@@ -91,15 +91,11 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
     if as_json:
         print_json(people)
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(people)} subscribers")
-    for column in ("email", "name", "org", "status"):
-        table.add_column(column)
-    for person in people:
-        table.add_row(person["email"], person["name"] or "", person["org"] or "", person["status"])
-    Console().print(table)
+    print_table(
+        f"{len(people)} subscribers",
+        ("email", "name", "org", "status"),
+        ([p["email"], p["name"] or "", p["org"] or "", p["status"]] for p in people),
+    )
 
 
 @subscribers.command("export")
