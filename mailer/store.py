@@ -325,6 +325,24 @@ class Store:
                 self._log(current.id, current.email, status, cause, at)
             return self.subscriber(current.email)
 
+    def reactivate_bounced(self, since: datetime, cause: str, now: datetime) -> list[str]:
+        """Every member marked bounced at or after `since` is active again, with `cause` in
+        the consent log: the undo for a mass bounce that was the server's fault."""
+        at = stamp(now)
+        with self.transaction():
+            rows = self.conn.execute(
+                "SELECT s.id, s.email FROM subscribers s WHERE s.status = ? AND"
+                " (SELECT max(c.at) FROM consent_log c"
+                "  WHERE c.subscriber_id = s.id AND c.status = ?) >= ? ORDER BY s.id",
+                (BOUNCED, BOUNCED, stamp(since)),
+            ).fetchall()
+            for subscriber_id, email in rows:
+                self.db["subscribers"].update(
+                    subscriber_id, {"status": ACTIVE, "bounce_count": 0, "updated_at": at}
+                )
+                self._log(subscriber_id, email, ACTIVE, cause, at)
+        return [email for _, email in rows]
+
     def count_bounce(self, subscriber_id: int, cause: str, now: datetime, limit: int) -> bool:
         """Counts one failed delivery; at `limit` the subscriber is bounced. True if so."""
         with self.transaction():

@@ -41,6 +41,7 @@ class Received:
 class RecordingHandler:
     messages: list[Received] = field(default_factory=list)
     rcpt_answers: dict[str, str] = field(default_factory=dict)  # address -> "550 ..."
+    rcpt_refusal: str | None = None  # the answer to every RCPT ({address} filled in)
     data_answers: list[str] = field(default_factory=list)  # answers for the next DATAs
     drop_after_data: int = 0  # how many of the next DATAs to record and then hang up on
     delay: float = 0.0
@@ -55,6 +56,8 @@ class RecordingHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.rcpt_answers.get(address.lower())
+        if answer is None and self.rcpt_refusal is not None:
+            answer = self.rcpt_refusal.format(address=address)
         if answer:
             return answer
         envelope.rcpt_tos.append(address)

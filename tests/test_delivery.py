@@ -6,11 +6,14 @@ import ssl
 import subprocess
 import time
 from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import trustme
 from icalendar import Calendar
 
+from mailer.store import Store
 from tests.conftest import Mailer
 from tests.smtpserver import Authenticator, RecordingHandler, closed_port, start_server
 
@@ -505,3 +508,71 @@ def test_a_mistyped_server_url_never_prints_its_password(
     assert "geheim" not in result.output
     assert result.stderr.startswith(f"{variable}: ") and len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+def members_csv(app: Mailer, tmp_path: Path, count: int) -> list[str]:
+    addresses = [f"m{i:02d}@example.org" for i in range(count)]
+    csv_file = tmp_path / "members.csv"
+    csv_file.write_text("email\n" + "\n".join(addresses) + "\n", "utf-8")
+    app("subscribers", "import", str(csv_file))
+    return addresses
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    ["554 5.7.1 <{address}>: Relay access denied", "550 5.1.1 <{address}>: User unknown"],
+    ids=["relay access denied", "the same 550 for everyone"],
+)
+def test_a_server_refusing_everyone_marks_nobody_and_stops_the_tick(
+    smtp_mailer: Mailer, smtp: RecordingHandler, tmp_path: Path, refusal: str
+) -> None:
+    addresses = members_csv(smtp_mailer, tmp_path, 14)
+    smtp.rcpt_refusal = refusal
+    result = tick(smtp_mailer, "2023-08-24T16:00", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith(
+        f"{smtp.url.removeprefix('smtp://')} refused 10 mails in a row with '{refusal[:9]}"
+    )
+    assert "nobody was marked bounced" in result.stderr
+    statuses = {p["status"] for p in smtp_mailer.json("subscribers", "list")}
+    assert statuses == {"active"}
+    assert Counter(r["status"] for r in smtp_mailer.json("outbox")) == {"deferred": 10, "queued": 4}
+    smtp.rcpt_refusal = None  # the organizer fixed the relay
+    tick(smtp_mailer, "2023-08-24T16:06")
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == addresses
+
+
+def test_a_policy_refusal_of_one_member_is_final_but_no_bounce(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS)
+    smtp.rcpt_answers["ben@example.org"] = "554 5.7.1 Service unavailable; blocked by policy"
+    assert "sent 2, deferred 0, failed 1" in tick(smtp_mailer, "2023-08-24T16:00").stdout
+    people = {p["email"]: p["status"] for p in smtp_mailer.json("subscribers", "list")}
+    assert people["ben@example.org"] == "active"
+
+
+def test_reactivate_undoes_the_bounces_since_a_moment_with_a_consent_entry(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add(*MEMBERS, "dora@example.org")
+    smtp.rcpt_answers["dora@example.org"] = "550 5.1.1 no such user"
+    smtp_mailer("subscribers", "add", "eva@example.org", "--now", "2023-08-01T10:00")
+    with Store(smtp_mailer.db) as store:  # Eva bounced long before, for real
+        eva = store.subscriber("eva@example.org")
+        store.count_bounce(eva.id, "SMTP 550 gone", datetime(2023, 8, 2, tzinfo=UTC), 1)
+    smtp.rcpt_answers["ben@example.org"] = "550 5.1.1 no such user"
+    tick(smtp_mailer, "2023-08-24T16:00")
+    people = {p["email"]: p["status"] for p in smtp_mailer.json("subscribers", "list")}
+    assert [e for e, s in people.items() if s == "bounced"] == [
+        "ben@example.org", "dora@example.org", "eva@example.org",
+    ]  # fmt: skip
+    # The tick's bounces are stamped with its moment (--now), Eva's with 2 August.
+    result = smtp_mailer("subscribers", "reactivate", "--bounced-since", "2023-08-20T00:00")
+    assert result.stdout.strip() == "reactivated 2: ben@example.org, dora@example.org"
+    people = {p["email"]: p["status"] for p in smtp_mailer.json("subscribers", "list")}
+    assert people == {**dict.fromkeys([*MEMBERS, "dora@example.org"], "active"),
+                      "eva@example.org": "bounced"}  # fmt: skip
+    with Store(smtp_mailer.db) as store:
+        causes = [entry["cause"] for entry in store.consent_log("ben@example.org")]
+    assert causes[-1] == "reactivated by the organizer: bounced since 2023-08-20T00:00+02:00"

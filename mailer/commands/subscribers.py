@@ -16,7 +16,7 @@ from mailer.store import STATUSES
 
 @click.group()
 def subscribers() -> None:
-    """The subscriber list: add, import, list, export, unsubscribe, remove."""
+    """The subscriber list: add, import, list, export, unsubscribe, reactivate, remove."""
 
 
 @subscribers.command("add")
@@ -144,6 +144,27 @@ def subscribers_unsubscribe(app: App, email: str) -> None:
     if subscriber is None:
         raise UserError(f"{email} is not on the list")
     click.echo(f"unsubscribed {subscriber.email}")
+
+
+@subscribers.command("reactivate")
+@click.option(
+    "--bounced-since",
+    "since",
+    metavar="T",
+    required=True,
+    help="Everyone marked bounced at or after this moment (ISO 8601) becomes active again.",
+)
+@pass_app
+def subscribers_reactivate(app: App, since: str) -> None:
+    """Undo a mass bounce: members marked bounced since T are active again (consent logged)."""
+    moment = app.now(since)
+    with app.store() as store:
+        emails = store.reactivate_bounced(
+            moment,
+            f"reactivated by the organizer: bounced since {moment.isoformat(timespec='minutes')}",
+            consent_time(app, None),
+        )
+    click.echo(f"reactivated {len(emails)}" + (": " + ", ".join(emails) if emails else ""))
 
 
 @subscribers.command("remove")

@@ -8,8 +8,9 @@ Message-ID (its fate is unknown, so it is never dropped).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
@@ -45,6 +46,28 @@ from mailer.timing import stages
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
 BOUNCE_LIMIT = 3
+# This many refusals in a row with the same answer, and no mail taken in between: that is
+# the server refusing us (a relay that does not know us, a quota), not dead mailboxes.
+REFUSAL_RUN_LIMIT = 10
+# Refusals that say something about us, not about the mailbox: authentication required or
+# failed (530, 535; RFC 4954 6), the security and policy class 5.7.x (RFC 3463 3.8), and
+# the words relays use when they will not relay for us.
+_POLICY = re.compile(
+    r"\b5\.7\.\d{1,3}\b|relay(ing)?\s+(access\s+)?(denied|not\s+permitted|prohibited)|"
+    r"authentication\s+required",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"<[^<>]*>|\S+@\S+")
+
+
+def is_policy_refusal(problem: Rejected) -> bool:
+    return problem.code in (530, 535) or _POLICY.search(problem.answer) is not None
+
+
+def refusal_signature(problem: Rejected) -> str:
+    """The answer without the addresses in it: the same for every member when the server
+    refuses us, different when mailboxes are refused one by one."""
+    return " ".join(_ADDRESS.sub("", problem.answer).split())
 
 
 @dataclass
@@ -134,6 +157,9 @@ class _Sender:
     now: datetime
     report: DeliveryReport
     on_progress: Callable[[], None]
+    # The refusals since the server last took a mail, all with the same signature; their
+    # bounces wait until the run ends, so that a server refusing us marks nobody.
+    _run: list[tuple[DueRow, Rejected]] = field(default_factory=list)
 
     def deliver(self, rows: Iterator[DueRow], should_stop: Callable[[], bool]) -> None:
         mails = (mail for row in rows if (mail := self._mail(row)) is not None)
@@ -143,7 +169,7 @@ class _Sender:
         while current is not None:
             if should_stop():
                 self.report.stopped = True
-                return
+                break
             refused = self._start(current, payload, upcoming)
             # While the server reads this mail: make the next one and look one further.
             payload = upcoming.make() if upcoming else b""
@@ -151,6 +177,7 @@ class _Sender:
             self._record(current.row, refused if refused is not None else self._answer())
             self.on_progress()
             current, upcoming = upcoming, after
+        self._end_run()
 
     def _mail(self, row: DueRow) -> _Mail | None:
         """What to send for this row; None (and its fate recorded) when nothing goes out."""
@@ -222,6 +249,7 @@ class _Sender:
     def _record(self, row: DueRow, problem: DeliveryProblem | None) -> None:
         report = self.report
         if problem is None:
+            self._end_run()
             self._finish(row, SENT, "250 accepted", sent=True)
             report.sent += 1
         elif isinstance(problem, Deferred):
@@ -231,15 +259,47 @@ class _Sender:
         elif isinstance(problem, Rejected):
             self._finish(row, FAILED, problem.answer)
             report.failed += 1
-            if row.kind != DIGEST:
-                limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
-                self.ledger.flush()
-                self.ledger.store.count_bounce(
-                    row.subscriber_id, f"SMTP {problem.answer}", self.now, limit
-                )
+            self._refused(row, problem)
         else:
             self._finish(row, QUEUED, f"fate unknown ({problem.answer}); will be sent again")
             report.unknown += 1
+
+    def _refused(self, row: DueRow, problem: Rejected) -> None:
+        """A 5xx: part of a run of the same answer, or the end of the run before it."""
+        if self._run and refusal_signature(self._run[0][1]) != refusal_signature(problem):
+            self._end_run()
+        self._run.append((row, problem))
+        if len(self._run) >= REFUSAL_RUN_LIMIT:
+            self._stop_run()
+
+    def _end_run(self) -> None:
+        """The run is over (a mail was taken, another answer came, the tick ends): its
+        refusals were about the mailboxes, and count toward their bounces."""
+        run, self._run = self._run, []
+        for row, problem in run:
+            if row.kind == DIGEST or is_policy_refusal(problem):
+                continue  # the organizer's own address, or a refusal about us
+            limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
+            self.ledger.flush()
+            self.ledger.store.count_bounce(
+                row.subscriber_id, f"SMTP {problem.answer}", self.now, limit
+            )
+
+    def _stop_run(self) -> None:
+        """The server refuses us: the run's mails wait for a later tick, nobody is marked,
+        and the tick stops with the server's answer."""
+        run, self._run = self._run, []
+        for row, _ in run:
+            self._finish(row, DEFERRED, "held back: the server refused every mail in a row",
+                         retry_at=stamp(self.now + BACKOFF_FIRST))  # fmt: skip
+        self.report.failed -= len(run)
+        self.report.deferred += len(run)
+        self.report.stopped = True
+        answer = run[-1][1].answer
+        raise ServerUnavailable(
+            f"{self.transport.where} refused {len(run)} mails in a row with '{answer}' and took none;"
+            " nobody was marked bounced"
+        )
 
     def _finish(
         self,

@@ -66,6 +66,11 @@ class Transport(Protocol):
     lets SMTP send its envelope along (RFC 2920) and save a round trip per mail.
     """
 
+    @property
+    def where(self) -> str:
+        """Where the mail goes, for messages: host:port, or the Maildir's path."""
+        ...
+
     def open(self) -> None: ...
 
     def start(
@@ -93,6 +98,10 @@ class MaildirTransport:
     def __init__(self, path: Path):
         self.path = path
         self._box: mailbox.Maildir | None = None
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
 
     def open(self) -> None:
         try:
@@ -184,6 +193,10 @@ class SmtpTransport:
     _connection: smtplib.SMTP | None = field(default=None, init=False)  # None when CLOSED
     _ahead: _Ahead | None = field(default=None, init=False)  # in SENT (maybe) and AHEAD
     _last_send: float | None = field(default=None, init=False)
+
+    @property
+    def where(self) -> str:
+        return self.server.where
 
     def open(self) -> None:
         if self._state is _State.CLOSED:
