@@ -365,6 +365,18 @@ class Store:
         self.db["consent_log"].delete_where("subscriber_id = ?", [subscriber_id])
         self.db["subscribers"].delete(subscriber_id)
 
+    def status_of(self, subscriber_id: int) -> str | None:
+        """The subscriber's status now; None once they were erased."""
+        row = self.conn.execute(
+            "SELECT status FROM subscribers WHERE id = ?", (subscriber_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def changed_elsewhere(self) -> int:
+        """A number that changes whenever another connection commits (PRAGMA data_version):
+        a few microseconds to learn whether what this connection read may be stale."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def latest_consent_change(self) -> int:
         """The id of the newest consent-log entry (ids only grow): 0 for none."""
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()[0]

@@ -576,3 +576,43 @@ def test_reactivate_undoes_the_bounces_since_a_moment_with_a_consent_entry(
     with Store(smtp_mailer.db) as store:
         causes = [entry["cause"] for entry in store.consent_log("ben@example.org")]
     assert causes[-1] == "reactivated by the organizer: bounced since 2023-08-20T00:00+02:00"
+
+
+def test_a_member_who_leaves_during_a_tick_gets_nothing_more(
+    smtp_mailer: Mailer, smtp: RecordingHandler, tmp_path: Path
+) -> None:
+    addresses = members_csv(smtp_mailer, tmp_path, 30)
+    smtp.delay = 0.05  # 1.5 s of sending: time to leave in the middle
+    tick_process = subprocess.Popen(
+        [*smtp_mailer.command(), "tick", "--now", "2023-08-24T16:00"],
+        env=smtp_mailer.process_env(), stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while len(smtp.messages) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    smtp_mailer("subscribers", "unsubscribe", "m20@example.org")
+    smtp_mailer("subscribers", "remove", "m21@example.org")
+    output = tick_process.communicate(timeout=60)[0]
+    assert tick_process.returncode == 0, output
+    received = sorted(r for m in smtp.messages for r in m.rcpt_tos)
+    assert received == [a for a in addresses if a not in ("m20@example.org", "m21@example.org")]
+    assert "skipped 2" in output
+    left = [r for r in smtp_mailer.json("outbox") if r["email"] == "m20@example.org"]
+    assert [(r["status"], r["last_answer"]) for r in left] == [
+        ("skipped", "subscriber is unsubscribed")
+    ]
+
+
+def test_nothing_goes_out_once_the_session_has_started_on_the_ticks_clock(
+    smtp_mailer: Mailer, smtp: RecordingHandler, tmp_path: Path
+) -> None:
+    members_csv(smtp_mailer, tmp_path, 10)
+    smtp.delay = 0.4  # 4 s for ten mails; the session starts 2 s into the tick
+    result = tick(smtp_mailer, "2023-09-07T15:59:58")
+    rows = smtp_mailer.json("outbox")
+    statuses = Counter(r["status"] for r in rows)
+    assert {r["stage"] for r in rows} == {"reminder-1h"}
+    assert statuses["sent"] >= 1 and statuses["expired"] >= 1
+    assert statuses["sent"] + statuses["expired"] == 10
+    assert len(smtp.messages) == statuses["sent"]
+    assert f"expired {statuses['expired']}" in result.stdout

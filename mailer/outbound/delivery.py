@@ -9,6 +9,7 @@ Message-ID (its fate is unknown, so it is never dropped).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -100,6 +101,7 @@ def deliver(
     on_progress: Callable[[], None] = lambda: None,
     should_stop: Callable[[], bool] = lambda: False,
     batch_size: int = 500,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> DeliveryReport:
     """Sends every row that is due, one at a time; stops early on a server problem."""
     now = plan.local(now)
@@ -108,7 +110,14 @@ def deliver(
     if not outbox.pending_count(store.conn, at):
         return report
     ledger = Ledger(store)
-    sender = _Sender(ledger, plan, renderer, transport, sessions, at, now, report, on_progress)
+    started = monotonic()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=monotonic() - started)
+
+    sender = _Sender(
+        ledger, plan, renderer, transport, sessions, at, now, report, on_progress, clock
+    )
     try:
         transport.open()
         sender.deliver(_due_rows(store, ledger, at, batch_size), should_stop)
@@ -138,6 +147,7 @@ class _Mail:
     recipient: str
     sequence: int
     make: Callable[[], bytes]
+    starts: datetime | None = None  # the session's start: nothing of it goes out after
 
 
 @dataclass
@@ -157,11 +167,17 @@ class _Sender:
     now: datetime
     report: DeliveryReport
     on_progress: Callable[[], None]
+    clock: Callable[[], datetime]  # the tick's `now`, moving on as the tick runs
+    # What this tick read of the members is current until another connection commits;
+    # from then on each member's status is read again before their mail leaves.
+    _data_version: int | None = None
+    _recheck: bool = False
     # The refusals since the server last took a mail, all with the same signature; their
     # bounces wait until the run ends, so that a server refusing us marks nobody.
     _run: list[tuple[DueRow, Rejected]] = field(default_factory=list)
 
     def deliver(self, rows: Iterator[DueRow], should_stop: Callable[[], bool]) -> None:
+        self._data_version = self.ledger.store.changed_elsewhere()
         mails = (mail for row in rows if (mail := self._mail(row)) is not None)
         current = next(mails, None)
         payload = current.make() if current else b""
@@ -170,6 +186,10 @@ class _Sender:
             if should_stop():
                 self.report.stopped = True
                 break
+            if not self._still_due(current):
+                current, upcoming = upcoming, next(mails, None)
+                payload = current.make() if current else b""
+                continue
             refused = self._start(current, payload, upcoming)
             # While the server reads this mail: make the next one and look one further.
             payload = upcoming.make() if upcoming else b""
@@ -206,8 +226,30 @@ class _Sender:
         template = self.renderer.wire(letter, replies=references is not None)
         recipient = Recipient(row.email, row.name, row.token or "")
         return _Mail(
-            row, row.email, sequence, lambda: template.fill(recipient, row.message_id, references)
+            row,
+            row.email,
+            sequence,
+            lambda: template.fill(recipient, row.message_id, references),
+            starts=session.start,
         )
+
+    def _still_due(self, mail: _Mail) -> bool:
+        """Checked right before the mail leaves, not when its row was read: the session
+        has not started on the tick's clock, and the member has not left meanwhile."""
+        if mail.starts is not None and self.clock() >= mail.starts:
+            self._skip(mail.row, EXPIRED, "the session started before the mail could go out")
+            return False
+        if mail.row.kind == DIGEST:
+            return True
+        store = self.ledger.store
+        if not self._recheck and store.changed_elsewhere() != self._data_version:
+            self._recheck = True
+        if self._recheck:
+            status = store.status_of(mail.row.subscriber_id)
+            if status != ACTIVE:
+                self._skip(mail.row, SKIPPED, f"subscriber is {status or 'removed'}")
+                return False
+        return True
 
     def _skip(self, row: DueRow, status: str, reason: str) -> None:
         self._finish(row, status, reason)
