@@ -616,3 +616,29 @@ def test_nothing_goes_out_once_the_session_has_started_on_the_ticks_clock(
     assert statuses["sent"] + statuses["expired"] == 10
     assert len(smtp.messages) == statuses["sent"]
     assert f"expired {statuses['expired']}" in result.stdout
+
+
+@pytest.mark.parametrize("link", ["symlink", "hard link"])
+def test_two_ticks_through_two_paths_to_one_database_send_each_mail_once(
+    smtp_mailer: Mailer, smtp: RecordingHandler, tmp_path: Path, link: str
+) -> None:
+    members_csv(smtp_mailer, tmp_path, 40)
+    other = tmp_path / "other" / "subscribers.db"
+    other.parent.mkdir()
+    (other.symlink_to if link == "symlink" else other.hardlink_to)(smtp_mailer.db)
+    smtp.delay = 0.05  # 2 s of sending: the second tick arrives while the first holds the lock
+    commands = [
+        [*smtp_mailer.command(), "tick", "--now", "2023-08-24T16:00"],
+        [*smtp_mailer.command(), "--db", str(other), "tick", "--now", "2023-08-24T16:00"],
+    ]
+    ticks = [
+        subprocess.Popen(c, env=smtp_mailer.process_env(), stdout=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    outputs = sorted(p.communicate(timeout=60)[0].strip() for p in ticks)
+    copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
+    assert len(copies) == 40 and set(copies.values()) == {1}
+    assert outputs == [
+        "another tick is running; this one sends nothing",
+        "queued 40; sent 40, deferred 0, failed 0",
+    ]

@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 
 
 def ledger_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".ledger")
+    """Beside the database's real file: a symlink to it finds the same ledger."""
+    real = db_path.resolve()
+    return real.with_name(real.name + ".ledger")
 
 
 class Ledger:

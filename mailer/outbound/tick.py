@@ -1,7 +1,7 @@
 """One tick, as the daemon makes it every minute: recover, queue what is due, deliver.
 
-A lock on the database file keeps two ticks from delivering at once; the second one
-leaves at once with TickBusy.
+A lock on the database file keeps two ticks from delivering at once, whatever path
+names the file; the second one leaves at once with TickBusy.
 """
 
 from __future__ import annotations
@@ -46,9 +46,13 @@ class TickReport:
 
 @contextmanager
 def tick_lock(db_path: Path) -> Iterator[None]:
-    """An exclusive lock beside the database; TickBusy if another tick holds it."""
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    """An exclusive lock on the database file itself; TickBusy if another tick holds it.
+
+    On the file, not on a name beside it: a symlink, a hard link or another spelling of
+    the path opens the same file and meets the same lock. flock(2) locks are apart from
+    the fcntl(2) locks SQLite takes on the same file, so the two never interfere.
+    """
+    handle = os.open(db_path, os.O_RDONLY)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
