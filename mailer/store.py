@@ -142,6 +142,37 @@ MIGRATIONS: list[str] = [
         period_end = json_extract(reference, '$[1]') WHERE kind = 'digest';
     ALTER TABLE outbox DROP COLUMN reference;
     """,
+    # 7: subscriber ids are never used again (AUTOINCREMENT): a removed member's
+    # Message-IDs, still out in the world, must never name a newcomer. The sequence
+    # starts past every id still on record anywhere.
+    """
+    CREATE TABLE subscribers_7 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        name TEXT,
+        org TEXT,
+        status TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        consent_source TEXT,
+        consent_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        bounce_count INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO subscribers_7 (id, email, name, org, status, token, consent_source,
+        consent_at, created_at, updated_at, bounce_count)
+        SELECT id, email, name, org, status, token, consent_source, consent_at, created_at,
+        updated_at, bounce_count FROM subscribers;
+    DROP TABLE subscribers;
+    ALTER TABLE subscribers_7 RENAME TO subscribers;
+    CREATE INDEX subscribers_status ON subscribers(status);
+    DELETE FROM sqlite_sequence WHERE name = 'subscribers';
+    INSERT INTO sqlite_sequence (name, seq) SELECT 'subscribers', max(
+        (SELECT coalesce(max(id), 0) FROM subscribers),
+        (SELECT coalesce(max(subscriber_id), 0) FROM outbox),
+        (SELECT coalesce(max(subscriber_id), 0) FROM consent_log),
+        (SELECT coalesce(max(subscriber_id), 0) FROM inbound));
+    """,
 ]
 
 
@@ -262,8 +293,7 @@ class Store:
             # UNIQUE ... COLLATE NOCASE folds ASCII letters only, and so does bytes.lower().
             known = {email.encode().lower() for (email,) in self.conn.execute(
                 "SELECT email FROM subscribers")}  # fmt: skip
-            next_id = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM subscribers")
-            first_id = next_id.fetchone()[0]
+            first_id = self._next_subscriber_id()
             new: list[dict] = []
             existing = 0
             for email, name, org in rows:
@@ -364,6 +394,13 @@ class Store:
         """The subscriber's row and consent log; see mailer.erasure for all of a person."""
         self.db["consent_log"].delete_where("subscriber_id = ?", [subscriber_id])
         self.db["subscribers"].delete(subscriber_id)
+
+    def _next_subscriber_id(self) -> int:
+        """The id AUTOINCREMENT would give next: past every id ever used (ids never return)."""
+        return self.conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'subscribers'),"
+            " 0), (SELECT coalesce(max(id), 0) FROM subscribers)) + 1"
+        ).fetchone()[0]
 
     def status_of(self, subscriber_id: int) -> str | None:
         """The subscriber's status now; None once they were erased."""

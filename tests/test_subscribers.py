@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
+import mailbox
 import sqlite3
 from datetime import UTC, datetime
+from email import policy
 from pathlib import Path
 
 from mailer.members import read_members
@@ -131,3 +134,48 @@ def test_a_file_that_is_not_a_database_is_one_sentence(mailer: Mailer) -> None:
     result = mailer("subscribers", "list", ok=False)
     assert result.exit_code == 1
     assert "not a usable mailer database" in result.stderr
+
+
+def test_a_removed_members_id_and_message_ids_never_come_back(mailer: Mailer, tmp_path) -> None:
+    mailer.add("anna@example.org", "ben@example.org")
+    mailer("tick", "--now", "2023-08-24T16:00")
+    mailer("subscribers", "remove", "ben@example.org")
+    mailer.add("cem@example.org")
+    (tmp_path / "more.csv").write_text("email\ndora@example.org\n", "utf-8")
+    mailer("subscribers", "import", str(tmp_path / "more.csv"))
+    mailer("tick", "--now", "2023-08-24T16:05")
+    box = mailbox.Maildir(mailer.root / "outbox", create=False)
+    sent = {
+        email.message_from_bytes(box.get_bytes(key), policy=policy.default)["To"]
+        .addresses[0]
+        .addr_spec: box[key]["Message-ID"]
+        for key in box.iterkeys()
+    }
+    assert sorted(sent) == sorted(
+        ["anna@example.org", "ben@example.org", "cem@example.org", "dora@example.org"]
+    )
+    assert len(set(sent.values())) == 4  # Ben's id went with him, and stays gone
+
+
+def test_the_id_sequence_of_an_older_database_starts_past_every_id_on_record(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.db"
+    old = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:6], start=1):
+        old.executescript(script)
+        old.execute(f"PRAGMA user_version = {number}")
+    old.executescript(
+        "INSERT INTO subscribers (id, email, status, token, created_at, updated_at)"
+        " VALUES (1, 'anna@example.org', 'active', 't1', 'T', 'T');"
+        # Member 5 was removed; a thank-you to them is still in the outbox.
+        "INSERT INTO outbox (mail_key, session_key, stage, kind, sequence, subscriber_id,"
+        " message_id, status, next_attempt_at, queued_at)"
+        " VALUES ('thanks/2023-08-25/5', '', 'thanks', 'thanks', 0, 5, '<x@y>', 'sent', 'T', 'T');"
+    )
+    old.commit()
+    old.close()
+    with Store(path) as store:
+        newcomer, _ = store.add_subscriber("ben@example.org", None, None, consent="t", now=NOW)
+        assert store.subscriber("anna@example.org").id == 1
+    assert newcomer.id == 6
