@@ -7,14 +7,36 @@ means 15:00 local.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+
+# How long finding a rule's first date may take. A rule that can fall on a date does so
+# within microseconds; one that cannot makes dateutil search until the year 9999.
+RULE_SEARCH_SECONDS = 0.5
+
+
+@functools.lru_cache(maxsize=32)
+def first_occurrence(rule: str, start: date) -> date | None:
+    """The rule's first date from `start` on; None if it has none, or none found within
+    RULE_SEARCH_SECONDS (the search goes on in a daemon thread and is dropped)."""
+    found: list[datetime | None] = []
+    search = rrulestr(rule, dtstart=datetime.combine(start, time()))
+    worker = threading.Thread(
+        target=lambda: found.append(search.after(datetime.combine(start, time()), inc=True)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(RULE_SEARCH_SECONDS)
+    moment = found[0] if found else None
+    return moment.date() if moment else None
 
 
 @dataclass(frozen=True)

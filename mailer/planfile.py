@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,7 @@ from mailer.plan import (
     ServerSettings,
     Session,
     SuggestionSettings,
+    first_occurrence,
 )
 from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence
 
@@ -61,19 +62,31 @@ _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 DEFAULT_DURATION = timedelta(minutes=90)
+LONGEST_DURATION = timedelta(days=366)
+YEARS = (1970, 2999)  # dates outside are a slip of the keyboard, and near 9999 they overflow
 DEFAULT_ANNOUNCEMENT = timedelta(days=14)
 DEFAULT_REMINDERS = (timedelta(days=1), timedelta(hours=1))
 
 
 def load_plan(path: Path) -> Plan:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise PlanError(
             path.name, None, "no such file; `mailer init` writes a starter plan here"
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PlanError(path.name, None, f"cannot be read: {error}") from None
+    except OSError as error:
+        raise PlanError(path.name, None, f"cannot be read: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PlanError(
+            path.name, line, "this line is not UTF-8 text; save the file as UTF-8"
+        ) from None
+    if "\0" in text:
+        line = text[: text.index("\0")].count("\n") + 1
+        raise PlanError(path.name, line, "this line holds a NUL character; remove it")
     return parse_plan(text, path.name)
 
 
@@ -98,6 +111,8 @@ class _PlanReader(Reader):
         if series.recurrence and not series.start and not listed:
             line = root.entries["series"][0]
             raise self.fail(line, "a recurrence needs series.start or at least one listed session")
+        if series.recurrence:
+            self._check_occurs(series, listed, root)
         suggestions = self._suggestions(root.get("suggestions"))
         return Plan(series, sender, mail_times, listed, smtp, imap, suggestions)
 
@@ -105,13 +120,14 @@ class _PlanReader(Reader):
 
     def _series(self, node: Node | None) -> Series:
         series = self.mapping(node, "series", SERIES_KEYS)
+        timezone = self._timezone(self._required(series, "timezone", "series"))
         recurrence = None
         if (rule := series.get("recurrence")) is not None and not self.scalar(rule, "").is_null:
-            recurrence = self._recurrence(rule)
+            recurrence = self._recurrence(rule, timezone)
         start = self._date(series.get("start"), "series.start") if "start" in series else None
         return Series(
             name=self.text(self._required(series, "name", "series"), "series.name"),
-            timezone=self._timezone(self._required(series, "timezone", "series")),
+            timezone=timezone,
             time=self._time(self._required(series, "time", "series"), "series.time"),
             duration=self._optional_duration(series.get("duration"), "series.duration"),
             join_url=self._join_url(
@@ -300,13 +316,18 @@ class _PlanReader(Reader):
         if scalar is None or scalar.is_null:
             raise self.fail(node.line if node else None, f"{what} needs a date like 2023-09-07")
         try:
-            return date.fromisoformat(scalar.text)
+            day = date.fromisoformat(scalar.text)
         except ValueError:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", scalar.text):
                 raise self.fail(scalar.line, f"{scalar.text} is not a date that exists") from None
             raise self.fail(
                 scalar.line, f"{what} must be a date like 2023-09-07, not '{scalar.text}'"
             ) from None
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise self.fail(
+                scalar.line, f"{what}: {day} is not between the years {YEARS[0]} and {YEARS[1]}"
+            )
+        return day
 
     def _time(self, node: Node | None, what: str) -> time:
         scalar = self.scalar(node, what) if node is not None else None
@@ -327,9 +348,13 @@ class _PlanReader(Reader):
                 f"{what} must be a duration like 30m, 1h, 2d or 14d, not '{scalar.text}'",
             )
         weeks, days, hours, minutes = (int(part or 0) for part in match.groups())
+        if max(weeks, days, hours, minutes) > LONGEST_DURATION.total_seconds() / 60:
+            raise self.fail(scalar.line, f"{what} '{scalar.text}' is longer than a year")
         offset = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
         if not offset:
             raise self.fail(scalar.line, f"{what} must be longer than zero")
+        if offset > LONGEST_DURATION:
+            raise self.fail(scalar.line, f"{what} '{scalar.text}' is longer than a year")
         return offset
 
     def _optional_duration(self, node: Node | None, what: str) -> timedelta:
@@ -359,21 +384,75 @@ class _PlanReader(Reader):
                 node.line, f"{what}: '{address}' is not a mail address ({error})"
             ) from None
 
-    def _recurrence(self, node: Node) -> str:
-        rule = self.text(node, "series.recurrence")
-        if rule.upper().startswith("RRULE:"):
-            rule = rule[len("RRULE:") :]
-        if "FREQ=" not in rule.upper():
+    def _recurrence(self, node: Node, zone: ZoneInfo) -> str:
+        """The rule, limited to what a series of sessions can be: at most one a day, on
+        dates a rule can reach. UNTIL in RFC 5545's UTC form is read in the series' zone."""
+        text = self.text(node, "series.recurrence")
+        if text.upper().startswith("RRULE:"):
+            text = text[len("RRULE:") :]
+        parts: dict[str, str] = {}
+        for piece in filter(None, text.split(";")):
+            name, separator, value = piece.partition("=")
+            if not separator or not value:
+                raise self.fail(node.line, f"series.recurrence: '{piece}' is not NAME=VALUE")
+            parts[name.strip().upper()] = value.strip()
+        frequency = parts.get("FREQ", "").upper()
+        if not frequency:
             raise self.fail(
                 node.line, "series.recurrence needs FREQ=..., like FREQ=MONTHLY;BYDAY=+1TH"
             )
+        if frequency in ("HOURLY", "MINUTELY", "SECONDLY"):
+            raise self.fail(
+                node.line,
+                f"series.recurrence: FREQ={frequency} would make several sessions a day; a"
+                " series meets at most once a day (DAILY, WEEKLY, MONTHLY or YEARLY)",
+            )
+        for name in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            if name in parts:
+                raise self.fail(
+                    node.line,
+                    f"series.recurrence: {name} is not needed; every session starts at series.time",
+                )
+        interval = parts.get("INTERVAL", "1")
+        if not interval.isdigit() or not 1 <= int(interval) <= 1000:
+            raise self.fail(
+                node.line,
+                f"series.recurrence: INTERVAL must be a whole number from 1, not '{interval}'",
+            )
+        if parts.get("UNTIL", "").upper().endswith("Z"):
+            parts["UNTIL"] = self._local_until(parts["UNTIL"], zone, node.line)
+        rule = ";".join(f"{name}={value}" for name, value in parts.items())
         try:
             rrulestr(rule, dtstart=_combine(date(2000, 1, 1), time(), None))
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:
             raise self.fail(
                 node.line, f"series.recurrence is not an RFC 5545 rule: {error}"
             ) from None
         return rule
+
+    def _local_until(self, value: str, zone: ZoneInfo, line: int) -> str:
+        """UNTIL=20231231T000000Z (UTC, as RFC 5545 writes it when DTSTART has a zone)
+        as the series' local wall-clock time, which is how the plan counts."""
+        try:
+            moment = datetime.strptime(value.upper(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            return moment.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+        except (ValueError, OverflowError):
+            raise self.fail(
+                line, f"series.recurrence: UNTIL={value} is not a moment like 20231231T000000Z"
+            ) from None
+
+    def _check_occurs(self, series: Series, listed: list, root: Mapping) -> None:
+        """A rule that can never fall on a date (BYMONTH=2;BYMONTHDAY=30) makes dateutil
+        search until the year 9999, every time the plan is read: found here, in bounded time."""
+        line = root.entries["series"][1].entries["recurrence"][0]  # type: ignore[union-attr]
+        start = series.start or min(date.fromisoformat(s.key) for s in listed)
+        found = first_occurrence(series.recurrence or "", start)
+        if found is None:
+            raise self.fail(
+                line,
+                f"series.recurrence never falls on a date from {start} on; check BYMONTH,"
+                " BYMONTHDAY and BYDAY against each other",
+            )
 
     def _refuse_secrets(self, node: Node) -> None:
         if isinstance(node, Mapping):

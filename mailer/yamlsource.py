@@ -69,6 +69,7 @@ class Reader:
 
     def parse(self, text: str) -> Mapping:
         try:
+            self._refuse_aliases(text)
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as error:
             # An unclosed quote or bracket is found far below; name the line that opened it.
@@ -91,6 +92,18 @@ class Reader:
                 node.line, "the file must be a mapping of sections (series, sender, ...)"
             )
         return node
+
+    def _refuse_aliases(self, text: str) -> None:
+        """An alias (*name) repeats a value written elsewhere: ten nested ones make a few
+        hundred bytes into gigabytes, and one inside its own anchor never ends. A plan
+        needs neither, so the first one is refused with its line."""
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise self.fail(
+                    event.start_mark.line + 1,
+                    f"'*{event.anchor}' repeats a value from elsewhere (a YAML alias);"
+                    " write the value out here instead",
+                )
 
     def _convert(self, node: yaml.Node) -> Node:
         line = node.start_mark.line + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -205,3 +206,61 @@ def test_session_start_and_local_reading_of_naive_moments() -> None:
     session = plan.listed[0]
     assert session.start == datetime(2023, 9, 7, 16, 0, tzinfo=BERLIN)
     assert plan.local(datetime(2023, 9, 7, 16, 0)) == session.start
+
+
+# Plans that hung, ate memory or crashed before: each must be one line naming its line,
+# within a second, through the real command.
+ALIAS_BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{chr(98 + n)}: &{chr(98 + n)} [*{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)},"
+              f" *{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)}, *{chr(97 + n)},"
+              f" *{chr(97 + n)}]\n" for n in range(8))
+)  # fmt: skip
+HOSTILE = {
+    "alias bomb": (ALIAS_BOMB.encode() + BASE.encode(), 2, "repeats a value from elsewhere"),
+    "recursive alias": (
+        BASE.replace("  topic: Kommunale Wärmeplanung", "  topic: &t [*t]").encode(),
+        None, "repeats a value from elsewhere",
+    ),
+    "interval 0": (BASE.replace("+1TH", "+1TH;INTERVAL=0").encode(), 7, "INTERVAL must be"),
+    "minutely": (BASE.replace("FREQ=MONTHLY", "FREQ=MINUTELY").encode(), 7,
+                 "several sessions a day"),
+    "hourly": (BASE.replace("FREQ=MONTHLY", "FREQ=HOURLY").encode(), 7, "several sessions a day"),
+    "byhour": (BASE.replace("+1TH", "+1TH;BYHOUR=9,16").encode(), 7, "BYHOUR is not needed"),
+    "30 February": (
+        BASE.replace("FREQ=MONTHLY;BYDAY=+1TH", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").encode(),
+        7, "never falls on a date",
+    ),
+    "31 April, daily": (
+        BASE.replace("FREQ=MONTHLY;BYDAY=+1TH", "FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31").encode(),
+        7, "never falls on a date",
+    ),
+    "year 9999": (BASE.replace("2023-09-07", "9999-12-31").encode(), 15,
+                  "not between the years 1970 and 2999"),
+    "endless duration": (BASE.replace("announcement: 14d", "announcement: 99999999999d").encode(),
+                         12, "longer than a year"),
+    "not UTF-8": (BASE.replace("Wärmeplanung", "W\udce4rmeplanung").encode("utf-8", "surrogateescape"),
+                  16, "not UTF-8"),
+    "NUL": (BASE.replace("Wärmeplanung", "Wärme\0planung").encode(), 16, "NUL"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_plan_is_one_line_within_a_second(mailer, name: str) -> None:
+    data, line, words = HOSTILE[name]
+    mailer.config.write_bytes(data)
+    started = time.monotonic()
+    result = mailer("check", ok=False)
+    assert time.monotonic() - started < 1.5
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    (sentence,) = result.stderr.splitlines()
+    prefix = f"schedule.yaml:{line}: " if line else "schedule.yaml:"
+    assert sentence.startswith(prefix), sentence
+    assert words in sentence
+
+
+def test_until_in_rfc_5545_utc_form_is_read_in_the_series_zone() -> None:
+    plan = parse_plan(BASE.replace("+1TH", "+1TH;UNTIL=20231102T150000Z"))
+    days = [s.date for s in plan.sessions_between(date(2023, 9, 1), date(2024, 3, 1))]
+    # 15:00 UTC is 16:00 in Berlin on 2 November: that session is still in.
+    assert days == [date(2023, 9, 7), date(2023, 10, 5), date(2023, 11, 2)]
