@@ -33,6 +33,17 @@ def normalize_address(text: str) -> str:
         raise InvalidAddress(f"'{candidate}' is not a mail address: {error}") from None
 
 
+def ascii_form(address: str) -> str | None:
+    """The address as every mail server takes it (an international domain as xn--), or
+    None when the part before the @ is not ASCII and needs a server with SMTPUTF8."""
+    if address.isascii():
+        return address
+    try:
+        return validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError:
+        return None
+
+
 def clean_text(value: str | None) -> str | None:
     """A name or municipality as one line of text, or None."""
     cleaned = one_line(value or "")

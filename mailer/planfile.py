@@ -141,15 +141,23 @@ class _PlanReader(Reader):
     def _sender(self, node: Node | None, series: Series) -> Sender:
         sender = self.mapping(node, "sender", SENDER_KEYS)
         from_node = self._required(sender, "from", "sender")
-        from_address = self.text(from_node, "sender.from")
-        self._address(from_node, from_address.rpartition("<")[2].rstrip(">").strip(), "sender.from")
+        from_text = self.text(from_node, "sender.from")
+        name, _, address = from_text.rpartition("<")
+        from_ascii = self._own_address(from_node, address.rstrip(">").strip(), "sender.from")
+        from_address = f"{name.strip()} <{from_ascii}>" if name.strip() else from_ascii
         reply_node = self._required(sender, "reply_to", "sender")
-        reply_to = self._address(
+        reply_to = self._own_address(
             reply_node, self.text(reply_node, "sender.reply_to"), "sender.reply_to"
         )
         imprint = self._optional_text(sender.get("imprint"), "sender.imprint", multiline=True)
         slug = re.sub(r"[^a-z0-9]+", "-", series.name.lower()).strip("-") or "mailer"
         list_id = self._optional_text(sender.get("list_id"), "sender.list_id")
+        if list_id and not re.fullmatch(r"[A-Za-z0-9.-]+", list_id):
+            raise self.fail(
+                sender.entries["list_id"][0],
+                f"sender.list_id '{list_id}' may hold only ASCII letters, digits, '.' and '-'"
+                " (write an international domain in its xn-- form)",
+            )
         return Sender(
             from_address=from_address,
             reply_to=reply_to,
@@ -383,6 +391,23 @@ class _PlanReader(Reader):
             raise self.fail(
                 node.line, f"{what}: '{address}' is not a mail address ({error})"
             ) from None
+
+    def _own_address(self, node: Node, address: str, what: str) -> str:
+        """One of our own addresses, in the form every mail server takes: an international
+        domain in its xn-- form (IDNA), which needs no SMTPUTF8 on the way."""
+        try:
+            checked = validate_email(address, check_deliverability=False)
+        except EmailNotValidError as error:
+            raise self.fail(
+                node.line, f"{what}: '{address}' is not a mail address ({error})"
+            ) from None
+        if checked.ascii_email is None:
+            raise self.fail(
+                node.line,
+                f"{what}: '{address}' needs plain ASCII before the @, so that every mail"
+                " server can take mail from it and replies to it",
+            )
+        return checked.ascii_email
 
     def _recurrence(self, node: Node, zone: ZoneInfo) -> str:
         """The rule, limited to what a series of sessions can be: at most one a day, on

@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -426,12 +427,23 @@ class WireTemplate:
 
 
 def _to_header(name: str, email: str) -> str:
-    """What formataddr makes, without its cost for the common plain name."""
+    """What formataddr makes, without its cost for the common plain name. A name too long
+    for one header line (RFC 5322 2.1.1: 998) is written as RFC 2047 encoded words folded
+    onto lines of under 78, which folds even a name without a single space."""
     if not name:
         return email
     if name.isascii() and _PLAIN_NAME.fullmatch(name):
-        return f"{name} <{email}>"
-    return formataddr((name, email), charset="utf-8")
+        quoted = name
+    else:
+        # formataddr quotes or encodes the name; the address goes on as it is (formataddr
+        # itself refuses one that needs SMTPUTF8, which the transport decides about).
+        quoted = formataddr((name, _SAMPLE), charset="utf-8").removesuffix(f" <{_SAMPLE}>")
+    if len("To: ") + len(quoted) + len(email) + len(" <>") <= 998:
+        return f"{quoted} <{email}>"
+    return Header(name, "utf-8", header_name="To").encode(linesep="\r\n") + f"\r\n <{email}>"
+
+
+_SAMPLE = "a@b.invalid"
 
 
 _TO, _ID, _REF, _TOKEN, _TEXT, _HTML = "to", "id", "references", "token", "text", "html"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import ssl
 import subprocess
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ import trustme
 from icalendar import Calendar
 
 from mailer.store import Store
-from tests.conftest import Mailer
+from tests.conftest import STARTER, Mailer
 from tests.smtpserver import Authenticator, RecordingHandler, closed_port, start_server
 
 MEMBERS = ("anna@example.org", "ben@example.org", "cem@example.org")
@@ -642,3 +644,85 @@ def test_two_ticks_through_two_paths_to_one_database_send_each_mail_once(
         "another tick is running; this one sends nothing",
         "queued 40; sent 40, deferred 0, failed 0",
     ]
+
+
+def test_an_international_domain_in_our_own_addresses_goes_out_in_its_xn_form(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.write_plan(
+        STARTER.replace(
+            "reply_to: themen@example.org", "reply_to: themen@bürgermeister.de"
+        ).replace("<impuls@example.org>", "<impuls@bürgermeister.de>")
+    )
+    smtp_mailer.add("anna@example.org")
+    tick(smtp_mailer, "2023-08-24T16:00")
+    (received,) = smtp.messages
+    assert received.mail_from == "themen@xn--brgermeister-dlb.de"
+    message = received.message
+    assert message["From"].addresses[0].addr_spec == "impuls@xn--brgermeister-dlb.de"
+    assert str(message["Reply-To"]) == "themen@xn--brgermeister-dlb.de"
+    assert str(message["Message-ID"]).endswith("@digital-impuls.xn--brgermeister-dlb.de>")
+
+
+def test_a_reply_to_address_with_non_ascii_before_the_at_is_refused_by_line(
+    mailer: Mailer,
+) -> None:
+    mailer.write_plan(
+        STARTER.replace("reply_to: themen@example.org", "reply_to: thémen@example.org")
+    )
+    result = mailer("check", ok=False)
+    line = STARTER.splitlines().index(next(x for x in STARTER.splitlines() if "reply_to:" in x)) + 1
+    assert result.stderr.startswith(f"schedule.yaml:{line}: sender.reply_to: 'thémen@example.org'")
+    assert "plain ASCII before the @" in result.stderr
+
+
+@pytest.fixture
+def ascii_only(mailer: Mailer):
+    """A real server that does not offer SMTPUTF8 (RFC 6531), as many relays still don't."""
+    handler = RecordingHandler(pipelining=True)
+    controller = start_server(handler, enable_SMTPUTF8=False)
+    mailer.env["MAILER_SMTP_URL"] = f"smtp://127.0.0.1:{controller.port}"
+    yield handler
+    controller.stop()
+
+
+def test_an_international_domain_of_a_member_travels_as_xn_without_smtputf8(
+    mailer: Mailer, ascii_only: RecordingHandler
+) -> None:
+    mailer.add("anna@bürgermeister.de")
+    tick(mailer, "2023-08-24T16:00")
+    (received,) = ascii_only.messages
+    assert received.rcpt_tos == ["anna@xn--brgermeister-dlb.de"]
+    assert received.message["To"].addresses[0].addr_spec == "anna@xn--brgermeister-dlb.de"
+
+
+def test_an_address_that_needs_smtputf8_fails_with_the_reason_and_never_bounces(
+    mailer: Mailer, ascii_only: RecordingHandler
+) -> None:
+    mailer.add("jürgen@example.org", "anna@example.org")
+    for moment in ("2023-08-24T16:00", "2023-09-06T16:00", "2023-09-07T15:00"):
+        tick(mailer, moment)  # announcement, then the two reminders
+    rows = [r for r in mailer.json("outbox") if r["email"] == "jürgen@example.org"]
+    assert [r["status"] for r in rows] == ["failed"] * 3
+    assert all("SMTPUTF8" in r["last_answer"] for r in rows)
+    people = {p["email"]: p["status"] for p in mailer.json("subscribers", "list")}
+    assert people["jürgen@example.org"] == "active"
+    assert len(ascii_only.to("anna@example.org")) == 3
+
+
+def test_a_very_long_name_is_folded_not_sent_as_one_long_line(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    name = "Bürgermeisterin" + "x" * 5000
+    smtp_mailer("subscribers", "add", "anna@example.org", "--name", name)
+    tick(smtp_mailer, "2023-08-24T16:00")
+    (received,) = smtp.messages
+    head = received.data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    to_header = re.search(r"^To:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", head, re.MULTILINE).group(0)
+    assert len(to_header) > 5000 and max(map(len, to_header.split("\r\n"))) <= 78
+    assert max(map(len, head.split("\r\n"))) <= 998  # RFC 5322 2.1.1, every header
+    # RFC 2047 6.2: the white space between adjacent encoded words is not part of the text
+    # (email.header follows it; the newer parser keeps it inside a display name).
+    encoded, _, address = to_header.removeprefix("To:").rpartition("<")
+    assert str(make_header(decode_header(encoded))) == name
+    assert address.rstrip(">") == "anna@example.org"

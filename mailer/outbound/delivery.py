@@ -61,8 +61,13 @@ _POLICY = re.compile(
 _ADDRESS = re.compile(r"<[^<>]*>|\S+@\S+")
 
 
-def is_policy_refusal(problem: Rejected) -> bool:
-    return problem.code in (530, 535) or _POLICY.search(problem.answer) is not None
+def counts_toward_bounce(problem: Rejected) -> bool:
+    """A refusal about the mailbox, not about us: not an authentication or policy answer
+    (530, 535, 5.7.x, "relaying denied"), and not mailer's own limit (an address that
+    needs SMTPUTF8 from a server that lacks it)."""
+    if problem.stage == "SMTPUTF8" or problem.code in (530, 535):
+        return False
+    return _POLICY.search(problem.answer) is None
 
 
 def refusal_signature(problem: Rejected) -> str:
@@ -208,8 +213,12 @@ class _Sender:
             conn, renderer = self.ledger.store.conn, self.renderer
             recipient = row.to_address if row.kind == DIGEST else row.email
             assert recipient is not None
+            recipient = _wire_address(recipient)
             return _Mail(
-                row, recipient, 0, lambda: reply_bytes(conn, plan, renderer, row, self.now)
+                row,
+                recipient,
+                0,
+                lambda: reply_bytes(conn, plan, renderer, row, recipient, self.now),
             )
         found = self.sessions.get(row.session_key)
         if found is None:
@@ -224,10 +233,11 @@ class _Sender:
             announcement = OutboxKey.scheduled(session.key, ANNOUNCEMENT).to(row.subscriber_id)
             references = announcement.message_id(plan.sender.list_id)
         template = self.renderer.wire(letter, replies=references is not None)
-        recipient = Recipient(row.email, row.name, row.token or "")
+        address = _wire_address(row.email)
+        recipient = Recipient(address, row.name, row.token or "")
         return _Mail(
             row,
-            row.email,
+            address,
             sequence,
             lambda: template.fill(recipient, row.message_id, references),
             starts=session.start,
@@ -319,7 +329,7 @@ class _Sender:
         refusals were about the mailboxes, and count toward their bounces."""
         run, self._run = self._run, []
         for row, problem in run:
-            if row.kind == DIGEST or is_policy_refusal(problem):
+            if row.kind == DIGEST or not counts_toward_bounce(problem):
                 continue  # the organizer's own address, or a refusal about us
             limit = 1 if problem.stage == "RCPT TO" else BOUNCE_LIMIT
             self.ledger.flush()
@@ -354,6 +364,15 @@ class _Sender:
     ) -> None:
         at = self.at
         self.ledger.answered(row.id, status, answer[:500], retry_at or at, at if sent else None)
+
+
+def _wire_address(email: str) -> str:
+    """An international domain travels as xn--, so no SMTPUTF8 is needed on the way."""
+    if email.isascii():
+        return email
+    from mailer.members import ascii_form  # email-validator: only for the rare such address
+
+    return ascii_form(email) or email
 
 
 def _reminder_offset(plan: Plan, label: str) -> timedelta | None:

@@ -79,8 +79,11 @@ def _queue_digest(conn, plan: Plan, now: datetime) -> int:
     )
 
 
-def reply_bytes(conn, plan: Plan, renderer: Renderer, row: DueRow, now: datetime) -> bytes:
-    """The message, ready for the wire, of a thank-you or digest row of the outbox."""
+def reply_bytes(
+    conn, plan: Plan, renderer: Renderer, row: DueRow, address: str, now: datetime
+) -> bytes:
+    """The message, ready for the wire, of a thank-you or digest row of the outbox, to
+    `address` (the member's or the organizer's, as it travels)."""
     if row.kind == THANKS:
         letter = renderer.reply_letter(
             THANKS, f"Danke für deinen Themenvorschlag zum {plan.series.name}", {}, THANKS
@@ -88,12 +91,12 @@ def reply_bytes(conn, plan: Plan, renderer: Renderer, row: DueRow, now: datetime
         template = renderer.wire(
             letter, replies=bool(row.in_reply_to), auto_submitted="auto-replied"
         )
-        recipient = Recipient(row.email or "", row.name, row.token or "")
+        recipient = Recipient(address, row.name, row.token or "")
         return template.fill(recipient, row.message_id, row.in_reply_to)
-    assert row.period_start is not None and row.period_end is not None and row.to_address
+    assert row.period_start is not None and row.period_end is not None
     start, end = (datetime.fromisoformat(row.period_start), datetime.fromisoformat(row.period_end))
     letter = _digest_letter(conn, plan, renderer, start, end)
-    message = organizer_message(plan, letter, row.to_address, row.message_id, now)
+    message = organizer_message(plan, letter, address, row.message_id, now)
     return message.as_bytes(policy=WIRE_POLICY)
 
 
