@@ -21,6 +21,7 @@ from mailer.inbound.kinds import (
     COMPLAINT,
     MAX_HEADERS,
     MAX_MESSAGE_BYTES,
+    MAX_PARTS,
     SUGGESTION,
     UNSUBSCRIBE,
     Unreadable,
@@ -58,6 +59,10 @@ _AUTO_SUBJECTS = re.compile(
 def parse(raw: bytes) -> EmailMessage:
     if len(raw) > MAX_MESSAGE_BYTES:
         raise Unreadable(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
+    # Every part starts with a line beginning `--`: counted on the bytes, before the
+    # parser spends seconds on them.
+    if raw.count(b"\n--") > 2 * MAX_PARTS:
+        raise Unreadable(f"more than {MAX_PARTS} MIME parts")
     try:
         message = email.message_from_bytes(raw, policy=policy.default)
     except (RecursionError, ValueError, TypeError, IndexError) as error:
@@ -66,6 +71,8 @@ def parse(raw: bytes) -> EmailMessage:
         raise Unreadable(f"more than {MAX_HEADERS} headers")
     if not message.keys():
         raise Unreadable("no headers")
+    if sum(1 for _ in zip(range(MAX_PARTS + 1), message.walk(), strict=False)) > MAX_PARTS:
+        raise Unreadable(f"more than {MAX_PARTS} MIME parts")
     return message  # type: ignore[return-value]
 
 
