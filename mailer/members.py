@@ -44,9 +44,15 @@ def ascii_form(address: str) -> str | None:
         return None
 
 
-def clean_text(value: str | None) -> str | None:
+def clean_text(value: str | None, what: str = "the text") -> str | None:
     """A name or municipality as one line of text, or None."""
     cleaned = one_line(value or "")
+    try:
+        cleaned.encode("utf-8")
+    except UnicodeEncodeError:  # bytes the terminal could not decode (surrogate escapes)
+        raise MailerError(
+            f"{what}: not UTF-8 text; set the terminal to UTF-8 and type it again"
+        ) from None
     return cleaned or None
 
 
@@ -71,21 +77,16 @@ def read_members(data: bytes, source: str) -> tuple[list[MemberRow], list[RowPro
     without it the columns are taken in that order. Each bad row is reported with its
     line number; a repeated address is reported and skipped.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise MailerError(f"{source}: not a text file in UTF-8 or Windows-1252") from None
+    text = _decoded(data, source)
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     columns = {"email": 0, "name": 1, "org": 2}
     rows: list[MemberRow] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
-    for index, fields in enumerate(reader):
+    for index, fields in enumerate(_rows(reader, source)):
         line = reader.line_num
         if not any(field.strip() for field in fields):
             continue
@@ -113,6 +114,49 @@ def read_members(data: bytes, source: str) -> tuple[list[MemberRow], list[RowPro
             )
         )
     return rows, problems
+
+
+def _decoded(data: bytes, source: str) -> str:
+    """UTF-8 (with or without BOM), or else Windows-1252 as older Excel writes it; a file
+    that mixes the two would be read wrong either way, so its first odd line is named."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    utf8_line = odd_line = None
+    for number, line in enumerate(lines, start=1):
+        try:
+            if not line.decode("utf-8").isascii() and utf8_line is None:
+                utf8_line = number
+        except UnicodeDecodeError:
+            odd_line = odd_line or number
+    if utf8_line is not None:
+        raise MailerError(
+            f"{source}:{odd_line}: this line is not UTF-8, but line {utf8_line} is;"
+            " save the whole file as UTF-8 (in Excel: CSV UTF-8)"
+        )
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise MailerError(f"{source}: not a text file in UTF-8 or Windows-1252") from None
+
+
+def _rows(reader, source: str):
+    """The reader's rows; a CSV it cannot read on is one sentence with the line where the
+    record it failed on began."""
+    start = 1
+    try:
+        for row in reader:
+            yield row
+            start = reader.line_num + 1
+    except csv.Error as error:
+        reason = str(error)
+        if "field larger than field limit" in reason:
+            reason = f"a field is longer than {csv.field_size_limit() // 1024} KiB"
+        elif "unexpected end of data" in reason or "EOF" in reason:
+            reason = 'a quote (") is opened here and never closed'
+        raise MailerError(f"{source}:{start}: {reason}; nothing was imported") from None
 
 
 def _header(fields: list[str]) -> dict[str, int] | None:

@@ -7,6 +7,7 @@ which sort like the moments they name.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -176,6 +177,31 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def database_problem(error: sqlite3.Error) -> str:
+    """What a failing database means for the organizer, in one sentence."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return (
+            "the database is busy: another mailer kept it locked for longer than"
+            f" MAILER_DB_TIMEOUT ({busy_seconds()} s); nothing was changed, try again"
+        )
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only for this user; nothing was changed"
+    if "disk is full" in text or "disk I/O" in text:
+        return "the disk is full (or failing); nothing was changed, free some space"
+    if "unable to open" in text:
+        return "cannot be opened: does its folder exist, and may this user write there?"
+    return f"the database failed ({text}); nothing was changed"
+
+
+def busy_seconds() -> float:
+    """How long to wait for a database another mailer holds: MAILER_DB_TIMEOUT, or 30."""
+    try:
+        return max(0.0, float(os.environ.get("MAILER_DB_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
 def stamp(moment: datetime) -> str:
     """The stored form of a moment: UTC, seconds, sortable as text."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
@@ -205,14 +231,17 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path) if path != ":memory:" else None
         try:
-            connection = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            seconds = busy_seconds()
+            connection = sqlite3.connect(str(path), timeout=seconds, isolation_level=None)
             self.conn = connection
-            connection.execute("PRAGMA busy_timeout = 30000")
+            connection.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
             if self.path is not None:
                 connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+        except sqlite3.OperationalError as error:  # locked, read-only, disk full, no folder
+            raise MailerError(f"{path}: {database_problem(error)}") from None
         except sqlite3.DatabaseError as error:
             raise MailerError(f"{path}: not a usable mailer database ({error})") from None
 

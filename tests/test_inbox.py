@@ -221,6 +221,8 @@ BAD = {
     + (b"QUJDRA==\r\n" * 1_300_000)
     + b"--zz--\r\n",
     "empty": b"",
+    "NUL in a charset name": b"From: a@example.org\r\nSubject: x\r\n"
+    b'Content-Type: text/plain; charset="utf\x00-8"\r\n\r\nhallo\r\n',
     "100,000 parts": b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
     b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
     + b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" for _ in range(100_000))
@@ -244,6 +246,7 @@ BAD_OUTCOME = {
     "deep nesting": "suggestion",
     "10 MB attachment": "suggestion",
     "empty": "unreadable: no headers",
+    "NUL in a charset name": "suggestion",
     "100,000 parts": "unreadable: more than 500 MIME parts",
     "600 nested parts": "unreadable: more than 500 MIME parts",
 }

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import email
 import mailbox
+import os
 import sqlite3
+import subprocess
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
+
+import pytest
 
 from mailer.members import read_members
 from mailer.store import MIGRATIONS, Store
@@ -179,3 +183,61 @@ def test_the_id_sequence_of_an_older_database_starts_past_every_id_on_record(
         newcomer, _ = store.add_subscriber("ben@example.org", None, None, consent="t", now=NOW)
         assert store.subscriber("anna@example.org").id == 1
     assert newcomer.id == 6
+
+
+@pytest.mark.parametrize(
+    ("content", "sentence"),
+    [
+        (
+            b"email,name\nanna@example.org," + b"x" * 140_000 + b"\nben@example.org,Ben\n",
+            "members.csv:2: a field is longer than 128 KiB; nothing was imported",
+        ),
+        (
+            b'email,name\nanna@example.org,"Anna\nben@example.org,Ben\ncem@example.org,Cem\n',
+            'members.csv:2: a quote (") is opened here and never closed; nothing was imported',
+        ),
+        (
+            "email,name\nanna@example.org,Jürgen\n".encode() + b"ben@example.org,M\xfcller\n",
+            "members.csv:3: this line is not UTF-8, but line 2 is; save the whole file as UTF-8"
+            " (in Excel: CSV UTF-8)",
+        ),
+    ],
+    ids=["a field over 128 KiB", "an unclosed quote", "UTF-8 and Windows-1252 mixed"],
+)
+def test_a_csv_that_cannot_be_read_on_is_one_sentence_and_imports_nothing(
+    mailer: Mailer, tmp_path: Path, content: bytes, sentence: str
+) -> None:
+    (tmp_path / "members.csv").write_bytes(content)
+    result = mailer("subscribers", "import", str(tmp_path / "members.csv"), ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip() == sentence
+    assert mailer.json("subscribers", "list") == []
+
+
+def test_a_name_that_is_not_utf8_is_one_sentence(mailer: Mailer) -> None:
+    arguments = [*mailer.command(), "subscribers", "add", "anna@example.org", "--name"]
+    result = subprocess.run(
+        [*map(os.fsencode, arguments), b"M\xfcller"],
+        env=mailer.process_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "--name: not UTF-8 text; set the terminal to UTF-8 and type it again"
+    )
+
+
+def test_a_database_another_process_keeps_locked_is_one_sentence(mailer: Mailer) -> None:
+    mailer.add("anna@example.org")
+    holder = sqlite3.connect(mailer.db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        mailer.env["MAILER_DB_TIMEOUT"] = "0.2"
+        result = mailer("subscribers", "add", "ben@example.org", ok=False)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip() == (
+        f"{mailer.db}: the database is busy: another mailer kept it locked for longer than"
+        " MAILER_DB_TIMEOUT (0.2 s); nothing was changed, try again"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,10 @@ class MailerGroup(click.Group):
             return super().invoke(ctx)
         except MailerError as error:
             raise UserError(str(error)) from None
+        except sqlite3.Error as error:
+            from mailer.store import database_problem
+
+            raise UserError(f"{ctx.obj.workspace.db}: {database_problem(error)}") from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -41,8 +41,8 @@ def subscribers_add(
     with app.store() as store:
         subscriber, changed = store.add_subscriber(
             address,
-            clean_text(name),
-            clean_text(org),
+            clean_text(name, "--name"),
+            clean_text(org, "--org"),
             consent=consent,
             now=consent_time(app, now_text),
         )

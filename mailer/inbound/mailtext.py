@@ -67,7 +67,7 @@ def decoded(part: Message) -> str:
     for candidate in (charset, "utf-8", "windows-1252"):
         try:
             return payload.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the name
             continue
     return payload.decode("latin-1")
 
