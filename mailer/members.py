@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -157,6 +158,25 @@ def _rows(reader, source: str):
         elif "unexpected end of data" in reason or "EOF" in reason:
             reason = 'a quote (") is opened here and never closed'
         raise MailerError(f"{source}:{start}: {reason}; nothing was imported") from None
+
+
+EXPORT_COLUMNS = ("email", "name", "org", "status", "consent_source", "consent_at")
+
+
+def members_csv(rows: Iterable[Sequence[str | None]]) -> str:
+    """The list as CSV, each cell safe to open in a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell or "") for cell in row])
+    return buffer.getvalue()
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell that Excel or LibreOffice would run as a formula (=, +, -, @, or a tab or
+    CR before one) starts with an apostrophe instead, as OWASP advises for CSV export."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def _header(fields: list[str]) -> dict[str, int] | None:

@@ -230,6 +230,15 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = Path(path) if path != ":memory:" else None
+        if self.path is not None and not self.path.exists():
+            # Personal data: readable by this user only. SQLite gives its -wal and -shm
+            # files the database file's permissions.
+            try:
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except FileExistsError:
+                pass
+            except OSError as error:
+                raise MailerError(f"{path}: cannot be created ({error.strerror})") from None
         try:
             seconds = busy_seconds()
             connection = sqlite3.connect(str(path), timeout=seconds, isolation_level=None)

@@ -261,3 +261,28 @@ def test_bad_input_is_parsed_or_refused_in_bounded_time(name: str) -> None:
         outcome = f"unreadable: {problem}"
     assert time.monotonic() - started < 5
     assert outcome == BAD_OUTCOME[name]
+
+
+ABSENT = [
+    "Vielen Dank für Ihre Nachricht. Ich bin bis zum 4. September nicht im Büro und lese"
+    " meine E-Mails nur eingeschränkt. In dringenden Fällen: 0123 456789.",
+    "Ich befinde mich vom 21.08. bis 01.09. im Urlaub. Ihre Mail wird nicht weitergeleitet.",
+    "Thank you for your message. I am out of the office until 4 September.",
+]
+NOT_ABSENT = [
+    "Wie organisieren kleine Rathäuser die Vertretung, wenn die Bürgermeisterin im Urlaub ist?",
+    "Ich bin bis jetzt nicht dazu gekommen, aber ein Thema wäre: Urlaubsplanung im Bauhof.",
+    "Ich bin dabei! Und als Thema: wer ist erreichbar, wenn der Bürgermeister abwesend ist?",
+]
+
+
+@pytest.mark.parametrize("text", ABSENT)
+def test_an_out_of_office_without_any_telling_header_is_an_auto_reply(text: str) -> None:
+    reply = human("Re: Digital-Impuls am 7. September: Kommunale Wärmeplanung", text)
+    assert classify(reply).kind == "auto_reply"
+
+
+@pytest.mark.parametrize("text", NOT_ABSENT)
+def test_an_idea_about_absence_is_still_an_idea(text: str) -> None:
+    reply = human("Re: Digital-Impuls am 7. September: Kommunale Wärmeplanung", text)
+    assert classify(reply).kind == "suggestion"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import email
 import mailbox
 import os
 import sqlite3
+import stat
 import subprocess
 from datetime import UTC, datetime
 from email import policy
@@ -241,3 +243,20 @@ def test_a_database_another_process_keeps_locked_is_one_sentence(mailer: Mailer)
         f"{mailer.db}: the database is busy: another mailer kept it locked for longer than"
         " MAILER_DB_TIMEOUT (0.2 s); nothing was changed, try again"
     )
+
+
+def test_export_escapes_formulas_and_is_readable_by_the_owner_only(
+    mailer: Mailer, tmp_path: Path
+) -> None:
+    mailer("subscribers", "add", "anna@example.org", "--name", '=HYPERLINK("http://x")')
+    mailer("subscribers", "add", "ben@example.org", "--name", "-Ben", "--org", "@Rat")
+    mailer("subscribers", "add", "cem@example.org", "--name", "+1 Cem", "--org", "Stadt - Am See")
+    target = tmp_path / "export.csv"
+    mailer("subscribers", "export", "-o", str(target))
+    rows = list(csv.reader(target.read_text("utf-8").splitlines()))
+    assert [row[1:3] for row in rows[1:]] == [
+        ["'=HYPERLINK(\"http://x\")", ""], ["'-Ben", "'@Rat"], ["'+1 Cem", "Stadt - Am See"],
+    ]  # fmt: skip
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    for path in mailer.root.glob("subscribers.db*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

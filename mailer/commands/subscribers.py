@@ -105,29 +105,24 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
 @pass_app
 def subscribers_export(app: App, output: Path | None) -> None:
     """Write the list as CSV (email, name, org, status, consent)."""
-    import csv
-    import io
+    import os
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["email", "name", "org", "status", "consent_source", "consent_at"])
+    from mailer.members import members_csv
+
     with app.store() as store:
-        for s in store.subscribers():
-            writer.writerow(
-                [
-                    s.email,
-                    s.name or "",
-                    s.org or "",
-                    s.status,
-                    s.consent_source or "",
-                    s.consent_at or "",
-                ]
-            )
+        text = members_csv(
+            (s.email, s.name, s.org, s.status, s.consent_source, s.consent_at)
+            for s in store.subscribers()
+        )
     if output:
-        output.write_text(buffer.getvalue(), "utf-8")
+        # Personal data: readable by this user only (0600), like subscribers.db.
+        handle = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
         click.echo(f"wrote {output}")
     else:
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(text, nl=False)
 
 
 @subscribers.command("unsubscribe")

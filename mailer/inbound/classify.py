@@ -55,6 +55,19 @@ _AUTO_SUBJECTS = re.compile(
     re.IGNORECASE,
 )
 
+# An absence note's opening: "(Vielen Dank für Ihre Nachricht.) Ich bin bis/vom/derzeit
+# ... nicht im Büro / abwesend / im Urlaub", and the English equivalents. Both halves,
+# at the very start: an idea about holiday cover in a town hall does not open this way.
+_AUTO_BODY = re.compile(
+    r"^\W*((vielen )?dank für ihre (e-?mail|nachricht)[.!,]?\s*|"
+    r"thank you for your (e-?mail|message)[.!,]?\s*)?"
+    r"(ich bin|ich befinde mich|i am|i'm|i will be)\s+"
+    r"((bis|vom|ab|derzeit|zurzeit|zur zeit|momentan|aktuell|currently|until|from)\b[^\n]{0,120}?)?"
+    r"(nicht im (büro|hause|dienst|rathaus)|abwesend|im urlaub|nicht erreichbar|außer haus|"
+    r"out of (the )?office|on (annual )?leave|on vacation|away from)",
+    re.IGNORECASE,
+)
+
 
 def parse(raw: bytes) -> EmailMessage:
     if len(raw) > MAX_MESSAGE_BYTES:
@@ -166,6 +179,11 @@ def _auto_reply(message: EmailMessage) -> Verdict | None:
         return Verdict(AUTO_REPLY, reason="empty Return-Path")
     if _AUTO_SUBJECTS.search(header(message, "Subject")):
         return Verdict(AUTO_REPLY, reason="an out-of-office subject")
+    # Some mail systems send the absence note with no telling header and the original
+    # subject: a short text that opens by saying the person is away until a date.
+    text = mailtext.new_text(mailtext.body_text(message))
+    if len(text) <= 600 and _AUTO_BODY.search(text[:300]):
+        return Verdict(AUTO_REPLY, reason="an out-of-office text")
     return None
 
 
