@@ -44,6 +44,8 @@ class RecordingHandler:
     rcpt_refusal: str | None = None  # the answer to every RCPT ({address} filled in)
     data_answers: list[str] = field(default_factory=list)  # answers for the next DATAs
     drop_after_data: int = 0  # how many of the next DATAs to record and then hang up on
+    drop_after_data_to: set[str] = field(default_factory=set)  # always, for these recipients
+    hang_up_at_rcpt: set[str] = field(default_factory=set)  # hang up on RCPT TO these
     delay: float = 0.0
     pipelining: bool = False  # advertise RFC 2920 PIPELINING, as Postfix does
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,6 +57,9 @@ class RecordingHandler:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.hang_up_at_rcpt:
+            server.transport.close()
+            return "250 OK"  # never reaches the client: the connection is gone
         answer = self.rcpt_answers.get(address.lower())
         if answer is None and self.rcpt_refusal is not None:
             answer = self.rcpt_refusal.format(address=address)
@@ -72,8 +77,8 @@ class RecordingHandler:
             self.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
             )
-            if self.drop_after_data:
-                self.drop_after_data -= 1
+            if self.drop_after_data or self.drop_after_data_to & set(envelope.rcpt_tos):
+                self.drop_after_data = max(0, self.drop_after_data - 1)
                 server.transport.close()
         return "250 Message accepted for delivery"
 

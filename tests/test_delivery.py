@@ -239,13 +239,15 @@ def test_a_connection_dropped_after_data_is_resent_with_the_same_message_id(
     smtp.drop_after_data = 1
     result = tick(smtp_mailer, "2023-08-24T16:00")
     assert "unknown 1" in result.stdout
-    tick(smtp_mailer, "2023-08-24T16:01")
+    tick(smtp_mailer, "2023-08-24T16:01")  # not at every tick: after a pause
+    assert len(smtp.messages) == 3
+    tick(smtp_mailer, "2023-08-24T16:05")
     copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     assert sorted(copies.values()) == [1, 1, 2]
     twice = next(address for address, n in copies.items() if n == 2)
     ids = {m.message["Message-ID"] for m in smtp.to(twice)}
     assert len(ids) == 1
-    tick(smtp_mailer, "2023-08-24T16:02")
+    tick(smtp_mailer, "2023-08-24T16:30")
     assert len(smtp.messages) == 4
 
 
@@ -726,3 +728,55 @@ def test_a_very_long_name_is_folded_not_sent_as_one_long_line(
     encoded, _, address = to_header.removeprefix("To:").rpartition("<")
     assert str(make_header(decode_header(encoded))) == name
     assert address.rstrip(">") == "anna@example.org"
+
+
+def test_a_hang_up_at_one_rcpt_delays_that_member_only_and_ends_as_failed_not_bounced(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add("anna@example.org", "ben@example.org", "cem@example.org", "dora@example.org")
+    smtp.hang_up_at_rcpt.add("ben@example.org")
+    result = tick(smtp_mailer, "2023-08-24T16:00")
+    assert "sent 3, deferred 1, failed 0" in result.stdout
+    for moment in ("2023-08-24T16:05", "2023-08-24T16:20", "2023-08-24T18:00"):
+        tick(smtp_mailer, moment)
+    ben = [r for r in smtp_mailer.json("outbox") if r["email"] == "ben@example.org"]
+    assert [(r["status"], r["attempts"]) for r in ben] == [("failed", 3)]
+    assert ben[0]["last_answer"].endswith("given up after 3 tries")
+    people = {p["email"]: p["status"] for p in smtp_mailer.json("subscribers", "list")}
+    assert set(people.values()) == {"active"}
+    copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
+    assert copies == {"anna@example.org": 1, "cem@example.org": 1, "dora@example.org": 1}
+
+
+def test_a_mail_whose_fate_stays_unknown_is_retried_with_backoff_then_given_up(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.add("anna@example.org", "ben@example.org")
+    smtp.drop_after_data_to.add("ben@example.org")
+    for moment in ("16:00", "16:01", "16:05", "16:06", "16:15", "16:40", "18:00"):
+        tick(smtp_mailer, f"2023-08-24T{moment}")
+    to_ben = smtp.to("ben@example.org")
+    assert len(to_ben) == 3  # 16:00, 16:05 and 16:15: three tries, none at the minute after
+    assert len({m.message["Message-ID"] for m in to_ben}) == 1
+    (row,) = [r for r in smtp_mailer.json("outbox") if r["email"] == "ben@example.org"]
+    assert row["status"] == "failed" and row["last_answer"].startswith("fate unknown 3 times")
+    assert {p["status"] for p in smtp_mailer.json("subscribers", "list")} == {"active"}
+
+
+def test_a_slow_final_answer_is_waited_for_not_taken_for_a_lost_mail(
+    smtp: RecordingHandler,
+) -> None:
+    from mailer.outbound.smtp import SmtpTransport, send
+    from mailer.workspace import ServerAddress
+
+    smtp.delay = 1.0  # the server checks the mail for a second before it answers
+    port = int(smtp.url.rsplit(":", 1)[1])  # type: ignore[attr-defined]
+    transport = SmtpTransport(
+        ServerAddress("smtp", "127.0.0.1", port, None, None, ""),
+        timeout=0.3,  # every other answer is quick
+        final_answer_timeout=5.0,
+    )
+    transport.open()
+    send(transport, "themen@example.org", "anna@example.org", HELLO)  # raises if given up
+    transport.close()
+    assert len(smtp.messages) == 1

@@ -33,6 +33,7 @@ from mailer.outbound.outbox import (
 from mailer.outbound.queueing import Sessions
 from mailer.outbound.replies import reply_bytes
 from mailer.outbound.smtp import (
+    HANG_UP,
     Deferred,
     DeliveryProblem,
     Rejected,
@@ -47,6 +48,10 @@ from mailer.timing import stages
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
 BOUNCE_LIMIT = 3
+# A mail the server hangs up on, or whose fate stays unknown, is tried this often in all
+# and then given up as failed: never a bounce (it says nothing about the mailbox), and
+# never a wall in front of the members after it.
+ATTEMPT_LIMIT = 3
 # This many refusals in a row with the same answer, and no mail taken in between: that is
 # the server refusing us (a relay that does not know us, a quota), not dead mailboxes.
 REFUSAL_RUN_LIMIT = 10
@@ -177,6 +182,7 @@ class _Sender:
     # from then on each member's status is read again before their mail leaves.
     _data_version: int | None = None
     _recheck: bool = False
+    _hang_ups: int = 0
     # The refusals since the server last took a mail, all with the same signature; their
     # bounces wait until the run ends, so that a server refusing us marks nobody.
     _run: list[tuple[DueRow, Rejected]] = field(default_factory=list)
@@ -302,19 +308,54 @@ class _Sender:
         report = self.report
         if problem is None:
             self._end_run()
+            self._hang_ups = 0
             self._finish(row, SENT, "250 accepted", sent=True)
             report.sent += 1
+        elif isinstance(problem, Deferred) and problem.stage == HANG_UP:
+            self._count_hang_up()
+            if row.attempts + 1 >= ATTEMPT_LIMIT:
+                self._finish(row, FAILED, f"{problem.answer}; given up after {ATTEMPT_LIMIT} tries")
+                report.failed += 1
+            else:
+                self._finish(row, DEFERRED, problem.answer, retry_at=self._backoff(row))
+                report.deferred += 1
         elif isinstance(problem, Deferred):
-            delay = min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX)
-            self._finish(row, DEFERRED, problem.answer, retry_at=stamp(self.now + delay))
+            self._finish(row, DEFERRED, problem.answer, retry_at=self._backoff(row))
             report.deferred += 1
         elif isinstance(problem, Rejected):
             self._finish(row, FAILED, problem.answer)
             report.failed += 1
             self._refused(row, problem)
-        else:
-            self._finish(row, QUEUED, f"fate unknown ({problem.answer}); will be sent again")
+        elif row.attempts + 1 >= ATTEMPT_LIMIT:
+            self._finish(
+                row,
+                FAILED,
+                f"fate unknown {ATTEMPT_LIMIT} times ({problem.answer}); not sent again",
+            )
             report.unknown += 1
+        else:
+            # Sent again with the same Message-ID, after a pause, not at the very next tick.
+            self._finish(
+                row,
+                QUEUED,
+                f"fate unknown ({problem.answer}); will be sent again",
+                retry_at=self._backoff(row),
+            )
+            report.unknown += 1
+
+    def _backoff(self, row: DueRow) -> str:
+        """5 minutes after the first try, doubling, at most 6 hours, on the tick's clock."""
+        return stamp(self.now + min(BACKOFF_FIRST * (2**row.attempts), BACKOFF_MAX))
+
+    def _count_hang_up(self) -> None:
+        """Hang-ups in a row with no mail taken: the server, not the members."""
+        self._hang_ups += 1
+        if self._hang_ups >= REFUSAL_RUN_LIMIT:
+            self.report.stopped = True
+            raise ServerUnavailable(
+                f"{self.transport.where} hung up on {self._hang_ups} mails in a row and took"
+                " none; they wait for a later tick"
+            )
 
     def _refused(self, row: DueRow, problem: Rejected) -> None:
         """A 5xx: part of a run of the same answer, or the end of the run before it."""

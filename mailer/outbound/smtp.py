@@ -46,6 +46,9 @@ class Deferred(DeliveryProblem):
     pass
 
 
+HANG_UP = "hang-up"  # the stage of a Deferred: the server closed the connection on it
+
+
 class Rejected(DeliveryProblem):
     pass
 
@@ -186,6 +189,9 @@ class SmtpTransport:
     server: ServerAddress
     rate_per_minute: int | None = None
     timeout: float = 30.0
+    # RFC 5321 4.5.3.2.6: wait 10 minutes for the answer to the final dot; a server that
+    # checks a mail slowly has taken it, and giving up early makes a duplicate.
+    final_answer_timeout: float = 600.0
     tls_context: ssl.SSLContext | None = None
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
@@ -249,7 +255,9 @@ class SmtpTransport:
             raise RuntimeError(f"finish() in state {self._state.name}: nothing was handed over")
         connection = self._live()
         try:
+            connection.sock.settimeout(self.final_answer_timeout)
             code, answer = connection.getreply()
+            connection.sock.settimeout(self.timeout)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             self._hang_up()
             raise FateUnknown(f"connection lost during DATA: {error}", stage="DATA") from None
@@ -285,8 +293,13 @@ class SmtpTransport:
         try:
             return self._envelope(envelope_from, recipient)
         except (smtplib.SMTPServerDisconnected, OSError) as error:
+            # Reached, and it hung up on this envelope twice: this mail waits, the next
+            # one goes on a new connection (a server out of reach is ServerUnavailable).
             self._hang_up()
-            raise ServerUnavailable(f"{self.server.where} closed the connection: {error}") from None
+            raise Deferred(
+                f"{self.server.where} closed the connection at this envelope: {error}",
+                stage=HANG_UP,
+            ) from None
 
     def _envelope(self, envelope_from: str, recipient: str) -> list[tuple[int, bytes]]:
         """MAIL, RCPT and DATA for this mail on the current (or a new) connection."""
