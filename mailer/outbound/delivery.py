@@ -40,7 +40,7 @@ from mailer.outbound.smtp import (
     ServerUnavailable,
     Transport,
 )
-from mailer.plan import Plan
+from mailer.plan import Plan, Session
 from mailer.render import Recipient, Renderer
 from mailer.store import ACTIVE, Store, stamp
 from mailer.timing import stages
@@ -52,6 +52,7 @@ BOUNCE_LIMIT = 3
 # and then given up as failed: never a bounce (it says nothing about the mailbox), and
 # never a wall in front of the members after it.
 ATTEMPT_LIMIT = 3
+CHANGE_CHECK_SECONDS = 0.01
 # This many refusals in a row with the same answer, and no mail taken in between: that is
 # the server refusing us (a relay that does not know us, a quota), not dead mailboxes.
 REFUSAL_RUN_LIMIT = 10
@@ -120,14 +121,10 @@ def deliver(
     if not outbox.pending_count(store.conn, at):
         return report
     ledger = Ledger(store)
-    started = monotonic()
-
-    def clock() -> datetime:
-        return now + timedelta(seconds=monotonic() - started)
-
     sender = _Sender(
-        ledger, plan, renderer, transport, sessions, at, now, report, on_progress, clock
-    )
+        ledger, plan, renderer, transport, sessions, at, now, report, on_progress, monotonic(),
+        monotonic=monotonic,
+    )  # fmt: skip
     try:
         transport.open()
         sender.deliver(_due_rows(store, ledger, at, batch_size), should_stop)
@@ -157,7 +154,7 @@ class _Mail:
     recipient: str
     sequence: int
     make: Callable[[], bytes]
-    starts: datetime | None = None  # the session's start: nothing of it goes out after
+    deadline: float | None = None  # the session's start, on the tick's monotonic clock
 
 
 @dataclass
@@ -177,12 +174,15 @@ class _Sender:
     now: datetime
     report: DeliveryReport
     on_progress: Callable[[], None]
-    clock: Callable[[], datetime]  # the tick's `now`, moving on as the tick runs
+    started: float  # the monotonic clock when the tick's `now` was read
     # What this tick read of the members is current until another connection commits;
     # from then on each member's status is read again before their mail leaves.
     _data_version: int | None = None
     _recheck: bool = False
     _hang_ups: int = 0
+    _last_look: float = float("-inf")
+    _deadlines: dict[str, float] = field(default_factory=dict)
+    monotonic: Callable[[], float] = time.monotonic
     # The refusals since the server last took a mail, all with the same signature; their
     # bounces wait until the run ends, so that a server refusing us marks nobody.
     _run: list[tuple[DueRow, Rejected]] = field(default_factory=list)
@@ -246,25 +246,42 @@ class _Sender:
             address,
             sequence,
             lambda: template.fill(recipient, row.message_id, references),
-            starts=session.start,
+            deadline=self._deadline(session),
         )
 
     def _still_due(self, mail: _Mail) -> bool:
         """Checked right before the mail leaves, not when its row was read: the session
         has not started on the tick's clock, and the member has not left meanwhile."""
-        if mail.starts is not None and self.clock() >= mail.starts:
+        if mail.deadline is not None and self.monotonic() >= mail.deadline:
             self._skip(mail.row, EXPIRED, "the session started before the mail could go out")
             return False
         if mail.row.kind == DIGEST:
             return True
         store = self.ledger.store
-        if not self._recheck and store.changed_elsewhere() != self._data_version:
-            self._recheck = True
+        if not self._recheck and self._look_again():
+            self._recheck = store.changed_elsewhere() != self._data_version
         if self._recheck:
             status = store.status_of(mail.row.subscriber_id)
             if status != ACTIVE:
                 self._skip(mail.row, SKIPPED, f"subscriber is {status or 'removed'}")
                 return False
+        return True
+
+    def _deadline(self, session: Session) -> float:
+        """The session's start on the monotonic clock: `now` moves on as the tick runs, so
+        `tick --now T` stops at the start exactly as the daemon at T would."""
+        if session.key not in self._deadlines:
+            ahead = (session.start - self.now).total_seconds()
+            self._deadlines[session.key] = self.started + ahead
+        return self._deadlines[session.key]
+
+    def _look_again(self) -> bool:
+        """Whether to ask SQLite again if anyone else committed: every CHANGE_CHECK_SECONDS
+        of the tick, so a change is honoured within that time, at a few µs per check."""
+        moment = self.monotonic()
+        if moment - self._last_look < CHANGE_CHECK_SECONDS:
+            return False
+        self._last_look = moment
         return True
 
     def _skip(self, row: DueRow, status: str, reason: str) -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from mailer.errors import MailerError
 from mailer.outbound import outbox
-from mailer.outbound.outbox import QUEUED, Outcome
+from mailer.outbound.outbox import QUEUED
 from mailer.store import Store
 from mailer.text import one_line
 
@@ -142,32 +142,22 @@ def _fold(store: Store, path: Path, now: str, keep: int | None) -> int:
     changes = _changes(text, path, keep)
     unanswered = 0
     for change in changes.values():
-        if "status" not in change:  # marked, never answered: in hand when a tick died
-            change.update(status=QUEUED, last_answer=FATE_UNKNOWN, next_attempt_at=now)
+        if change[_STATUS] is None:  # marked, never answered: in hand when a tick died
+            change[_STATUS : _SENT_AT + 1] = QUEUED, FATE_UNKNOWN, now, None
             unanswered += 1
     if changes:
         with store.transaction() as conn:
-            outbox.record(
-                conn,
-                (
-                    Outcome(
-                        attempts=change.get("attempts"),
-                        sequence=change.get("sequence"),
-                        status=change["status"],
-                        last_answer=change["last_answer"],
-                        next_attempt_at=change["next_attempt_at"],
-                        sent_at=change.get("sent_at"),
-                        row_id=row_id,
-                    )
-                    for row_id, change in changes.items()
-                ),
-            )
+            outbox.record(conn, changes.values())
     return unanswered
 
 
-def _changes(text: str, path: Path, keep: int | None) -> dict[int, dict]:
-    """row id -> the latest value of each outbox column the lines set for it."""
-    changes: dict[int, dict] = {}
+# Positions in an outbox.Outcome, which each change is built as (a list, filled in place).
+_ATTEMPTS, _SEQUENCE, _STATUS, _ANSWER, _NEXT_AT, _SENT_AT = range(6)
+
+
+def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
+    """row id -> its outbox.Outcome, as the lines leave it (a list in Outcome's order)."""
+    changes: dict[int, list] = {}
     # Every line ends with a line break; a last piece without one was cut off mid-write.
     for number, line in enumerate(text.split("\n")[:-1], start=1):
         kind, _, rest = line.partition("\t")
@@ -175,11 +165,11 @@ def _changes(text: str, path: Path, keep: int | None) -> dict[int, dict]:
         try:
             row_id = int(fields[0])
             if kind == SENDING:
-                update = {"sequence": int(fields[1]), "attempts": int(fields[2])}
+                update = ((_SEQUENCE, int(fields[1])), (_ATTEMPTS, int(fields[2])))
             elif kind != WITHDRAWN:
                 next_at, sent_at, answer = fields[1:]
-                update = {"status": kind, "last_answer": answer, "next_attempt_at": next_at}
-                update["sent_at"] = sent_at or None
+                update = ((_STATUS, kind), (_ANSWER, answer), (_NEXT_AT, next_at),
+                          (_SENT_AT, sent_at or None))  # fmt: skip
         except (ValueError, IndexError):
             # Not written by us; skipping it can only send a mail again, never lose one.
             log.warning("%s:%d: unreadable line skipped: %r", path.name, number, line[:80])
@@ -189,5 +179,9 @@ def _changes(text: str, path: Path, keep: int | None) -> dict[int, dict]:
         if kind == WITHDRAWN:
             changes.pop(row_id, None)
             continue
-        changes.setdefault(row_id, {}).update(update)
+        change = changes.get(row_id)
+        if change is None:
+            change = changes[row_id] = [None, None, None, None, None, None, row_id]
+        for index, value in update:
+            change[index] = value
     return changes

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -332,8 +332,11 @@ class Outcome(NamedTuple):
     row_id: int
 
 
-def record(conn: sqlite3.Connection, outcomes: Iterable[Outcome]) -> None:
-    """Absolute values only, so recording the same outcomes twice changes nothing."""
+def record(conn: sqlite3.Connection, outcomes: Iterable[Sequence]) -> None:
+    """`outcomes`: each an Outcome, or a sequence in Outcome's order (the ledger's lists).
+
+    Absolute values only, so recording the same outcomes twice changes nothing.
+    """
     conn.executemany(
         "UPDATE outbox SET attempts = coalesce(?, attempts), sequence = coalesce(?, sequence),"
         " status = ?, last_answer = ?, next_attempt_at = ?, sent_at = coalesce(?, sent_at)"
