@@ -12,7 +12,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +27,14 @@ PENDING = "pending"
 UNSUBSCRIBED = "unsubscribed"
 BOUNCED = "bounced"
 STATUSES = (ACTIVE, PENDING, UNSUBSCRIBED, BOUNCED)
+
+# Reports that name a member but carry no mail of ours could be forged by anyone, so they
+# only add to a score, as Mailman does (hard 1, soft 0.5, at most once a day; mailman-admin
+# 2.8 "The Bounce Processing Category"). Mailman forgets a score after 7 days and acts
+# above 5; we mail a few times a month, so a score lives 30 days and acts at 3: reports on
+# three separate days, about three separate mails.
+BOUNCE_SCORE_THRESHOLD = 3.0
+BOUNCE_SCORE_STALE_DAYS = 30
 
 MIGRATIONS: list[str] = [
     # 1: subscribers, consent, session versions, outbox
@@ -173,6 +181,16 @@ MIGRATIONS: list[str] = [
         (SELECT coalesce(max(subscriber_id), 0) FROM outbox),
         (SELECT coalesce(max(subscriber_id), 0) FROM consent_log),
         (SELECT coalesce(max(subscriber_id), 0) FROM inbound));
+    """,
+    # 8: a secret for the part of every Message-ID that proves it is ours (see outbox.py),
+    # and a bounce score for reports that name an address but carry no mail of ours
+    """
+    CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    ALTER TABLE subscribers ADD COLUMN bounce_score REAL NOT NULL DEFAULT 0;
+    ALTER TABLE subscribers ADD COLUMN last_bounce_day TEXT;
     """,
 ]
 
@@ -439,6 +457,50 @@ class Store:
             "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'subscribers'),"
             " 0), (SELECT coalesce(max(id), 0) FROM subscribers)) + 1"
         ).fetchone()[0]
+
+    def message_id_key(self) -> bytes:
+        """The secret that signs our Message-IDs, made on first use and kept in the database:
+        the same (mail, member) keeps its Message-ID across ticks and restarts."""
+        row = self.conn.execute("SELECT value FROM secrets WHERE name = 'message-id'").fetchone()
+        if row is None:
+            with self.transaction():
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO secrets (name, value) VALUES ('message-id', ?)",
+                    (secrets.token_hex(32),),
+                )
+            row = self.conn.execute(
+                "SELECT value FROM secrets WHERE name = 'message-id'"
+            ).fetchone()
+        return bytes.fromhex(row[0])
+
+    def score_bounce_report(
+        self, subscriber_id: int, points: float, cause: str, now: datetime
+    ) -> float | None:
+        """Scores a report that names the member but carries no mail of ours (Mailman's
+        bounce score: once a day at most, forgotten when stale). Returns the new score, or
+        None when nothing changed; at BOUNCE_SCORE_THRESHOLD the member is bounced."""
+        today = now.astimezone(UTC).date()
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT email, status, bounce_score, last_bounce_day FROM subscribers WHERE id = ?",
+                (subscriber_id,),
+            ).fetchone()
+            if row is None or row[1] != ACTIVE or row[3] == today.isoformat():
+                return None
+            score = row[2]
+            if (
+                row[3] is None
+                or (today - date.fromisoformat(row[3])).days > BOUNCE_SCORE_STALE_DAYS
+            ):
+                score = 0.0
+            score += points
+            changes = {"bounce_score": score, "last_bounce_day": today.isoformat()}
+            if score >= BOUNCE_SCORE_THRESHOLD:
+                changes.update(status=BOUNCED, updated_at=stamp(now))
+                self._log(subscriber_id, row[0], BOUNCED, f"{cause}; bounce score {score:g}",
+                          stamp(now))  # fmt: skip
+            self.db["subscribers"].update(subscriber_id, changes)
+            return score
 
     def status_of(self, subscriber_id: int) -> str | None:
         """The subscriber's status now; None once they were erased."""

@@ -13,6 +13,7 @@ import pytest
 from mailer.inbound import mailtext
 from mailer.inbound.classify import Unreadable, classify, classify_bytes, parse
 from mailer.inbound.record import our_message
+from mailer.outbound.outbox import OutboxKey
 from tests.conftest import CORPUS, needs_corpus, person_mail
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,25 +183,21 @@ def test_attachment_names_not_contents() -> None:
     assert mailtext.attachment_names(parse(message.as_bytes())) == ["Wärmeplan Entwurf.pdf"]
 
 
-def test_the_session_a_reply_answers_is_found_from_our_message_id() -> None:
-    reply = human(
-        "Re: Digital-Impuls",
-        "Idee",
-        In_Reply_To="<2023-09-07.announcement.42@digital-impuls.example.org>",
-    )
-    assert our_message(reply, "digital-impuls.example.org") == our_message(
-        human("x", "y", References="<a@b> <2023-09-07.announcement.42@digital-impuls.example.org>"),
-        "digital-impuls.example.org",
-    )
-    found = our_message(reply, "digital-impuls.example.org")
+def test_the_session_a_reply_answers_is_found_from_our_signed_message_id() -> None:
+    list_id, secret = "digital-impuls.example.org", b"k" * 32
+    ours = OutboxKey.scheduled("2023-09-07", "announcement").to(42).message_id(list_id, secret)
+    reply = human("Re: Digital-Impuls", "Idee", In_Reply_To=ours)
+    found = our_message(reply, list_id, secret)
     assert (found.session_key, found.subscriber_id) == ("2023-09-07", 42)
-    assert (
-        our_message(
-            human("x", "y", In_Reply_To="<2023-09-07.announcement.42@evil.example>"),
-            "digital-impuls.example.org",
-        )
-        is None
-    )
+    assert our_message(human("x", "y", References=f"<a@b> {ours}"), list_id, secret) == found
+    # Guessed from the visible pattern, signed with another secret, or another list's:
+    for forged in (
+        "<2023-09-07.announcement.42@digital-impuls.example.org>",
+        OutboxKey.scheduled("2023-09-07", "announcement").to(42).message_id(list_id, b"x" * 32),
+        ours.replace(".42.", ".43."),
+        ours.replace(list_id, "evil.example"),
+    ):
+        assert our_message(human("x", "y", In_Reply_To=forged), list_id, secret) is None
 
 
 BAD = {

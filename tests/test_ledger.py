@@ -34,6 +34,7 @@ def store(tmp_path: Path):
                 kind="announcement",
                 sequence=0,
                 domain="x",
+                secret=b"s",
                 now=NOW,
             )
         assert queued == 3

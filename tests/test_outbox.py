@@ -3,6 +3,7 @@ Python, and a database of the previous schema migrated without losing a row."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,51 +17,62 @@ from mailer.store import MIGRATIONS, Store
 DOMAIN = "digital-impuls.example.org"
 NOW = datetime(2023, 8, 24, 14, 0, tzinfo=UTC)
 
+SECRET = bytes(range(32))
+
 KEYS = {
     "announcement": (OutboxKey.scheduled("2023-09-07", "announcement").to(12),
-                     "2023-09-07/announcement/12", "<2023-09-07.announcement.12@" + DOMAIN + ">"),
+                     "2023-09-07/announcement/12", "<2023-09-07.announcement.12."),
     "reminder": (OutboxKey.scheduled("2023-09-07", "reminder-1h30m", "20230907T1600").to(7),
                  "2023-09-07/reminder-1h30m/20230907T1600/7",
-                 "<2023-09-07.reminder-1h30m.20230907T1600.7@" + DOMAIN + ">"),
+                 "<2023-09-07.reminder-1h30m.20230907T1600.7."),
     "update": (OutboxKey.notice("2023-09-07", "update", 3).to(5), "2023-09-07/update/3/5",
-               "<2023-09-07.update.3.5@" + DOMAIN + ">"),
+               "<2023-09-07.update.3.5."),
     "cancellation": (OutboxKey.notice("2023-09-07", "cancellation", 4).to(5),
-                     "2023-09-07/cancellation/5", "<2023-09-07.cancellation.5@" + DOMAIN + ">"),
-    "thanks": (OutboxKey.thanks("2023-08-25", 9), "thanks/2023-08-25/9",
-               "<thanks.2023-08-25.9@" + DOMAIN + ">"),
-    "digest": (OutboxKey.digest("2023-09-04"), "digest/2023-09-04",
-               "<digest.2023-09-04@" + DOMAIN + ">"),
+                     "2023-09-07/cancellation/5", "<2023-09-07.cancellation.5."),
+    "thanks": (OutboxKey.thanks("2023-08-25", 9), "thanks/2023-08-25/9", "<thanks.2023-08-25.9."),
+    "digest": (OutboxKey.digest("2023-09-04"), "digest/2023-09-04", "<digest.2023-09-04."),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("name", KEYS)
-def test_a_key_its_message_id_and_back(name: str) -> None:
-    key, text, message_id = KEYS[name]
+def test_a_key_its_signed_message_id_and_back(name: str) -> None:
+    key, text, visible = KEYS[name]
     assert str(key) == text
-    assert key.message_id(DOMAIN) == message_id
-    assert OutboxKey.parse(message_id, DOMAIN) == key
+    message_id = key.message_id(DOMAIN, SECRET)
+    assert message_id == f"{visible}{outbox.mac(SECRET, text)}@{DOMAIN}>"
+    assert re.fullmatch(r"[0-9a-f]{16}", outbox.mac(SECRET, text))
+    assert OutboxKey.parse(message_id, DOMAIN, SECRET) == key
     # Domains are case-insensitive (RFC 5321 2.4), and mail systems do change their case.
-    assert OutboxKey.parse(message_id.replace(DOMAIN, DOMAIN.upper()), DOMAIN) == key
+    assert OutboxKey.parse(message_id.replace(DOMAIN, DOMAIN.upper()), DOMAIN, SECRET) == key
+
+
+@pytest.mark.parametrize("name", KEYS)
+def test_a_message_id_without_the_secret_is_nobodys(name: str) -> None:
+    key, _, visible = KEYS[name]
+    assert OutboxKey.parse(key.message_id(DOMAIN, b"another secret"), DOMAIN, SECRET) is None
+    assert OutboxKey.parse(f"{visible.rstrip('.')}@{DOMAIN}>", DOMAIN, SECRET) is None
 
 
 def test_only_our_message_ids_parse() -> None:
-    assert OutboxKey.parse("<2023-09-07.announcement.12@other.example>", DOMAIN) is None
-    assert OutboxKey.parse("<CAF=x+y@mail.gmail.com>", DOMAIN) is None
-    assert OutboxKey.parse("2023-09-07.announcement.12@" + DOMAIN, DOMAIN) is None
-    assert OutboxKey.parse("<a/b.1@" + DOMAIN + ">", DOMAIN) is None
+    ours = KEYS["announcement"][0].message_id(DOMAIN, SECRET)
+    assert OutboxKey.parse(ours.replace(DOMAIN, "other.example"), DOMAIN, SECRET) is None
+    assert OutboxKey.parse("<CAF=x+y@mail.gmail.com>", DOMAIN, SECRET) is None
+    assert OutboxKey.parse(ours.strip("<>"), DOMAIN, SECRET) is None
+    assert OutboxKey.parse(ours.replace(".12.", ".13."), DOMAIN, SECRET) is None
 
 
 def test_the_session_and_member_of_a_key() -> None:
     assert KEYS["reminder"][0].session_key == "2023-09-07"
     assert KEYS["thanks"][0].session_key is None
     assert OutboxKey.test(1692885600, "2023-09-07", "announcement").session_key is None
-    found = OutboxKey.find_all(f"<x@y.example> {KEYS['update'][2]}\n {KEYS['thanks'][2]}", DOMAIN)
+    update, thanks = (KEYS[n][0].message_id(DOMAIN, SECRET) for n in ("update", "thanks"))
+    found = OutboxKey.find_all(f"<x@y.example> {update}\n {thanks}", DOMAIN, SECRET)
     assert found == [KEYS["update"][0], KEYS["thanks"][0]]
 
 
 def test_a_mail_to_members_has_no_message_id_of_its_own() -> None:
     with pytest.raises(ValueError, match="needs a member"):
-        OutboxKey.notice("2023-09-07", "update", 3).message_id(DOMAIN)
+        OutboxKey.notice("2023-09-07", "update", 3).message_id(DOMAIN, SECRET)
     with pytest.raises(ValueError):
         OutboxKey(("2023-09-07", "a.b"))
 
@@ -74,18 +86,18 @@ def test_rows_queued_in_sql_carry_the_keys_and_ids_python_makes(tmp_path: Path) 
         with store.transaction() as conn:
             queued = outbox.queue_for_members(
                 conn, mail, session_key="2023-09-07", stage="reminder-1d", kind="reminder",
-                sequence=0, domain=DOMAIN, now="2023-08-24T14:00:00+00:00",
+                sequence=0, domain=DOMAIN, secret=SECRET, now="2023-08-24T14:00:00+00:00",
             )  # fmt: skip
             again = outbox.queue_for_members(
                 conn, mail, session_key="2023-09-07", stage="reminder-1d", kind="reminder",
-                sequence=0, domain=DOMAIN, now="2023-08-24T14:00:00+00:00",
+                sequence=0, domain=DOMAIN, secret=SECRET, now="2023-08-24T14:00:00+00:00",
             )  # fmt: skip
         assert (queued, again) == (3, 0)
         rows = store.conn.execute("SELECT mail_key, message_id, subscriber_id FROM outbox")
         for mail_key, message_id, subscriber_id in rows:
             assert mail_key == str(mail.to(subscriber_id))
-            assert message_id == mail.to(subscriber_id).message_id(DOMAIN)
-            assert OutboxKey.parse(message_id, DOMAIN) == mail.to(subscriber_id)
+            assert message_id == mail.to(subscriber_id).message_id(DOMAIN, SECRET)
+            assert OutboxKey.parse(message_id, DOMAIN, SECRET) == mail.to(subscriber_id)
         assert sorted(row["email"] for row in outbox.listing(store.conn)) == [
             f"m{n}@example.org" for n in range(3)
         ]

@@ -164,7 +164,9 @@ def test_every_kind_lands_in_its_folder_once(members: Mailer, dovecot: Dovecot) 
         "cem@example.org": "active",
         "dora@example.org": "unsubscribed",
         "eva@example.org": "unsubscribed",
-        "kijitora@y.example.com": "unsubscribed",
+        # The real ARF report names kijitora but carries Amazon's original, not a mail of
+        # ours: anyone could write that, so it is recorded and unsubscribes nobody.
+        "kijitora@y.example.com": "active",
     }
     (idea,) = members.json("suggestions")
     assert idea["from"] == "anna@example.org"
@@ -341,3 +343,79 @@ def test_a_bug_on_one_message_quarantines_it_with_its_traceback_and_the_batch_go
         ).fetchone()
     assert reason.startswith("cannot be read (KeyError)\nTraceback (most recent call last):")
     assert "classify_with_a_bug" in reason and "KeyError: 'feedback_type'" in reason
+
+
+def arf_for(original: bytes, address: str) -> bytes:
+    """An RFC 5965 abuse report that carries the mail it complains about."""
+    return (
+        (
+            "From: Complaints <complaints@feedback.example>\r\n"
+            "To: themen@example.org\r\n"
+            "Subject: Abuse report\r\n"
+            "Message-ID: <arf-ours@feedback.example>\r\n"
+            "MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=feedback-report; boundary="B"\r\n\r\n'
+            "--B\r\nContent-Type: text/plain\r\n\r\nThis is an abuse report.\r\n"
+            "--B\r\nContent-Type: message/feedback-report\r\n\r\n"
+            f"Feedback-Type: abuse\r\nUser-Agent: test/1.0\r\nVersion: 1\r\n"
+            f"Original-Rcpt-To: {address}\r\n\r\n"
+            "--B\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + original
+        + b"\r\n--B--\r\n"
+    )
+
+
+def forged(subject: str, body: str, **headers: str) -> bytes:
+    """A plain mail from anyone, written to look like a report."""
+    return plain("prankster@elsewhere.example", subject, body, **headers)
+
+
+def statuses(app: Mailer) -> dict[str, str]:
+    return {p["email"]: p["status"] for p in app.json("subscribers", "list")}
+
+
+def test_forged_reports_change_no_member_and_real_ones_do(members: Mailer) -> None:
+    """Issue 10 #10: a status change must be tied to a mail we really sent that member."""
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    inbox.add(forged("Abuse report", "Feedback-Type: abuse\nOriginal-Rcpt-To: anna@example.org\n"))
+    inbox.add(forged(
+        "Undelivered Mail Returned to Sender",
+        "Final-Recipient: rfc822; ben@example.org\nAction: failed\nStatus: 5.1.1\n",
+    ))  # fmt: skip
+    inbox.add(dsn_for(person_mail("x@example.org", "y", "z"), "cem@example.org")
+              .replace(b"<bounce-1@", b"<bounce-2@"))  # fmt: skip
+    guessed = "<2023-09-07.announcement.4@digital-impuls.example.org>"  # dora's, made up
+    inbox.add(dsn_for(person_mail("x@example.org", "y", "z", message_id=guessed), "nobody@x.example")
+              .replace(b"<bounce-1@", b"<bounce-3@"))  # fmt: skip
+    members("poll")
+    assert set(statuses(members).values()) == {"active"}
+    # The same kinds of report carrying a mail we sent: they act.
+    inbox.add(dsn_for(sent_to(members, "ben@example.org"), "ben@example.org"))
+    eva_mail = sent_to(members, "eva@example.org").as_bytes(policy=policy.SMTP)
+    inbox.add(arf_for(eva_mail, "eva@example.org"))
+    members("poll", "--now", "2023-08-28T09:00")
+    assert statuses(members) == {
+        "anna@example.org": "active", "ben@example.org": "bounced", "cem@example.org": "active",
+        "dora@example.org": "active", "eva@example.org": "unsubscribed",
+        "kijitora@y.example.com": "active",
+    }  # fmt: skip
+
+
+def test_address_only_reports_bounce_a_member_only_on_three_separate_days(
+    members: Mailer,
+) -> None:
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+
+    def report(n: int) -> bytes:
+        return dsn_for(person_mail("x@example.org", "y", f"z{n}"), "cem@example.org").replace(
+            b"<bounce-1@", f"<bounce-{n}@".encode()
+        )
+
+    for n, day in enumerate(["2023-08-28", "2023-08-28", "2023-09-06", "2023-09-07"], start=1):
+        inbox.add(report(n))
+        changes = members("poll", "--now", f"{day}T09:00").stdout
+        expected = {1: "bounce score 1", 2: "scored today already", 3: "bounce score 2",
+                    4: "cem@example.org bounced (bounce score 3)"}[n]  # fmt: skip
+        assert expected in changes, changes
+        assert statuses(members)["cem@example.org"] == ("bounced" if n == 4 else "active")

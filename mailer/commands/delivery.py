@@ -130,7 +130,10 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
         plan,
         letter,
         Recipient(address, None, "TEST"),
-        OutboxKey.test(int(now.timestamp()), session.key, kind).message_id(plan.sender.list_id),
+        # Signed with a throw-away secret: a test mail speaks for no member.
+        OutboxKey.test(int(now.timestamp()), session.key, kind).message_id(
+            plan.sender.list_id, b"test"
+        ),
         now,
     )
     message.replace_header("Subject", f"[Test] {letter.subject}")

@@ -133,7 +133,8 @@ def preview(app: App, session_date: str, kind: str, now_text: str | None) -> Non
     sequence = visible_sequence(app, session)
     letter = app.renderer(now).letter(session, kind, sequence)
     recipient = Recipient("erika.mustermann@example.org", "Erika Mustermann", "VORSCHAU")
-    message_id = OutboxKey.preview(session.key, kind).message_id(plan.sender.list_id)
+    # Signed with a throw-away secret: a sample is no mail of ours to anyone.
+    message_id = OutboxKey.preview(session.key, kind).message_id(plan.sender.list_id, b"preview")
     message = personalize(plan, letter, recipient, message_id, now)
     folder = app.workspace.previews
     folder.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,15 @@ from mailer.inbound.kinds import (
     Verdict,
 )
 from mailer.inbound.record import Record, message_key, record
-from mailer.store import ACTIVE, BOUNCED, UNSUBSCRIBED, Store, stamp
+from mailer.store import (
+    ACTIVE,
+    BOUNCE_SCORE_THRESHOLD,
+    BOUNCED,
+    UNSUBSCRIBED,
+    Store,
+    Subscriber,
+    stamp,
+)
 from mailer.workspace import ServerAddress
 
 SOFT_BOUNCE_LIMIT = 3
@@ -78,8 +86,9 @@ def poll(
 ) -> PollReport:
     report = PollReport()
     names = {**DEFAULT_FOLDERS, **folders}
+    secret = store.message_id_key()
     for item in source.pending():
-        kind, is_new, change = _record(store, item, list_id, now)
+        kind, is_new, change = _record(store, item, list_id, secret, now)
         if is_new:
             report.counts[kind] = report.counts.get(kind, 0) + 1
             if change:
@@ -92,7 +101,7 @@ def poll(
 
 
 def _record(
-    store: Store, item: Incoming, list_id: str, now: datetime
+    store: Store, item: Incoming, list_id: str, secret: bytes, now: datetime
 ) -> tuple[str, bool, str | None]:
     """Records one message and applies its effect, once; returns (kind, new?, what changed)."""
     message = None
@@ -101,7 +110,7 @@ def _record(
             raise Unreadable(f"larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB")
         message = parse(item.raw)
         verdict = classify(message)
-        entry = record(message, item.raw, verdict, list_id, now)
+        entry = record(message, item.raw, verdict, list_id, secret, now)
     except Unreadable as problem:
         return _record_quarantine(store, item, message, str(problem), now)
     except (RecursionError, LookupError, ValueError, TypeError, AttributeError) as problem:
@@ -140,15 +149,27 @@ def _subscriber_id(conn, address: str) -> int | None:
 
 
 def _apply(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str | None:
-    """The effect of a message on the list, inside the recording transaction."""
+    """The effect of a message on the list, inside the recording transaction.
+
+    A bounce or a complaint changes a member's status only when it carries a mail we
+    really sent that member (its Message-ID with a matching MAC, see outbox.py): anyone
+    can write "Final-Recipient: anna@..." or "Feedback-Type: abuse" into a plain mail.
+    A report that only names an address adds to that member's bounce score, once a day
+    (Store.score_bounce_report); a complaint that only names one is recorded.
+    """
     if verdict.kind == BOUNCE:
         return _bounce(store, verdict, entry, now)
     if verdict.kind == COMPLAINT:
         if verdict.details.get("feedback_type") == "auth-failure":
             return None  # a DMARC failure report, not a person complaining
-        return _unsubscribe_all(
-            store, _affected(store, verdict, entry), f"complaint ({verdict.reason})", now
-        )
+        member = _member_of_our_mail(store, entry)
+        if member is None:
+            return (
+                "carries no mail of ours: recorded, nobody unsubscribed"
+                if _named(store, verdict, None)
+                else None
+            )
+        return _unsubscribe_all(store, [member.email], f"complaint ({verdict.reason})", now)
     if verdict.kind == UNSUBSCRIBE:
         if verdict.token:
             subscriber = store.subscriber_by_token(verdict.token)
@@ -161,30 +182,41 @@ def _apply(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str 
     return None
 
 
-def _affected(store: Store, verdict: Verdict, entry: Record) -> list[str]:
-    """The subscribers a bounce or complaint is about: named in it, or whose mail it returns."""
-    addresses = list(verdict.addresses)
-    if entry.answers is not None:
-        row = store.conn.execute(
-            "SELECT email FROM subscribers WHERE id = ?", (entry.answers.subscriber_id,)
-        ).fetchone()
-        if row and row[0].lower() not in addresses:
-            addresses.append(row[0].lower())
-    return [a for a in addresses if store.subscriber(a) is not None]
+def _member_of_our_mail(store: Store, entry: Record) -> Subscriber | None:
+    """The member whose mail of ours this message returns (a verified Message-ID)."""
+    if entry.answers is None:
+        return None
+    row = store.conn.execute(
+        "SELECT email FROM subscribers WHERE id = ?", (entry.answers.subscriber_id,)
+    ).fetchone()
+    return store.subscriber(row[0]) if row else None
+
+
+def _named(store: Store, verdict: Verdict, member: Subscriber | None) -> list[Subscriber]:
+    """The members a report names by address only (not the one whose mail it carries)."""
+    found = (store.subscriber(address) for address in verdict.addresses)
+    return [s for s in found if s is not None and (member is None or s.id != member.id)]
 
 
 def _bounce(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str | None:
     changes = []
-    for address in _affected(store, verdict, entry):
-        subscriber = store.subscriber(address)
-        if subscriber is None or subscriber.status != ACTIVE:
-            continue
-        cause = f"bounce {verdict.status or ''} ({verdict.reason})".replace("  ", " ")
+    cause = f"bounce {verdict.status or ''} ({verdict.reason})".replace("  ", " ")
+    member = _member_of_our_mail(store, entry)
+    if member is not None and member.status == ACTIVE:
         if verdict.hard:
-            store.set_status(address, BOUNCED, cause, now)
-            changes.append(f"{address} bounced")
-        elif store.count_bounce(subscriber.id, f"soft {cause}", now, SOFT_BOUNCE_LIMIT):
-            changes.append(f"{address} bounced after {SOFT_BOUNCE_LIMIT} soft bounces")
+            store.set_status(member.email, BOUNCED, cause, now)
+            changes.append(f"{member.email} bounced")
+        elif store.count_bounce(member.id, f"soft {cause}", now, SOFT_BOUNCE_LIMIT):
+            changes.append(f"{member.email} bounced after {SOFT_BOUNCE_LIMIT} soft bounces")
+    for named in _named(store, verdict, member):
+        points = 1.0 if verdict.hard else 0.5
+        score = store.score_bounce_report(named.id, points, f"address-only {cause}", now)
+        if score is None:
+            changes.append(f"{named.email}: scored today already")
+        elif score >= BOUNCE_SCORE_THRESHOLD:
+            changes.append(f"{named.email} bounced (bounce score {score:g})")
+        else:
+            changes.append(f"{named.email}: bounce score {score:g} (no mail of ours in it)")
     return "; ".join(changes) or None
 
 

@@ -48,9 +48,10 @@ def message_key(message: EmailMessage | None, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def our_message(message: EmailMessage, list_id: str) -> OurMessage | None:
+def our_message(message: EmailMessage, list_id: str, secret: bytes) -> OurMessage | None:
     """The mail of ours this one answers or returns: In-Reply-To, References, or the
-    Message-ID of an original that a bounce or complaint carries inside."""
+    Message-ID of an original that a bounce or complaint carries inside. Only a
+    Message-ID whose MAC matches counts: it proves we sent that mail to that member."""
     candidates = [header(message, "In-Reply-To"), header(message, "References")]
     for part in message.walk():
         if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
@@ -58,7 +59,7 @@ def our_message(message: EmailMessage, list_id: str) -> OurMessage | None:
     for text in candidates:
         ours = [
             key
-            for key in OutboxKey.find_all(text or "", list_id)
+            for key in OutboxKey.find_all(text or "", list_id, secret)
             if key.session_key is not None and key.subscriber_id is not None
         ]
         if ours:
@@ -67,7 +68,7 @@ def our_message(message: EmailMessage, list_id: str) -> OurMessage | None:
 
 
 def record(
-    message: EmailMessage, raw: bytes, verdict: Verdict, list_id: str, now: datetime
+    message: EmailMessage, raw: bytes, verdict: Verdict, list_id: str, secret: bytes, now: datetime
 ) -> Record:
     text = ""
     if verdict.kind == SUGGESTION:
@@ -79,7 +80,7 @@ def record(
         subject=header(message, "Subject")[:500],
         text=text,
         received_at=_received_at(message, now),
-        answers=our_message(message, list_id),
+        answers=our_message(message, list_id, secret),
         attachments=tuple(mailtext.attachment_names(message)),
     )
 

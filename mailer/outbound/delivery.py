@@ -123,7 +123,7 @@ def deliver(
     ledger = Ledger(store)
     sender = _Sender(
         ledger, plan, renderer, transport, sessions, at, now, report, on_progress, monotonic(),
-        monotonic=monotonic,
+        store.message_id_key(), monotonic=monotonic,
     )  # fmt: skip
     try:
         transport.open()
@@ -175,6 +175,7 @@ class _Sender:
     report: DeliveryReport
     on_progress: Callable[[], None]
     started: float  # the monotonic clock when the tick's `now` was read
+    secret: bytes  # signs Message-IDs (outbox.mac)
     # What this tick read of the members is current until another connection commits;
     # from then on each member's status is read again before their mail leaves.
     _data_version: int | None = None
@@ -237,7 +238,7 @@ class _Sender:
         references = None
         if row.kind in (UPDATE, CANCELLATION):
             announcement = OutboxKey.scheduled(session.key, ANNOUNCEMENT).to(row.subscriber_id)
-            references = announcement.message_id(plan.sender.list_id)
+            references = announcement.message_id(plan.sender.list_id, self.secret)
         template = self.renderer.wire(letter, replies=references is not None)
         address = _wire_address(row.email)
         recipient = Recipient(address, row.name, row.token or "")

@@ -7,12 +7,17 @@ from the key: the same (mail, member) always carries the same Message-ID, and a 
 a bounce or a complaint that quotes it leads back to the row (`OutboxKey.parse`).
 
     key                                        Message-ID (right side: the list id)
-    2023-09-07/announcement/12                 <2023-09-07.announcement.12@...>
+    2023-09-07/announcement/12                 <2023-09-07.announcement.12.MAC@...>
     2023-09-07/reminder-1d/20230907T1600/12    a reminder belongs to the start it reminds of
     2023-09-07/update/3/12                     the update for SEQUENCE 3
     2023-09-07/cancellation/12
     thanks/2023-08-25/12                       the thank-you for a topic idea, once a day
     digest/2023-09-04                          the organizer's digest: no member
+
+MAC, the last part of every Message-ID, is 16 hex digits of HMAC-SHA256 over the key,
+with a secret kept in subscribers.db: without it nobody can make a Message-ID of ours, so
+a bounce, a complaint or a reply can only speak for a member if it carries a mail we
+really sent them (`parse` checks the MAC; sequential ids alone are no longer enough).
 
 The table's columns: `mail_key` (the key above), `session_key` (the session's key, or
 empty), `stage` (announcement, reminder-1d, update, ...), `kind` (announcement,
@@ -25,6 +30,8 @@ to an address that is no member, `to_address`; for the digest, the period it cov
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -114,43 +121,58 @@ class OutboxKey:
             return "/".join(self.mail)
         return f"{self.prefix}{self.subscriber_id}"
 
-    def message_id(self, domain: str) -> str:
+    def message_id(self, domain: str, secret: bytes) -> str:
         if self.subscriber_id is None and self.mail[-1].isdigit():
             # parse() would read the number as a member: such a mail goes to members only.
             raise ValueError(f"{self} needs a member before it has a Message-ID")
-        return f"<{str(self).replace('/', '.')}@{domain}>"
+        return f"<{str(self).replace('/', '.')}.{mac(secret, str(self))}@{domain}>"
 
     @classmethod
-    def parse(cls, message_id: str, domain: str) -> OutboxKey | None:
-        """The key a Message-ID of ours was made from; None for anyone else's."""
+    def parse(cls, message_id: str, domain: str, secret: bytes) -> OutboxKey | None:
+        """The key a Message-ID of ours was made from; None for anyone else's, and for one
+        whose MAC does not match (made up, or changed)."""
         found = _MESSAGE_ID.fullmatch(message_id.strip())
         if found is None or found.group(2).lower() != domain.lower():
             return None
-        parts = tuple(found.group(1).split("."))
+        *parts, signature = found.group(1).split(".")
         try:
             if len(parts) > 1 and parts[-1].isdigit():
-                return cls(parts[:-1], int(parts[-1]))
-            return cls(parts)
+                key = cls(tuple(parts[:-1]), int(parts[-1]))
+            else:
+                key = cls(tuple(parts))
         except ValueError:
             return None
+        if not hmac.compare_digest(signature, mac(secret, str(key))):
+            return None
+        return key
 
     @classmethod
-    def find_all(cls, text: str, domain: str) -> list[OutboxKey]:
+    def find_all(cls, text: str, domain: str, secret: bytes) -> list[OutboxKey]:
         """Every key of ours quoted in a text (In-Reply-To, References, a returned original)."""
-        keys = (cls.parse(found.group(0), domain) for found in _MESSAGE_ID.finditer(text))
+        keys = (cls.parse(found.group(0), domain, secret) for found in _MESSAGE_ID.finditer(text))
         return [key for key in keys if key is not None]
 
 
+def mac(secret: bytes, key_text: str) -> str:
+    """16 hex digits (64 bits) of HMAC-SHA256 over an outbox key (RFC 2104)."""
+    return hmac.new(secret, key_text.encode("ascii"), hashlib.sha256).hexdigest()[:16]
+
+
 def _member_key_sql(
-    mail: OutboxKey, domain: str, id_column: str
+    conn: sqlite3.Connection, mail: OutboxKey, domain: str, secret: bytes, id_column: str
 ) -> tuple[str, str, dict[str, str]]:
     """SQL for the key and for the Message-ID of `mail` to the member in `id_column`, and
-    their parameters: both made by OutboxKey's own methods, the SQL only puts the id in."""
-    id_left, _, id_right = mail.to(0).message_id(domain).rpartition(".0@")
-    params = {"key_prefix": mail.prefix, "id_left": id_left + ".", "id_right": "@" + id_right}
+    their parameters: made by OutboxKey's own methods, the SQL only puts the id and the
+    MAC (mac(), registered on the connection) in."""
+    conn.create_function("mailer_mac", 1, lambda text: mac(secret, text), deterministic=True)
+    sample = mail.to(0)
+    left = f"<{str(sample).replace('/', '.')}"[: -len("0")]
+    assert sample.message_id(domain, secret).startswith(left + "0.")
+    params = {"key_prefix": mail.prefix, "id_left": left, "id_right": "@" + domain + ">"}
+    key_sql = f":key_prefix || {id_column}"
     return (
-        f":key_prefix || {id_column}",
-        f":id_left || {id_column} || :id_right",
+        key_sql,
+        f":id_left || {id_column} || '.' || mailer_mac({key_sql}) || :id_right",
         params,
     )
 
@@ -167,6 +189,7 @@ def queue_for_members(
     kind: str,
     sequence: int,
     domain: str,
+    secret: bytes,
     now: str,
     changed_after: int | None = None,
 ) -> int:
@@ -175,7 +198,7 @@ def queue_for_members(
     members = "SELECT id FROM subscribers WHERE status = :active"
     if changed_after is not None:
         members += " AND id IN (SELECT subscriber_id FROM consent_log WHERE id > :changed_after)"
-    key_sql, message_id_sql, keys = _member_key_sql(mail, domain, "id")
+    key_sql, message_id_sql, keys = _member_key_sql(conn, mail, domain, secret, "id")
     return conn.execute(
         "INSERT OR IGNORE INTO outbox (mail_key, session_key, stage, kind, sequence,"
         " subscriber_id, message_id, status, next_attempt_at, queued_at)"
@@ -187,7 +210,14 @@ def queue_for_members(
 
 
 def queue_notice(
-    conn: sqlite3.Connection, notice: OutboxKey, *, kind: str, sequence: int, domain: str, now: str
+    conn: sqlite3.Connection,
+    notice: OutboxKey,
+    *,
+    kind: str,
+    sequence: int,
+    domain: str,
+    secret: bytes,
+    now: str,
 ) -> int:
     """An update or cancellation of a session for each active member who was sent an older
     version of it (an update) or anything of it but the cancellation (a cancellation)."""
@@ -195,7 +225,7 @@ def queue_notice(
     cancel = kind == CANCELLATION
     informed = "o.kind != :cancellation" if cancel else "1"
     newer = "1" if cancel else "max(o.sequence) < :sequence"
-    key_sql, message_id_sql, keys = _member_key_sql(notice, domain, "o.subscriber_id")
+    key_sql, message_id_sql, keys = _member_key_sql(conn, notice, domain, secret, "o.subscriber_id")
     return conn.execute(
         "INSERT OR IGNORE INTO outbox (mail_key, session_key, stage, kind, sequence,"
         " subscriber_id, message_id, status, next_attempt_at, queued_at)"
@@ -216,6 +246,7 @@ def queue_one(
     *,
     kind: str,
     domain: str,
+    secret: bytes,
     now: str,
     session_key: str = "",
     to_address: str | None = None,
@@ -230,7 +261,8 @@ def queue_one(
         " subscriber_id, message_id, status, next_attempt_at, queued_at, to_address,"
         " in_reply_to, period_start, period_end)"
         " VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (str(key), session_key, kind, kind, key.subscriber_id or 0, key.message_id(domain), QUEUED,
+        (str(key), session_key, kind, kind, key.subscriber_id or 0,
+         key.message_id(domain, secret), QUEUED,
          now, now, to_address, in_reply_to, start, end),
     ).rowcount  # fmt: skip
 

@@ -49,6 +49,7 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
     now = plan.local(now)
     at = stamp(now)
     domain = plan.sender.list_id
+    secret = store.message_id_key()
     with store.transaction() as conn:
         # Every change of a member's status appends to the consent log (AUTOINCREMENT ids):
         # once a mail was queued for everyone, only members changed since need a look.
@@ -69,6 +70,7 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
                 kind=entry.stage.kind,
                 sequence=sequence,
                 domain=domain,
+                secret=secret,
                 now=at,
                 changed_after=through,
             )
@@ -81,8 +83,8 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
                 notice = OutboxKey.notice(session.key, kind, sequence)
                 outbox.supersede_for_notice(conn, notice, kind)
                 report.queued += outbox.queue_notice(
-                    conn, notice, kind=kind, sequence=sequence, domain=domain, now=at
+                    conn, notice, kind=kind, sequence=sequence, domain=domain, secret=secret, now=at
                 )
             store.notices_done(key, sequence)
-        report.queued += queue_replies(conn, plan, now)
+        report.queued += queue_replies(conn, plan, now, secret)
     return report

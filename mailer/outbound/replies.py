@@ -19,17 +19,17 @@ from mailer.store import stamp
 THANKS_WITHIN = timedelta(days=2)  # ideas older than this when thank-yous are switched on get none
 
 
-def queue_replies(conn, plan: Plan, now: datetime) -> int:
+def queue_replies(conn, plan: Plan, now: datetime, secret: bytes) -> int:
     """Queues the thank-yous and the digest that are due at `now`; returns how many."""
     queued = 0
     if plan.suggestions.thank_you:
-        queued += _queue_thanks(conn, plan, now)
+        queued += _queue_thanks(conn, plan, now, secret)
     if plan.suggestions.digest != "off":
-        queued += _queue_digest(conn, plan, now)
+        queued += _queue_digest(conn, plan, now, secret)
     return queued
 
 
-def _queue_thanks(conn, plan: Plan, now: datetime) -> int:
+def _queue_thanks(conn, plan: Plan, now: datetime, secret: bytes) -> int:
     """At most one thank-you a day per member; never to automatic mail or non-members."""
     queued = 0
     for subscriber_id, idea_id, recorded_at, session_key in inbound_table.suggestions_to_thank(
@@ -42,6 +42,7 @@ def _queue_thanks(conn, plan: Plan, now: datetime) -> int:
             kind=THANKS,
             session_key=session_key,
             domain=plan.sender.list_id,
+            secret=secret,
             now=stamp(now),
             in_reply_to=idea_id,
         )
@@ -64,7 +65,7 @@ def digest_window(plan: Plan, now: datetime) -> tuple[datetime, datetime] | None
     return datetime.combine((end - length).date(), at, plan.timezone), end
 
 
-def _queue_digest(conn, plan: Plan, now: datetime) -> int:
+def _queue_digest(conn, plan: Plan, now: datetime, secret: bytes) -> int:
     start, end = digest_window(plan, now)
     if not inbound_table.suggestions_recorded(conn, stamp(start), stamp(end)):
         return 0
@@ -73,6 +74,7 @@ def _queue_digest(conn, plan: Plan, now: datetime) -> int:
         OutboxKey.digest(end.date().isoformat()),
         kind=DIGEST,
         domain=plan.sender.list_id,
+        secret=secret,
         now=stamp(now),
         to_address=plan.suggestions.digest_to or _address_of(plan.sender.from_address),
         period=(stamp(start), stamp(end)),
