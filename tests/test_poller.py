@@ -419,3 +419,41 @@ def test_address_only_reports_bounce_a_member_only_on_three_separate_days(
                     4: "cem@example.org bounced (bounce score 3)"}[n]  # fmt: skip
         assert expected in changes, changes
         assert statuses(members)["cem@example.org"] == ("bounced" if n == 4 else "active")
+
+
+class AnotherClientExpunges(ImapSource):
+    """A real second client deletes and expunges a message just before mailer files it."""
+
+    def __init__(self, *args, dovecot: Dovecot, user: str, victim: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.other = dovecot.client(user)
+        self.other.select_folder("INBOX")
+        self.victim = victim
+        self.seen = 0
+
+    def file(self, item, folder):
+        self.seen += 1
+        if self.seen == self.victim:
+            self.other.delete_messages([item.ref])
+            self.other.expunge()
+        super().file(item, folder)
+
+
+@pytest.mark.parametrize("capability", ["MOVE", "COPY and UID EXPUNGE"])
+def test_a_message_expunged_by_another_client_meanwhile_does_not_stop_the_batch(
+    mailer: Mailer, dovecot: Dovecot, dovecot_without_move: Dovecot, capability: str
+) -> None:
+    server_of_test = dovecot if capability == "MOVE" else dovecot_without_move
+    user, server = account(server_of_test)
+    client = server_of_test.client(user)
+    for n in range(3):
+        client.append("INBOX", plain(f"m{n}@example.org", f"Idee {n}", f"Thema {n}"))
+    with Store(mailer.db) as store:
+        source = AnotherClientExpunges(server, store, dovecot=server_of_test, user=user, victim=2)
+        with source:
+            report = poll(store, source, LIST_ID, {}, NOW)
+        source.other.logout()
+    assert report.counts == {"suggestion": 3}  # recorded all three, the second before it went
+    counts = folder_counts(server_of_test, user)
+    assert counts["INBOX"] == 0 and counts["Themenvorschläge"] == 2
+    client.logout()

@@ -364,8 +364,16 @@ class ImapSource:
                 yield Incoming(uid, bodies.get(uid, {}).get(b"BODY[]"))
 
     def file(self, item: Incoming, folder: str) -> None:
+        from imapclient.exceptions import IMAPClientError
+
         with self._translated():
-            self._file(item, folder)
+            try:
+                self._file(item, folder)
+            except IMAPClientError as error:
+                # RFC 5530 EXPUNGEISSUED: another client removed it meanwhile. It is on
+                # record already; there is nothing left to file, and the batch goes on.
+                if "EXPUNGEISSUED" not in str(error).upper():
+                    raise
 
     def _file(self, item: Incoming, folder: str) -> None:
         assert self.client is not None
