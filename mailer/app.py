@@ -7,6 +7,7 @@ Heavy modules are imported where they are used, so `mailer --help` stays fast.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -82,6 +83,8 @@ class App:
         server = server_address("smtp", plan, os.environ)
         if server is None:
             return MaildirTransport(self.workspace.outbox)
+        if server.cleartext_login:
+            logging.getLogger("mailer").warning("warning: %s", server.cleartext_login)
         return SmtpTransport(server, rate_per_minute=plan.smtp.rate_per_minute)
 
 

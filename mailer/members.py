@@ -29,9 +29,13 @@ def normalize_address(text: str) -> str:
     if not candidate:
         raise InvalidAddress("the address is empty")
     try:
-        return validate_email(candidate, check_deliverability=False).normalized
+        normalized = validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise InvalidAddress(f"'{candidate}' is not a mail address: {error}") from None
+    # Case does not matter (the database compares ASCII letters without case); letters
+    # beyond ASCII are written in lower case so that ÄB@ and äb@ are one address too.
+    local, _, domain = normalized.rpartition("@")
+    return normalized if local.isascii() else f"{local.lower()}@{domain}"
 
 
 def ascii_form(address: str) -> str | None:

@@ -62,6 +62,18 @@ class ServerAddress:
     def starttls(self) -> bool:
         return self.scheme.endswith("+starttls")
 
+    @property
+    def cleartext_login(self) -> str | None:
+        """A warning when a password would cross a network unencrypted: a login over plain
+        smtp:// or imap:// to a host that is not this machine."""
+        if not self.user or self.implicit_tls or self.starttls or _is_this_machine(self.host):
+            return None
+        kind = "SMTP" if self.scheme.startswith("smtp") else "IMAP"
+        return (
+            f"MAILER_{kind}_URL: the password for '{self.user}' would travel unencrypted to"
+            f" {self.where}; use {self.scheme}s:// or {self.scheme}+starttls://"
+        )
+
 
 DEFAULT_PORTS = {
     "smtp": 25,
@@ -107,6 +119,23 @@ def server_address(
         password=environ.get(f"MAILER_{kind.upper()}_PASSWORD"),
         path=unquote(parts.path.lstrip("/")),
     )
+
+
+def _is_this_machine(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def login_warnings(plan: Plan, environ: os._Environ[str] | dict[str, str]) -> list[str]:
+    """What `check` and every run say about how the servers are reached."""
+    servers = (server_address(kind, plan, environ) for kind in ("smtp", "imap"))
+    return [s.cleartext_login for s in servers if s is not None and s.cleartext_login]
 
 
 def redacted(url: str) -> str:

@@ -780,3 +780,25 @@ def test_a_slow_final_answer_is_waited_for_not_taken_for_a_lost_mail(
     send(transport, "themen@example.org", "anna@example.org", HELLO)  # raises if given up
     transport.close()
     assert len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("smtp://impuls@mail.example.org:25", True),
+        ("smtp+starttls://impuls@mail.example.org:587", False),
+        ("smtps://impuls@mail.example.org:465", False),
+        ("smtp://impuls@127.0.0.1:25", False),
+        ("smtp://mail.example.org:25", False),  # no login, no password to leak
+    ],
+)
+def test_check_warns_when_a_password_would_travel_unencrypted(
+    mailer: Mailer, url: str, warned: bool
+) -> None:
+    mailer.env["MAILER_SMTP_URL"] = url
+    result = mailer("check")
+    warning = (
+        "warning: MAILER_SMTP_URL: the password for 'impuls' would travel unencrypted to"
+        " mail.example.org:25; use smtps:// or smtp+starttls://"
+    )
+    assert (warning in result.stderr.splitlines()) is warned

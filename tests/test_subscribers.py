@@ -260,3 +260,16 @@ def test_export_escapes_formulas_and_is_readable_by_the_owner_only(
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     for path in mailer.root.glob("subscribers.db*"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_case_does_not_matter_beyond_ascii_either(mailer: Mailer, tmp_path: Path) -> None:
+    mailer("subscribers", "add", "ÄB@example.org")
+    assert mailer("subscribers", "add", "äb@example.org").stdout.strip() == (
+        "already active: äb@example.org"
+    )
+    (tmp_path / "more.csv").write_text("email\nÄb@Example.org\nANNA@example.org\n", "utf-8")
+    result = mailer("subscribers", "import", str(tmp_path / "more.csv"))
+    assert "imported 1, already on the list 1" in result.stdout
+    assert sorted(p["email"] for p in mailer.json("subscribers", "list")) == [
+        "ANNA@example.org", "äb@example.org",
+    ]  # fmt: skip

@@ -39,8 +39,11 @@ def init(app: App, force: bool) -> None:
 @pass_app
 def check(app: App, now_text: str | None) -> None:
     """Validate the plan and the templates."""
+    import os
+
     from mailer.planfile import plan_warnings
     from mailer.render import check_templates
+    from mailer.workspace import login_warnings
 
     plan = app.plan()
     now = app.now(now_text)
@@ -54,6 +57,8 @@ def check(app: App, now_text: str | None) -> None:
             else app.workspace.config.name
         )
         click.echo(f"{where}: warning: {warning.message}", err=True)
+    for warning in login_warnings(plan, os.environ):
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"{app.workspace.config.name}: ok ({len(plan.listed)} sessions listed)")
 
 
