@@ -119,3 +119,18 @@ def smtp(request):
 def smtp_mailer(mailer: Mailer, smtp: RecordingHandler) -> Mailer:
     mailer.env["MAILER_SMTP_URL"] = smtp.url  # type: ignore[attr-defined]
     return mailer
+
+
+def database_at_schema(path: Path, version: int, rows_sql: str) -> None:
+    """A subscribers.db as an older mailer left it: migrations 1..version, then `rows_sql`."""
+    import sqlite3
+
+    from mailer.store import MIGRATIONS
+
+    old = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:version], start=1):
+        old.executescript(script)
+        old.execute(f"PRAGMA user_version = {number}")
+    old.executescript(rows_sql)
+    old.commit()
+    old.close()

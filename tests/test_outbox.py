@@ -4,7 +4,6 @@ Python, and a database of the previous schema migrated without losing a row."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from mailer.outbound import outbox
 from mailer.outbound.outbox import OutboxKey
 from mailer.store import MIGRATIONS, Store
+from tests.conftest import database_at_schema
 
 DOMAIN = "digital-impuls.example.org"
 NOW = datetime(2023, 8, 24, 14, 0, tzinfo=UTC)
@@ -106,20 +106,16 @@ def test_rows_queued_in_sql_carry_the_keys_and_ids_python_makes(tmp_path: Path) 
 
 def test_a_database_of_schema_5_keeps_its_rows_under_the_new_column_names(tmp_path: Path) -> None:
     path = tmp_path / "subscribers.db"
-    old = sqlite3.connect(path)
-    for number, script in enumerate(MIGRATIONS[:5], start=1):
-        old.executescript(script)
-        old.execute(f"PRAGMA user_version = {number}")
-    old.executescript(
+    database_at_schema(
+        path,
+        5,
         "INSERT INTO outbox (dedupe_key, session_key, stage, kind, sequence, subscriber_id,"
         " message_id, status, next_attempt_at, queued_at, reference) VALUES"
         " ('thanks/2023-08-25/1', '', 'thanks', 'thanks', 0, 1, '<thanks.2023-08-25.1@x>',"
         "  'queued', 'T', 'T', '<idee@gemeinde.example>'),"
         " ('digest/2023-09-04', '', 'digest', 'digest', 0, 0, '<digest.2023-09-04@x>',"
-        "  'sent', 'T', 'T', '[\"2023-08-28T06:00:00+00:00\", \"2023-09-04T06:00:00+00:00\"]');"
+        "  'sent', 'T', 'T', '[\"2023-08-28T06:00:00+00:00\", \"2023-09-04T06:00:00+00:00\"]');",
     )
-    old.commit()
-    old.close()
     with Store(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         rows = store.conn.execute(

@@ -17,7 +17,7 @@ import pytest
 
 from mailer.members import read_members
 from mailer.store import MIGRATIONS, Store
-from tests.conftest import Mailer
+from tests.conftest import Mailer, database_at_schema
 
 NOW = datetime(2023, 8, 1, 12, 0, tzinfo=UTC)
 
@@ -167,20 +167,16 @@ def test_the_id_sequence_of_an_older_database_starts_past_every_id_on_record(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "s.db"
-    old = sqlite3.connect(path)
-    for number, script in enumerate(MIGRATIONS[:6], start=1):
-        old.executescript(script)
-        old.execute(f"PRAGMA user_version = {number}")
-    old.executescript(
+    database_at_schema(
+        path,
+        6,
         "INSERT INTO subscribers (id, email, status, token, created_at, updated_at)"
         " VALUES (1, 'anna@example.org', 'active', 't1', 'T', 'T');"
         # Member 5 was removed; a thank-you to them is still in the outbox.
         "INSERT INTO outbox (mail_key, session_key, stage, kind, sequence, subscriber_id,"
         " message_id, status, next_attempt_at, queued_at)"
-        " VALUES ('thanks/2023-08-25/5', '', 'thanks', 'thanks', 0, 5, '<x@y>', 'sent', 'T', 'T');"
+        " VALUES ('thanks/2023-08-25/5', '', 'thanks', 'thanks', 0, 5, '<x@y>', 'sent', 'T', 'T');",
     )
-    old.commit()
-    old.close()
     with Store(path) as store:
         newcomer, _ = store.add_subscriber("ben@example.org", None, None, consent="t", now=NOW)
         assert store.subscriber("anna@example.org").id == 1
