@@ -141,6 +141,32 @@ def poll_once(app: App, now: datetime | None = None) -> str:
     return "; ".join([report.summary(), *report.changes])
 
 
+def rsvp_answers(app: App, session_key: str | None = None) -> list[dict]:
+    """The answers members gave to the invitations, by session and address."""
+    from mailer import rsvps
+
+    with app.store() as store:
+        return rsvps.listing(store.conn, session_key)
+
+
+def rsvp_counts(app: App) -> dict[str, dict[str, int]]:
+    """Per session key: accepted, declined, tentative and open (active members who have not
+    answered); empty before the database exists."""
+    from mailer import rsvps
+    from mailer.store import ACTIVE
+
+    if not app.workspace.db.exists():
+        return {}
+    with app.store() as store:
+        active = sum(1 for _ in store.subscribers(ACTIVE))
+        result = {}
+        for key, counted in rsvps.counts(store.conn).items():
+            answers = {answer: counted.get(answer, 0) for answer in rsvps.ANSWERS}
+            result[key] = {**answers, "open": max(0, active - sum(answers.values()))}
+        result["*"] = {**dict.fromkeys(rsvps.ANSWERS, 0), "open": active}
+        return result
+
+
 def suggestions(app: App) -> list[dict]:
     """The topic ideas members sent, newest first."""
     from mailer.inbound import table

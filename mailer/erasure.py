@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mailer import rsvps
 from mailer.inbound import table as inbound_table
 from mailer.outbound import outbox
 from mailer.store import Store
@@ -15,6 +16,7 @@ def erase_member(store: Store, email: str) -> bool:
         if subscriber is None:
             return False
         outbox.forget_member(conn, subscriber.id)
+        rsvps.forget_member(conn, subscriber.id)
         inbound_table.forget_member(conn, subscriber.id, subscriber.email)
         store.forget(subscriber.id)
         return True

@@ -192,6 +192,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE subscribers ADD COLUMN bounce_score REAL NOT NULL DEFAULT 0;
     ALTER TABLE subscribers ADD COLUMN last_bounce_day TEXT;
     """,
+    # 9: answers to the invitations (see rsvps.py)
+    """
+    CREATE TABLE rsvps (
+        session_key TEXT NOT NULL,
+        subscriber_id INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        sequence INTEGER NOT NULL DEFAULT 0,
+        via TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (session_key, subscriber_id)
+    );
+    """,
 ]
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from mailer.app import App, poll_once, suggestions
-from mailer.commands.common import UserError, pass_app, print_json
+from mailer.app import App, poll_once, rsvp_answers, suggestions
+from mailer.commands.common import UserError, pass_app, print_json, print_table
 
 
 @click.command("poll")
@@ -36,6 +36,27 @@ def suggestions_command(app: App, as_json: bool) -> None:
         for line in item["text"].splitlines()[:8]:
             click.echo(f"    {line}")
         click.echo("")
+
+
+@click.command("rsvps")
+@click.argument("session_date", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def rsvps_command(app: App, session_date: str | None, as_json: bool) -> None:
+    """The members' answers to the invitations (accepted, declined, tentative)."""
+    from mailer.commands.plan import find_session
+
+    key = find_session(app.plan(), session_date).key if session_date else None
+    answers = rsvp_answers(app, key)
+    if as_json:
+        print_json(answers)
+        return
+    print_table(
+        f"{len(answers)} answers",
+        ("session", "email", "name", "answer", "at", "via"),
+        ([a["session"], a["email"], a["name"] or "", a["answer"], a["at"], a["via"]]
+         for a in answers),
+    )  # fmt: skip
 
 
 @click.group("inbox")
@@ -78,4 +99,4 @@ def inbox_classify(files: tuple[Path, ...]) -> None:
         raise UserError("some files could not be read")
 
 
-COMMANDS = (poll_command, suggestions_command, inbox_group)
+COMMANDS = (poll_command, suggestions_command, rsvps_command, inbox_group)

@@ -70,10 +70,12 @@ def check(app: App, now_text: str | None) -> None:
 def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> None:
     """Upcoming sessions and when each mail will go out."""
     from mailer import german
+    from mailer.app import rsvp_counts
     from mailer.timing import schedule
 
     plan = app.plan()
     now = app.now(now_text)
+    answers = rsvp_counts(app)
     entries = []
     for session in plan.sessions_from(now, months * 31):
         mails = [
@@ -96,6 +98,7 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
                 "cancelled": session.cancelled,
                 "listed": session.line is not None,
                 "mails": mails,
+                "rsvps": answers.get(session.key, answers.get("*")),
             }
         )
     if as_json:
@@ -112,10 +115,17 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
             mails.append(("\n" if index else "") + f"{mail['kind']}: {due_at:%Y-%m-%d %H:%M}")
             if mail["state"] == "due":
                 mails.append((" (due)", "yellow"))
-        rows.append([german.long_datetime(session.start), topic, mails])
+        counted = entry["rsvps"]
+        replies = (
+            f"{counted['accepted']} zugesagt, {counted['declined']} abgesagt,\n"
+            f"{counted['tentative']} vielleicht, {counted['open']} offen"
+            if counted
+            else ""
+        )
+        rows.append([german.long_datetime(session.start), topic, mails, replies])
     print_table(
         f"{plan.series.name} – from {german.long_datetime(now)}",
-        ("session", "topic", "mails (local time)"),
+        ("session", "topic", "mails (local time)", "answers"),
         rows,
     )
 

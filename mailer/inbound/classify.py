@@ -16,12 +16,14 @@ from email.utils import getaddresses
 
 from mailer.inbound import mailtext
 from mailer.inbound.bounces import dsn_bounce, mta_bounce, ses_notification
+from mailer.inbound.itip import calendar_reply
 from mailer.inbound.kinds import (
     AUTO_REPLY,
     COMPLAINT,
     MAX_HEADERS,
     MAX_MESSAGE_BYTES,
     MAX_PARTS,
+    RSVP,
     SUGGESTION,
     UNSUBSCRIBE,
     Unreadable,
@@ -90,8 +92,11 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def classify(message: EmailMessage) -> Verdict:
-    """What this mail is, by the order complaint, bounce, automatic reply, unsubscribe, suggestion."""
+    """What this mail is, by the order calendar reply, complaint, bounce, automatic reply,
+    unsubscribe, suggestion. A calendar reply comes first: its text ("Zugesagt: ...") is
+    a click in a calendar, never a topic idea."""
     for rule in (
+        _calendar_reply,
         ses_notification,
         _complaint,
         dsn_bounce,
@@ -108,6 +113,21 @@ def classify(message: EmailMessage) -> Verdict:
 def classify_bytes(raw: bytes) -> Verdict:
     """parse() and classify(); Unreadable if it cannot be parsed."""
     return classify(parse(raw))
+
+
+# -- calendar replies ------------------------------------------------------------
+
+
+def _calendar_reply(message: EmailMessage) -> Verdict | None:
+    reply = calendar_reply(message)
+    if reply is None:
+        return None
+    return Verdict(
+        RSVP,
+        (reply.attendee,),
+        reason=f"calendar reply ({reply.answer})",
+        details={"reply": reply},
+    )
 
 
 # -- complaints ------------------------------------------------------------------

@@ -13,6 +13,7 @@ BOUNCE = "bounce"
 AUTO_REPLY = "auto_reply"
 COMPLAINT = "complaint"
 UNSUBSCRIBE = "unsubscribe"
+RSVP = "rsvp"  # a calendar reply: accepted, declined, tentative
 QUARANTINE = "quarantine"  # not a verdict: a message that cannot be read
 
 # Each kind with the folder it is filed into unless schedule.yaml names another.
@@ -22,6 +23,7 @@ DEFAULT_FOLDERS = {
     BOUNCE: "Bounces",
     AUTO_REPLY: "Automatische Antworten",
     COMPLAINT: "Beschwerden",
+    RSVP: "Zusagen",
     QUARANTINE: "Quarantäne",
 }
 

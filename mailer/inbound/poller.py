@@ -10,6 +10,7 @@ seen again after a UIDVALIDITY change, is recognised the same way.
 from __future__ import annotations
 
 import mailbox
+import re
 import ssl
 import traceback
 from collections.abc import Iterator
@@ -19,15 +20,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from mailer import rsvps
 from mailer.errors import MailerError
 from mailer.inbound import table
 from mailer.inbound.classify import classify, parse
+from mailer.inbound.itip import CalendarReply
 from mailer.inbound.kinds import (
     BOUNCE,
     COMPLAINT,
     DEFAULT_FOLDERS,
     MAX_MESSAGE_BYTES,
     QUARANTINE,
+    RSVP,
     UNSUBSCRIBE,
     Unreadable,
     Verdict,
@@ -124,7 +128,7 @@ def _record(
         if known:
             return known, False, None
         subscriber_id = _subscriber_id(conn, entry.sender)
-        change = _apply(store, verdict, entry, now)
+        change = _apply(store, verdict, entry, list_id, now)
         table.insert(
             conn, entry, verdict, subscriber_id=subscriber_id, effect=change, now=stamp(now)
         )
@@ -148,7 +152,9 @@ def _subscriber_id(conn, address: str) -> int | None:
     return row[0] if row else None
 
 
-def _apply(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str | None:
+def _apply(
+    store: Store, verdict: Verdict, entry: Record, list_id: str, now: datetime
+) -> str | None:
     """The effect of a message on the list, inside the recording transaction.
 
     A bounce or a complaint changes a member's status only when it carries a mail we
@@ -157,6 +163,8 @@ def _apply(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str 
     A report that only names an address adds to that member's bounce score, once a day
     (Store.score_bounce_report); a complaint that only names one is recorded.
     """
+    if verdict.kind == RSVP:
+        return _rsvp(store, verdict.details["reply"], entry, list_id, now)
     if verdict.kind == BOUNCE:
         return _bounce(store, verdict, entry, now)
     if verdict.kind == COMPLAINT:
@@ -180,6 +188,38 @@ def _apply(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str 
             return "not on the list: nothing changed"
         return _unsubscribe_all(store, [entry.sender], "asked by mail to be removed", now)
     return None
+
+
+def _rsvp(store: Store, reply: CalendarReply, entry: Record, list_id: str, now: datetime) -> str:
+    """A member's answer to one of our invitations, counted when it is theirs: the
+    ATTENDEE who answers is the sender, and a member. Anything else is only recorded."""
+    key, _, domain = reply.uid.rpartition("@")
+    if domain.lower() != list_id.lower() or not _SESSION_KEY.fullmatch(key):
+        return f"not one of our invitations ({reply.uid}): recorded only"
+    member = store.subscriber(reply.attendee)
+    if member is None:
+        return f"{reply.attendee} is not on the list: recorded, no answer counted"
+    if reply.attendee != entry.sender:
+        return (
+            f"the answer names {reply.attendee} but came from {entry.sender or 'nobody'}:"
+            " recorded, no answer changed"
+        )
+    taken = rsvps.record(
+        store.conn,
+        session_key=key,
+        subscriber_id=member.id,
+        answer=reply.answer,
+        answered_at=reply.stamp or entry.received_at,
+        sequence=reply.sequence,
+        via=rsvps.CALENDAR,
+        now=stamp(now),
+    )
+    if not taken:
+        return f"{member.email}: a later answer for {key} is on record; this one is kept aside"
+    return f"{member.email} {reply.answer} for {key}"
+
+
+_SESSION_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _member_of_our_mail(store: Store, entry: Record) -> Subscriber | None:

@@ -1,0 +1,161 @@
+"""Calendar replies as Outlook, Gmail and Apple Calendar send them: counted, never ideas.
+
+The messages are built the way those clients write an iTIP REPLY (RFC 5546 3.2.3) into
+mail (iMIP, RFC 6047 2.4): Outlook puts `text/calendar; method=REPLY` into the
+multipart/alternative beside its "Zugesagt" text; Gmail does the same and attaches the
+calendar again as `invite.ics`; Apple Mail sends it as an `.ics` attachment; replies from
+outlook.com carry no ORGANIZER.
+"""
+
+from __future__ import annotations
+
+import mailbox
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import pytest
+
+from tests.conftest import STARTER, Mailer
+from tests.imapserver import Dovecot
+
+UID = "2023-09-07@digital-impuls.example.org"
+PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
+SUBJECT = {"accepted": "Zugesagt", "declined": "Abgelehnt", "tentative": "Mit Vorbehalt"}
+
+
+def ical_reply(attendee: str, answer: str, stamp: str, *, organizer: bool = True,
+               sequence: int = 0, uid: str = UID) -> str:  # fmt: skip
+    lines = [
+        "BEGIN:VCALENDAR", "PRODID:Microsoft Exchange Server 2010", "VERSION:2.0",
+        "METHOD:REPLY", "BEGIN:VEVENT",
+        f"ATTENDEE;PARTSTAT={PARTSTAT[answer]};CN=Anna Schmidt:mailto:{attendee}",
+        *(["ORGANIZER;CN=Digital-Impuls:mailto:themen@example.org"] if organizer else []),
+        f"UID:{uid}", f"SEQUENCE:{sequence}", f"DTSTAMP:{stamp}",
+        "DTSTART;TZID=Europe/Berlin:20230907T160000",
+        f"SUMMARY:{SUBJECT[answer]}: Digital-Impuls: Kommunale Wärmeplanung",
+        "END:VEVENT", "END:VCALENDAR", "",
+    ]  # fmt: skip
+    return "\r\n".join(lines)
+
+
+def reply_mail(
+    client: str, sender: str, attendee: str, answer: str, stamp: str, **options
+) -> bytes:
+    calendar = ical_reply(attendee, answer, stamp, organizer=client != "outlook.com", **options)
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "themen@example.org"
+    prefix = {"gmail": "Accepted" if answer == "accepted" else "Declined"}.get(client)
+    message["Subject"] = f"{prefix or SUBJECT[answer]}: Digital-Impuls: Kommunale Wärmeplanung"
+    message["Date"] = format_datetime(datetime(2023, 8, 25, 9, 30, tzinfo=UTC))
+    message["Message-ID"] = f"<{client}-{answer}-{stamp}-{sender.split('@')[0]}@mail.example.net>"
+    message.set_content(f"{SUBJECT[answer]}: Digital-Impuls\n\nIch freue mich!")
+    if client in ("outlook", "outlook.com", "gmail"):
+        message.add_alternative(calendar, subtype="calendar", params={"method": "REPLY"})
+    if client == "gmail":
+        message.add_attachment(calendar.encode(), maintype="application", subtype="ics",
+                               filename="invite.ics")  # fmt: skip
+    if client == "apple":
+        message.add_attachment(calendar, subtype="calendar", filename="iCal-20230825-093000.ics",
+                               params={"method": "REPLY"})  # fmt: skip
+    return message.as_bytes()
+
+
+@pytest.fixture
+def members(mailer: Mailer) -> Mailer:
+    mailer.write_plan(STARTER + "suggestions:\n  thank_you: true\n")
+    for address in ("anna@example.org", "ben@example.org", "cem@example.org"):
+        mailer.add(address)
+    mailer("tick", "--now", "2023-08-24T16:00")
+    return mailer
+
+
+def deliver(app: Mailer, *messages: bytes) -> str:
+    inbox = mailbox.Maildir(app.root / "inbox", create=True)
+    for raw in messages:
+        inbox.add(raw)
+    return app("poll", "--now", "2023-08-25T10:00").stdout
+
+
+@pytest.mark.parametrize("client", ["outlook", "outlook.com", "gmail", "apple"])
+def test_a_click_on_accept_is_counted_filed_and_never_an_idea(members: Mailer, client: str) -> None:
+    output = deliver(members, reply_mail(client, "anna@example.org", "anna@example.org",
+                                         "accepted", "20230825T093000Z"))  # fmt: skip
+    assert "rsvp 1" in output and "anna@example.org accepted for 2023-09-07" in output
+    (answer,) = members.json("rsvps")
+    assert answer == {
+        "session": "2023-09-07", "email": "anna@example.org", "name": "Anna",
+        "answer": "accepted", "at": "2023-08-25T09:30:00+00:00", "via": "calendar",
+    }  # fmt: skip
+    assert members.json("suggestions") == []
+    box = mailbox.Maildir(members.root / "inbox", create=False)
+    assert len(box.get_folder("Zusagen")) == 1
+    members("tick", "--now", "2023-08-25T10:05")  # thank-yous are on: none for a click
+    assert [r for r in members.json("outbox") if r["kind"] == "thanks"] == []
+
+
+def test_a_change_of_mind_counts_and_an_older_answer_arriving_late_does_not(
+    members: Mailer,
+) -> None:
+    deliver(members, reply_mail("outlook", "anna@example.org", "anna@example.org",
+                                "accepted", "20230825T093000Z"))  # fmt: skip
+    deliver(members, reply_mail("outlook", "anna@example.org", "anna@example.org",
+                                "declined", "20230901T080000Z"))  # fmt: skip
+    output = deliver(members, reply_mail("gmail", "anna@example.org", "anna@example.org",
+                                         "tentative", "20230826T080000Z"))  # fmt: skip
+    assert "a later answer for 2023-09-07 is on record" in output
+    assert [a["answer"] for a in members.json("rsvps", "2023-09-07")] == ["declined"]
+
+
+def test_a_strangers_and_a_forged_answer_change_nothing(members: Mailer) -> None:
+    output = deliver(
+        members,
+        reply_mail("outlook", "zoe@elsewhere.example", "zoe@elsewhere.example",
+                   "accepted", "20230825T093000Z"),
+        reply_mail("outlook", "ben@example.org", "anna@example.org",
+                   "declined", "20230825T093100Z"),
+        reply_mail("apple", "cem@example.org", "cem@example.org", "accepted",
+                   "20230825T093200Z", uid="2023-09-07@another-list.example"),
+    )  # fmt: skip
+    assert "zoe@elsewhere.example is not on the list" in output
+    assert "the answer names anna@example.org but came from ben@example.org" in output
+    assert "not one of our invitations" in output
+    assert members.json("rsvps") == []
+    assert members.json("suggestions") == []
+
+
+def test_the_plan_shows_the_answers_per_session(members: Mailer) -> None:
+    deliver(
+        members,
+        reply_mail("outlook", "anna@example.org", "anna@example.org", "accepted",
+                   "20230825T093000Z"),
+        reply_mail("gmail", "ben@example.org", "ben@example.org", "declined", "20230825T093000Z"),
+    )  # fmt: skip
+    (first, *_) = members.json("plan", "--now", "2023-08-25T10:00")
+    assert first["date"] == "2023-09-07"
+    assert first["rsvps"] == {"accepted": 1, "declined": 1, "tentative": 0, "open": 1}
+    members.env["COLUMNS"] = "200"
+    assert "1 zugesagt, 1 abgesagt" in members("plan", "--now", "2023-08-25T10:00").stdout
+
+
+def test_a_calendar_reply_through_dovecot_is_filed_under_zusagen(members: Mailer) -> None:
+    server = Dovecot().start()
+    try:
+        user = server.add_user()
+        client = server.client(user)
+        client.append("INBOX", reply_mail("outlook", "anna@example.org", "anna@example.org",
+                                          "accepted", "20230825T093000Z"))  # fmt: skip
+        members.env.update(
+            MAILER_IMAP_URL=f"imap://{user}@127.0.0.1:{server.port}/INBOX",
+            MAILER_IMAP_PASSWORD="secret",
+        )
+        assert "rsvp 1" in members("poll").stdout
+        folders = {name for _, _, name in client.list_folders()}
+        assert "Zusagen" in folders
+        client.select_folder("Zusagen")
+        assert len(client.search()) == 1
+        client.logout()
+    finally:
+        server.stop()
+    assert [a["answer"] for a in members.json("rsvps")] == ["accepted"]
