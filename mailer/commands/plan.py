@@ -123,11 +123,11 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
             else ""
         )
         rows.append([german.long_datetime(session.start), topic, mails, replies])
-    print_table(
-        f"{plan.series.name} – from {german.long_datetime(now)}",
-        ("session", "topic", "mails (local time)", "answers"),
-        rows,
-    )
+    columns = ["session", "topic", "mails (local time)", "answers"]
+    if not any(key != "*" for key in answers):  # no answers yet: no column for them
+        columns.pop()
+        rows = [row[:-1] for row in rows]
+    print_table(f"{plan.series.name} – from {german.long_datetime(now)}", columns, rows)
 
 
 @click.command()
