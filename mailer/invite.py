@@ -18,13 +18,51 @@ def session_uid(plan: Plan, session: Session) -> str:
 
 
 def invitation(
-    plan: Plan, session: Session, sequence: int, stamp: datetime, *, cancel: bool = False
+    plan: Plan,
+    session: Session,
+    sequence: int,
+    stamp: datetime,
+    *,
+    cancel: bool = False,
+    attendee: str | None = None,
 ) -> bytes:
-    """One session as a METHOD:REQUEST (or CANCEL) calendar object."""
+    """One session as a METHOD:REQUEST (or CANCEL) calendar object. `attendee` is the
+    ATTENDEE content line (see attendee_line), or a marker filled in per member."""
     calendar = _calendar("CANCEL" if cancel else "REQUEST")
     calendar.add_component(_event(plan, session, sequence, stamp, cancelled=cancel))
     _add_timezone(calendar, [session])
-    return calendar.to_ical()
+    data = calendar.to_ical()
+    if attendee is not None:
+        # After ORGANIZER, inside the one VEVENT: the member this invitation is for.
+        data = data.replace(b"END:VEVENT", attendee.encode("utf-8") + b"\r\nEND:VEVENT", 1)
+    return data
+
+
+def attendee_line(name: str | None, email: str) -> str:
+    """The member as the one ATTENDEE of their invitation, asked to answer (RSVP=TRUE),
+    so that calendars show Accept and Decline, and the answer comes back to ORGANIZER
+    (RFC 5545 3.8.4.1, RFC 5546 3.2.2). Never the other members: they stay private.
+    Folded at 75 octets (RFC 5545 3.1); the name quoted, without DQUOTE or controls."""
+    params = "ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE"
+    cleaned = "".join(c for c in " ".join((name or "").split()) if c != '"' and c.isprintable())
+    if cleaned:
+        params = f'CN="{cleaned}";{params}'
+    return _folded(f"ATTENDEE;{params}:mailto:{email}")
+
+
+def _folded(line: str) -> str:
+    """RFC 5545 3.1: lines of at most 75 octets, continued after CRLF and one space,
+    never inside a UTF-8 character."""
+    pieces, current, size = [], [], 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > 75:
+            pieces.append("".join(current))
+            current, size = [" "], 1
+        current.append(char)
+        size += width
+    pieces.append("".join(current))
+    return "\r\n".join(pieces)
 
 
 def feed(plan: Plan, sessions: Iterable[tuple[Session, int]], stamp: datetime) -> bytes:

@@ -42,7 +42,8 @@ from mailer.text import one_line
 
 GREETING = "__MAILER_GREETING__"
 UNSUBSCRIBE = "__MAILER_UNSUBSCRIBE__"
-_PERSONAL = re.compile(f"{GREETING}|{UNSUBSCRIBE}")
+ATTENDEE = "__MAILER_ATTENDEE__"  # the invitation's ATTENDEE line: the member it is for
+_PERSONAL = re.compile(f"{GREETING}|{UNSUBSCRIBE}|{ATTENDEE}")
 UNSUBSCRIBE_WORD = "abmelden"
 # CRLF as on the wire; headers are kept on one line where RFC 5322 allows (998), so an
 # unsubscribe link or a Message-ID is never folded in front of its value.
@@ -177,7 +178,12 @@ class Renderer:
         if kind in (ANNOUNCEMENT, UPDATE, CANCELLATION):
             method = "CANCEL" if kind == CANCELLATION else "REQUEST"
             calendar = invitation(
-                self.plan, session, sequence, self.now, cancel=kind == CANCELLATION
+                self.plan,
+                session,
+                sequence,
+                self.now,
+                cancel=kind == CANCELLATION,
+                attendee=ATTENDEE,
             )
         return Letter(
             kind=kind,
@@ -250,14 +256,21 @@ def personalize(
     auto_submitted: str = "auto-generated",
 ) -> EmailMessage:
     """The complete message for one recipient: headers, text, HTML and the invitation."""
+    from mailer.invite import attendee_line
+
     link = unsubscribe_url(plan, recipient.token)
     hello = greeting(recipient.name)
+    calendar = None
+    if letter.calendar is not None:
+        attendee = attendee_line(recipient.name, recipient.email)
+        calendar = _fill(letter.calendar.decode("utf-8"), {ATTENDEE: attendee})
     return _assemble(
         plan,
         letter,
         to=Address(display_name=one_line(recipient.name or ""), addr_spec=recipient.email),
         text=_fill(letter.text, {GREETING: hello, UNSUBSCRIBE: link}),
         page=_fill(letter.html, {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)}),
+        calendar=calendar,
         link=link,
         message_id=message_id,
         sent_at=sent_at,
@@ -273,6 +286,7 @@ def _assemble(
     to: Address | str,
     text: str,
     page: str,
+    calendar: str | None,
     link: str,
     message_id: str,
     sent_at: datetime,
@@ -293,13 +307,16 @@ def _assemble(
     message["Precedence"] = "bulk"
     message.set_content(text, cte="quoted-printable")
     message.add_alternative(page, subtype="html", cte="quoted-printable")
-    if letter.calendar is not None:
+    if calendar is not None:
+        # As Gmail sends invitations: the calendar as the last alternative (where Outlook
+        # looks for it to offer Accept and Decline; RFC 6047 2.4: text/calendar with the
+        # method), and again as a file for clients that want one.
+        method = {"method": letter.calendar_method}
+        message.add_alternative(calendar, subtype="calendar", params=method, cte="quoted-printable")
         message.add_attachment(
-            letter.calendar.decode("utf-8"),
-            subtype="calendar",
-            filename="einladung.ics",
-            params={"method": letter.calendar_method},
-        )
+            calendar, subtype="calendar", filename="einladung.ics", params=method,
+            cte="quoted-printable",
+        )  # fmt: skip
     return message
 
 
@@ -339,6 +356,7 @@ class WireTemplate:
             f"TOKEN{nonce}".encode(): _TOKEN,
             f"TEXT{nonce}".encode(): _TEXT,
             f"HTML{nonce}".encode(): _HTML,
+            f"CALENDAR{nonce}".encode(): _CALENDAR,
         }
         mark_of = {hole: mark.decode() for mark, hole in marks.items()}
         skeleton = _assemble(
@@ -347,6 +365,7 @@ class WireTemplate:
             to=mark_of[_TO],
             text=mark_of[_TEXT],
             page=mark_of[_HTML],
+            calendar=mark_of[_CALENDAR] if letter.calendar is not None else None,
             link=unsubscribe_url(plan, mark_of[_TOKEN]),
             message_id=mark_of[_ID],
             sent_at=sent_at,
@@ -357,6 +376,9 @@ class WireTemplate:
         for mark, hole in marks.items():
             if hole in (_TO, _ID, _TEXT, _HTML) and wire.count(mark) != 1:
                 raise AssertionError(f"marker {mark!r} not exactly once in the skeleton")
+        from mailer.invite import attendee_line  # icalendar is loaded by now: letters had it
+
+        self._attendee = attendee_line if letter.calendar is not None else None
         self.link_prefix = unsubscribe_url(plan, "")
         self._pieces: list[bytes] = []
         # (index in pieces, a header hole, or a body line: its parts, its markers, escaped?)
@@ -369,6 +391,8 @@ class WireTemplate:
                 self._body(letter.text, escaped=False)
             elif hole == _HTML:
                 self._body(letter.html, escaped=True)
+            elif hole == _CALENDAR:
+                self._body((letter.calendar or b"").decode("utf-8"), escaped=False)
             else:
                 self._hole(hole)
             position = found.end()
@@ -402,8 +426,11 @@ class WireTemplate:
         token = recipient.token
         link = self.link_prefix + (token if _URL_SAFE.fullmatch(token) else quote(token))
         hello = greeting(recipient.name)
+        plain = {GREETING: hello, UNSUBSCRIBE: link}
+        if self._attendee is not None:
+            plain[ATTENDEE] = self._attendee(recipient.name, recipient.email)
         lines = {
-            False: {GREETING: hello, UNSUBSCRIBE: link},
+            False: plain,
             True: {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)},
         }
         values = {
@@ -447,7 +474,8 @@ _SAMPLE = "a@b.invalid"
 
 
 _TO, _ID, _REF, _TOKEN, _TEXT, _HTML = "to", "id", "references", "token", "text", "html"
-_PERSONAL_PARTS = re.compile(f"({GREETING}|{UNSUBSCRIBE})")
+_CALENDAR = "calendar"
+_PERSONAL_PARTS = re.compile(f"({GREETING}|{UNSUBSCRIBE}|{ATTENDEE})")
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() leaves as it is
 # A display name formataddr would write as it is: no specials to quote, nothing to encode.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")

@@ -84,7 +84,7 @@ def test_every_mail_carries_the_contract_headers() -> None:
         assert "abmelden" in text and "Musterstraße" in html
 
 
-def test_structure_is_alternative_plus_invitation_with_matching_method() -> None:
+def test_structure_offers_the_invitation_where_outlook_and_gmail_look_for_it() -> None:
     message, _ = rendered(parse_plan(STARTER))
     assert message.get_content_type() == "multipart/mixed"
     types = [part.get_content_type() for part in message.walk()]
@@ -93,12 +93,30 @@ def test_structure_is_alternative_plus_invitation_with_matching_method() -> None
         "multipart/alternative",
         "text/plain",
         "text/html",
-        "text/calendar",
+        "text/calendar",  # the last alternative: Outlook shows Accept and Decline for it
+        "text/calendar",  # einladung.ics, for clients that want a file
     ]
-    calendar_part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
-    assert calendar_part.get_param("method") == "REQUEST"
+    inline, attached = (p for p in message.walk() if p.get_content_type() == "text/calendar")
+    assert inline.get_param("method") == attached.get_param("method") == "REQUEST"
+    assert attached.get_filename() == "einladung.ics" and inline.get_filename() is None
+    assert inline.get_content() == attached.get_content()
     reminder, _ = rendered(parse_plan(STARTER), kind="reminder")
     assert "text/calendar" not in [p.get_content_type() for p in reminder.walk()]
+
+
+@pytest.mark.parametrize("kind", ["announcement", "update", "cancellation"])
+def test_the_invitation_names_its_member_and_nobody_else_as_attendee(kind: str) -> None:
+    plan = parse_plan(STARTER)
+    message, _ = rendered(plan, kind=kind, name='Dr. "Anna" Schmidt; Bürgermeisterin')
+    (event,) = invitation_of(message).walk("VEVENT")
+    attendee = event["ATTENDEE"]
+    assert str(attendee) == "mailto:anna@example.org"
+    assert attendee.params["RSVP"] == "TRUE" and attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+    assert attendee.params["CN"] == "Dr. Anna Schmidt; Bürgermeisterin"
+    assert str(event["ORGANIZER"]) == f"mailto:{plan.sender.reply_to}"
+    text = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    assert text.get_content().count("ATTENDEE") == 1
+    assert max(len(line.encode()) for line in text.get_content().splitlines()) <= 75
 
 
 def invitation_of(message) -> Calendar:
