@@ -283,3 +283,40 @@ def test_an_out_of_office_without_any_telling_header_is_an_auto_reply(text: str)
 def test_an_idea_about_absence_is_still_an_idea(text: str) -> None:
     reply = human("Re: Digital-Impuls am 7. September: Kommunale Wärmeplanung", text)
     assert classify(reply).kind == "suggestion"
+
+
+def machine(subject: str, body: str, sender: str = "MAILER-DAEMON@mx.example.net",
+            content_type: str | None = None, **headers: str) -> EmailMessage:  # fmt: skip
+    message = person_mail(sender, subject, body, **headers)
+    if content_type:
+        message.replace_header("Content-Type", content_type)
+    return message
+
+
+NOTICES = {
+    "delivery success (RFC 3464)": machine(
+        "Successful Mail Delivery Report",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; anna@example.org\n"
+        "Action: delivered\nStatus: 2.0.0\n",
+    ),
+    "read receipt (RFC 8098)": machine(
+        "Gelesen: Digital-Impuls am 7. September", "Ihre Nachricht wurde gelesen.",
+        sender="Anna Schmidt <anna@example.org>",
+        content_type='multipart/report; report-type=disposition-notification; boundary="x"',
+    ),
+    "loop alert": machine("Mail loop detected", "A message to the list looped and was stopped.",
+                          sender="mailman@lists.example.org", Auto_Submitted="auto-generated"),
+    "postmaster transcript": machine(
+        "Postmaster notify: see transcript for details", "Transcript of session follows.\n",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NOTICES)
+def test_machine_mail_that_is_no_bounce_is_a_notice(name: str) -> None:
+    assert classify(NOTICES[name]).kind == "notice"
+
+
+@needs_corpus
+def test_an_ses_delivery_note_from_the_corpus_is_a_notice() -> None:
+    assert classify_bytes((CORPUS / "lhost-amazonses-12.eml").read_bytes()).kind == "notice"

@@ -457,3 +457,15 @@ def test_a_message_expunged_by_another_client_meanwhile_does_not_stop_the_batch(
     counts = folder_counts(server_of_test, user)
     assert counts["INBOX"] == 0 and counts["Themenvorschläge"] == 2
     client.logout()
+
+
+def test_notices_are_filed_apart_and_are_never_ideas(members: Mailer) -> None:
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    inbox.add(plain("MAILER-DAEMON@mx.example.net", "Successful Mail Delivery Report",
+                    "Final-Recipient: rfc822; anna@example.org\nAction: delivered\nStatus: 2.0.0\n"))  # fmt: skip
+    inbox.add(plain("mailman@lists.example.org", "Mail loop detected", "Stopped a loop.",
+                    Auto_Submitted="auto-generated"))  # fmt: skip
+    assert members("poll").stdout.strip() == "notice 2"
+    assert len(inbox.get_folder("Benachrichtigungen")) == 2
+    assert members.json("suggestions") == []
+    assert set(statuses(members).values()) == {"active"}

@@ -13,7 +13,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
 from mailer.inbound import mailtext
-from mailer.inbound.kinds import AUTO_REPLY, BOUNCE, COMPLAINT, Verdict
+from mailer.inbound.kinds import BOUNCE, COMPLAINT, NOTICE, Verdict
 from mailer.inbound.mailparts import (
     ADDRESS,
     addresses_in,
@@ -96,7 +96,7 @@ def dsn_bounce(message: EmailMessage) -> Verdict | None:
             failed.append((recipient, code or ("4.0.0" if action == "delayed" else "5.0.0")))
     if not failed:
         if delivered:
-            return Verdict(AUTO_REPLY, reason="a delivery report of success")
+            return Verdict(NOTICE, reason="a delivery report of success (RFC 3464)")
         return mta_bounce(message, dsn=True)
     codes = [code for _, code in failed]
     return Verdict(
@@ -146,7 +146,7 @@ def ses_notification(message: EmailMessage) -> Verdict | None:
             for r in complaint.get("complainedRecipients", [])
         ]
         return Verdict(COMPLAINT, tuple(unique(recipients)), reason="Amazon SES complaint")
-    return Verdict(AUTO_REPLY, reason=f"Amazon SES {kind} notification")
+    return Verdict(NOTICE, reason=f"Amazon SES {kind} notification")
 
 
 def mta_bounce(message: EmailMessage, dsn: bool = False) -> Verdict | None:

@@ -23,6 +23,7 @@ from mailer.inbound.kinds import (
     MAX_HEADERS,
     MAX_MESSAGE_BYTES,
     MAX_PARTS,
+    NOTICE,
     RSVP,
     SUGGESTION,
     UNSUBSCRIBE,
@@ -92,15 +93,16 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def classify(message: EmailMessage) -> Verdict:
-    """What this mail is, by the order calendar reply, complaint, bounce, automatic reply,
-    unsubscribe, suggestion. A calendar reply comes first: its text ("Zugesagt: ...") is
-    a click in a calendar, never a topic idea."""
+    """What this mail is, by the order calendar reply, complaint, bounce, notice,
+    automatic reply, unsubscribe, suggestion. A calendar reply comes first: its text
+    ("Zugesagt: ...") is a click in a calendar, never a topic idea."""
     for rule in (
         _calendar_reply,
         ses_notification,
         _complaint,
         dsn_bounce,
         mta_bounce,
+        _notice,  # after the bounce rules: a transcript that names a failure is a bounce
         _auto_reply,
         _unsubscribe,
     ):
@@ -127,6 +129,42 @@ def _calendar_reply(message: EmailMessage) -> Verdict | None:
         (reply.attendee,),
         reason=f"calendar reply ({reply.answer})",
         details={"reply": reply},
+    )
+
+
+# -- notices -------------------------------------------------------------------
+
+# A mail system's alert that is no bounce: a loop it stopped, the copy of a transcript it
+# sends the postmaster. Only from a mail system (see _from_mail_system).
+_NOTICE_SUBJECTS = re.compile(
+    r"\b(mail(ing)?[ -]?(list )?loop|loop (detected|alert|warning)|schleife|"
+    r"postmaster (notify|copy)|transcript of session)\b",
+    re.IGNORECASE,
+)
+
+
+def _notice(message: EmailMessage) -> Verdict | None:
+    """Machine mail that asks nothing of us and names no failure: a read receipt (MDN,
+    RFC 8098), a loop alert, a postmaster's transcript. Success reports and SES notices
+    are found by the bounce rules, which read those formats."""
+    report = message.get_param("report-type", header="content-type")
+    if report == "disposition-notification" or any(
+        part.get_content_type() == "message/disposition-notification" for part in walk(message)
+    ):
+        return Verdict(NOTICE, reason="a read receipt (RFC 8098)")
+    if _from_mail_system(message) and _NOTICE_SUBJECTS.search(header(message, "Subject")):
+        return Verdict(NOTICE, reason="a mail system's notice")
+    return None
+
+
+def _from_mail_system(message: EmailMessage) -> bool:
+    auto = header(message, "Auto-Submitted").lower()
+    local = sender_address(message).partition("@")[0]
+    return (
+        (auto not in ("", "no"))
+        or local
+        in ("mailer-daemon", "postmaster", "mail-daemon", "listserv", "majordomo", "mailman")
+        or local.endswith(("-owner", "-bounces", "-request"))
     )
 
 

@@ -14,6 +14,7 @@ AUTO_REPLY = "auto_reply"
 COMPLAINT = "complaint"
 UNSUBSCRIBE = "unsubscribe"
 RSVP = "rsvp"  # a calendar reply: accepted, declined, tentative
+NOTICE = "notice"  # machine mail that is none of the above: success reports, receipts, alerts
 QUARANTINE = "quarantine"  # not a verdict: a message that cannot be read
 
 # Each kind with the folder it is filed into unless schedule.yaml names another.
@@ -24,6 +25,7 @@ DEFAULT_FOLDERS = {
     AUTO_REPLY: "Automatische Antworten",
     COMPLAINT: "Beschwerden",
     RSVP: "Zusagen",
+    NOTICE: "Benachrichtigungen",
     QUARANTINE: "Quarantäne",
 }
 
