@@ -49,7 +49,7 @@ UNSUBSCRIBE_WORD = "abmelden"
 # unsubscribe link or a Message-ID is never folded in front of its value.
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 TEMPLATE_NAMES = [
-    f"{kind}.{ext}" for kind in (*KINDS, "thanks", "digest") for ext in ("html", "txt")
+    f"{kind}.{ext}" for kind in (*KINDS, "thanks", "digest", "goodbye") for ext in ("html", "txt")
 ]
 
 

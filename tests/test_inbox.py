@@ -15,6 +15,7 @@ from mailer.inbound.classify import Unreadable, classify, classify_bytes, parse
 from mailer.inbound.record import our_message
 from mailer.outbound.outbox import OutboxKey
 from tests.conftest import CORPUS, needs_corpus, person_mail
+from tests.testdata.own_words import IDEAS, LEAVE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -320,3 +321,28 @@ def test_machine_mail_that_is_no_bounce_is_a_notice(name: str) -> None:
 @needs_corpus
 def test_an_ses_delivery_note_from_the_corpus_is_a_notice() -> None:
     assert classify_bytes((CORPUS / "lhost-amazonses-12.eml").read_bytes()).kind == "notice"
+
+
+@pytest.mark.parametrize("text", LEAVE)
+def test_a_request_to_leave_in_own_words_is_an_unsubscribe(text: str) -> None:
+    verdict = classify(human("Re: Digital-Impuls am 7. September", text))
+    assert verdict.kind == "unsubscribe", verdict.reason
+
+
+@pytest.mark.parametrize("text", IDEAS)
+def test_an_idea_that_uses_the_same_words_stays_an_idea(text: str) -> None:
+    verdict = classify(human("Re: Digital-Impuls am 7. September", text))
+    assert verdict.kind == "suggestion", verdict.reason
+
+
+def test_a_long_mail_that_also_asks_to_leave_is_for_the_organizer_to_decide() -> None:
+    text = (
+        "Liebe Organisatorinnen, danke für die tollen Runden im letzten Jahr! Wir hatten "
+        "im Gemeinderat lange Diskussionen über die Wärmeplanung und ich habe viel aus "
+        "euren Sitzungen mitgenommen. Für das nächste Jahr hätte ich noch ein paar Ideen, "
+        "zum Beispiel zur Zusammenarbeit mit Stadtwerken und zu Fördermitteln des Landes. "
+        "Leider ändert sich meine Rolle ab März. Vielleicht nehmt mich dann aus eurem "
+        "Verteiler, aber das klären wir noch. Viele Grüße und bis bald im Digital-Impuls!"
+    )
+    verdict = classify(human("Re: Digital-Impuls", text))
+    assert verdict.kind == "unsure" and "nehmt mich dann aus eurem Verteiler" in verdict.reason

@@ -9,8 +9,10 @@ outlook.com carry no ORGANIZER.
 
 from __future__ import annotations
 
+import email
 import mailbox
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -159,3 +161,56 @@ def test_a_calendar_reply_through_dovecot_is_filed_under_zusagen(members: Mailer
     finally:
         server.stop()
     assert [a["answer"] for a in members.json("rsvps")] == ["accepted"]
+
+
+def test_a_member_who_asks_in_own_words_leaves_gets_one_confirmation_and_nothing_else(
+    members: Mailer,
+) -> None:
+    from tests.conftest import person_mail
+
+    ask = person_mail("anna@example.org", "Re: Digital-Impuls",
+                      "Bitte nehmen Sie mich aus dem Verteiler.\n\nViele Grüße\nAnna")  # fmt: skip
+    output = deliver(members, ask.as_bytes())
+    assert "unsubscribe 1" in output and "anna@example.org unsubscribed" in output
+    people = {p["email"]: p["status"] for p in members.json("subscribers", "list")}
+    assert people["anna@example.org"] == "unsubscribed"
+    from mailer.store import Store
+
+    with Store(members.db) as store:
+        assert store.consent_log("anna@example.org")[-1]["cause"] == "asked by mail"
+    for moment in ("2023-08-25T10:05", "2023-09-06T16:00", "2023-09-07T15:00"):
+        members("tick", "--now", moment)
+    to_anna = [r for r in members.json("outbox") if r["email"] == "anna@example.org"]
+    sent = [(r["kind"], r["status"]) for r in to_anna if r["status"] == "sent"]
+    assert sent == [("goodbye", "sent"), ("announcement", "sent")]  # newest first
+    box = mailbox.Maildir(members.root / "outbox", create=False)
+    mails = [
+        email.message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.iterkeys()
+    ]
+    (goodbye,) = [m for m in mails if "abgemeldet" in str(m["Subject"])]
+    assert str(goodbye["In-Reply-To"]) == str(ask["Message-ID"])
+    assert str(goodbye["Auto-Submitted"]) == "auto-replied"
+    assert "keine Einladungen mehr" in " ".join(goodbye.get_body(("plain",)).get_content().split())
+
+
+def test_a_mail_that_perhaps_asks_to_leave_is_shown_to_the_organizer_and_changes_nothing(
+    members: Mailer,
+) -> None:
+    from tests.conftest import person_mail
+
+    text = (
+        "Liebe Organisatorinnen, danke für die tollen Runden im letzten Jahr! Wir hatten "
+        "im Gemeinderat lange Diskussionen über die Wärmeplanung und ich habe viel aus "
+        "euren Sitzungen mitgenommen. Für das nächste Jahr hätte ich noch ein paar Ideen, "
+        "zum Beispiel zur Zusammenarbeit mit Stadtwerken und zu Fördermitteln des Landes. "
+        "Leider ändert sich meine Rolle ab März. Vielleicht nehmt mich dann aus eurem "
+        "Verteiler, aber das klären wir noch. Viele Grüße und bis bald im Digital-Impuls!"
+    )
+    output = deliver(members, person_mail("ben@example.org", "Re: Digital-Impuls", text).as_bytes())
+    assert "unsure 1" in output and "for the organizer to decide" in output
+    (item,) = members.json("suggestions")
+    assert item["kind"] == "unsure" and item["from"] == "ben@example.org"
+    assert "zu prüfen" in members("suggestions").stdout
+    assert {p["status"] for p in members.json("subscribers", "list")} == {"active"}
+    members("tick", "--now", "2023-08-25T10:05")
+    assert [r for r in members.json("outbox") if r["kind"] == "thanks"] == []

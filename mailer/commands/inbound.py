@@ -32,7 +32,8 @@ def suggestions_command(app: App, as_json: bool) -> None:
         click.echo("no suggestions yet")
     for item in items:
         session = f" (re: session {item['session']})" if item["session"] else ""
-        click.echo(f"{item['received_at']}  {item['from']}{session}\n  {item['subject']}")
+        unsure = " [zu prüfen: will vielleicht austreten]" if item["kind"] == "unsure" else ""
+        click.echo(f"{item['received_at']}  {item['from']}{session}{unsure}\n  {item['subject']}")
         for line in item["text"].splitlines()[:8]:
             click.echo(f"    {line}")
         click.echo("")

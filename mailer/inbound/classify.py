@@ -27,6 +27,7 @@ from mailer.inbound.kinds import (
     RSVP,
     SUGGESTION,
     UNSUBSCRIBE,
+    UNSURE,
     Unreadable,
     Verdict,
 )
@@ -265,4 +266,40 @@ def _unsubscribe(message: EmailMessage) -> Verdict | None:
         _PLAIN_UNSUBSCRIBE.match(bare_subject) and len(text) < 200
     ):
         return Verdict(UNSUBSCRIBE, (sender_address(message),), reason="asked to be removed")
-    return None
+    request = _LEAVE.search(text) or _LEAVE.search(bare_subject)
+    if request is None:
+        return None
+    if len(text) <= _SHORT_REQUEST:
+        return Verdict(
+            UNSUBSCRIBE, (sender_address(message),), reason=f"asked in own words: '{request[0]}'"
+        )
+    # A longer mail that also asks to leave: perhaps, perhaps not. The organizer decides.
+    return Verdict(
+        UNSURE, (sender_address(message),), reason=f"perhaps asks to leave: '{request[0]}'"
+    )
+
+
+# A request to leave in the member's own words: it is the member (mich, me) who is to be
+# taken off, or who wants no more mail. Decided on the request, not on a word: "Abmeldung"
+# as a topic of municipal work, or a mailing list as a subject, stays a topic idea
+# (tests/testdata/own_words.py holds twenty of each).
+_LEAVE = re.compile(
+    r"\b(nehmen sie|nimm|nehmt|streichen sie|streich|streicht|löschen sie|lösch|löscht)\s+"
+    r"(mich|meine\s+(e-?mail-?)?adresse)\b.{0,60}?\b(verteiler|liste|mailing-?liste|newsletter)"
+    r"|\b(tragen sie|trag|tragt)\s+mich\s+(bitte\s+)?aus\b"
+    r"|\b(keine|keinerlei)\s+(weiteren\s+)?(einladungen|e-?mails|mails|nachrichten|newsletter)"
+    r"\b(\s+\w+){0,3}?\s+(mehr|bitte)\b"
+    r"|\bich\s+möchte\s+mich\b.{0,60}?\b(abmelden|austragen|abmeldung)\b"
+    r"|^\W*(bitte\s+)?(austragen|abmelden|abbestellen)\b"
+    r"|\b(newsletter|einladungen|mails)\s+(bitte\s+)?(abbestellen|abmelden|kündigen)\b"
+    r"|\bvon\s+der\s+liste\s+(streichen|nehmen|löschen)\b"
+    r"|\b(bitte|bitten)\s+um\s+(die\s+)?(austragung|abmeldung|löschung)\b"
+    r"|\bwiderrufe\s+ich\s+meine\s+einwilligung\b"
+    r"|\b(remove|take)\s+(me|my\s+(e-?mail\s+)?address)\s+(off|from)\b.{0,40}?"
+    r"\b(list|newsletter)\b"
+    r"|\bunsubscribe\s+me\b"
+    r"|\b(stop|quit)\s+(sending|emailing|mailing)\s+me\b"
+    r"|\bi\s+(no\s+longer|do\s+not|don'?t)\s+(wish|want)\s+to\s+(receive|get)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SHORT_REQUEST = 400  # characters of new text: a request, not a letter with one in it

@@ -15,6 +15,7 @@ COMPLAINT = "complaint"
 UNSUBSCRIBE = "unsubscribe"
 RSVP = "rsvp"  # a calendar reply: accepted, declined, tentative
 NOTICE = "notice"  # machine mail that is none of the above: success reports, receipts, alerts
+UNSURE = "unsure"  # perhaps a request to leave, in a longer mail: for the organizer to decide
 QUARANTINE = "quarantine"  # not a verdict: a message that cannot be read
 
 # Each kind with the folder it is filed into unless schedule.yaml names another.
@@ -26,6 +27,7 @@ DEFAULT_FOLDERS = {
     COMPLAINT: "Beschwerden",
     RSVP: "Zusagen",
     NOTICE: "Benachrichtigungen",
+    UNSURE: "Zu prüfen",
     QUARANTINE: "Quarantäne",
 }
 

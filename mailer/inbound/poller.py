@@ -33,10 +33,13 @@ from mailer.inbound.kinds import (
     QUARANTINE,
     RSVP,
     UNSUBSCRIBE,
+    UNSURE,
     Unreadable,
     Verdict,
 )
 from mailer.inbound.record import Record, message_key, record
+from mailer.outbound import outbox
+from mailer.outbound.outbox import GOODBYE, OutboxKey
 from mailer.store import (
     ACTIVE,
     BOUNCE_SCORE_THRESHOLD,
@@ -128,7 +131,7 @@ def _record(
         if known:
             return known, False, None
         subscriber_id = _subscriber_id(conn, entry.sender)
-        change = _apply(store, verdict, entry, list_id, now)
+        change = _apply(store, verdict, entry, list_id, secret, now)
         table.insert(
             conn, entry, verdict, subscriber_id=subscriber_id, effect=change, now=stamp(now)
         )
@@ -153,7 +156,7 @@ def _subscriber_id(conn, address: str) -> int | None:
 
 
 def _apply(
-    store: Store, verdict: Verdict, entry: Record, list_id: str, now: datetime
+    store: Store, verdict: Verdict, entry: Record, list_id: str, secret: bytes, now: datetime
 ) -> str | None:
     """The effect of a message on the list, inside the recording transaction.
 
@@ -184,9 +187,23 @@ def _apply(
             if subscriber is None:
                 return "unknown unsubscribe token: nothing changed"
             return _unsubscribe_all(store, [subscriber.email], "unsubscribe link (mail)", now)
-        if store.subscriber(entry.sender) is None:
+        member = store.subscriber(entry.sender)
+        if member is None:
             return "not on the list: nothing changed"
-        return _unsubscribe_all(store, [entry.sender], "asked by mail to be removed", now)
+        change = _unsubscribe_all(store, [member.email], "asked by mail", now)
+        if change:  # one short confirmation: the only mail a leaver gets after leaving
+            outbox.queue_one(
+                store.conn,
+                OutboxKey.goodbye(stamp(now)[:10], member.id),
+                kind=GOODBYE,
+                domain=list_id,
+                secret=secret,
+                now=stamp(now),
+                in_reply_to=entry.message_id,
+            )
+        return change
+    if verdict.kind == UNSURE:
+        return "perhaps asks to leave: for the organizer to decide (nothing changed)"
     return None
 
 

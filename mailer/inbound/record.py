@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
 from mailer.inbound import mailtext
-from mailer.inbound.kinds import SUGGESTION, Verdict
+from mailer.inbound.kinds import SUGGESTION, UNSURE, Verdict
 from mailer.inbound.mailparts import header, sender_address
 from mailer.outbound.outbox import OutboxKey
 
@@ -71,7 +71,7 @@ def record(
     message: EmailMessage, raw: bytes, verdict: Verdict, list_id: str, secret: bytes, now: datetime
 ) -> Record:
     text = ""
-    if verdict.kind == SUGGESTION:
+    if verdict.kind in (SUGGESTION, UNSURE):  # the organizer reads what they wrote
         text = mailtext.new_text(mailtext.body_text(message))[:MAX_STORED_TEXT]
     return Record(
         key=message_key(message, raw),

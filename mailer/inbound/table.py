@@ -14,7 +14,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING
 
-from mailer.inbound.kinds import QUARANTINE, SUGGESTION, Verdict
+from mailer.inbound.kinds import QUARANTINE, SUGGESTION, UNSURE, Verdict
 from mailer.store import ACTIVE
 
 if TYPE_CHECKING:
@@ -59,11 +59,12 @@ def insert_quarantined(conn: sqlite3.Connection, message_key: str, problem: str,
 
 
 def suggestions(conn: sqlite3.Connection) -> list[dict]:
-    """The topic ideas, newest first, as `mailer suggestions` shows them."""
+    """The topic ideas, newest first, as `mailer suggestions` shows them, with the mails
+    that perhaps ask to leave (kind `unsure`) for the organizer to decide."""
     rows = conn.execute(
-        "SELECT sender, subject, text, received_at, session_key, attachments, subscriber_id"
-        " FROM inbound WHERE kind = ? ORDER BY received_at DESC, id DESC",
-        (SUGGESTION,),
+        "SELECT sender, subject, text, received_at, session_key, attachments, subscriber_id,"
+        " kind FROM inbound WHERE kind IN (?, ?) ORDER BY received_at DESC, id DESC",
+        (SUGGESTION, UNSURE),
     )
     return [
         {
@@ -74,8 +75,9 @@ def suggestions(conn: sqlite3.Connection) -> list[dict]:
             "session": session,
             "attachments": json.loads(attachments or "[]"),
             "subscriber": subscriber_id is not None,
+            "kind": kind,
         }
-        for sender, subject, text, received_at, session, attachments, subscriber_id in rows
+        for sender, subject, text, received_at, session, attachments, subscriber_id, kind in rows
     ]
 
 

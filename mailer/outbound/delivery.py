@@ -22,6 +22,7 @@ from mailer.outbound.outbox import (
     DIGEST,
     EXPIRED,
     FAILED,
+    GOODBYE,
     QUEUED,
     SENT,
     SKIPPED,
@@ -42,7 +43,7 @@ from mailer.outbound.smtp import (
 )
 from mailer.plan import Plan, Session
 from mailer.render import Recipient, Renderer
-from mailer.store import ACTIVE, Store, stamp
+from mailer.store import ACTIVE, UNSUBSCRIBED, Store, stamp
 from mailer.timing import stages
 
 BACKOFF_FIRST = timedelta(minutes=5)
@@ -214,9 +215,9 @@ class _Sender:
     def _mail(self, row: DueRow) -> _Mail | None:
         """What to send for this row; None (and its fate recorded) when nothing goes out."""
         plan = self.plan
-        if row.kind != DIGEST and (row.subscriber_status != ACTIVE or row.email is None):
+        if row.kind != DIGEST and (row.subscriber_status != _wanted(row) or row.email is None):
             return self._skip(row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}")
-        if row.kind in (THANKS, DIGEST):
+        if row.kind in (THANKS, DIGEST, GOODBYE):
             conn, renderer = self.ledger.store.conn, self.renderer
             recipient = row.to_address if row.kind == DIGEST else row.email
             assert recipient is not None
@@ -263,7 +264,7 @@ class _Sender:
             self._recheck = store.changed_elsewhere() != self._data_version
         if self._recheck:
             status = store.status_of(mail.row.subscriber_id)
-            if status != ACTIVE:
+            if status != _wanted(mail.row):
                 self._skip(mail.row, SKIPPED, f"subscriber is {status or 'removed'}")
                 return False
         return True
@@ -423,6 +424,12 @@ class _Sender:
     ) -> None:
         at = self.at
         self.ledger.answered(row.id, status, answer[:500], retry_at or at, at if sent else None)
+
+
+def _wanted(row: DueRow) -> str:
+    """The status a member must have for this mail: the confirmation of an unsubscribe
+    goes to the one who just left, everything else only to active members."""
+    return UNSUBSCRIBED if row.kind == GOODBYE else ACTIVE
 
 
 def _wire_address(email: str) -> str:

@@ -60,6 +60,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MESSAGE_ID = re.compile(r"<([A-Za-z0-9.-]+)@([^<>@\s]+)>")
 THANKS = "thanks"
 DIGEST = "digest"
+GOODBYE = "goodbye"  # the confirmation of an unsubscribe asked for by mail: the last mail
 TEST = "test"
 PREVIEW = "preview"
 
@@ -89,6 +90,10 @@ class OutboxKey:
     @classmethod
     def thanks(cls, day: str, subscriber_id: int) -> OutboxKey:
         return cls((THANKS, day), subscriber_id)
+
+    @classmethod
+    def goodbye(cls, day: str, subscriber_id: int) -> OutboxKey:
+        return cls((GOODBYE, day), subscriber_id)
 
     @classmethod
     def digest(cls, day: str) -> OutboxKey:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from mailer import german
 from mailer.inbound import table as inbound_table
 from mailer.outbound import outbox
-from mailer.outbound.outbox import DIGEST, THANKS, DueRow, OutboxKey
+from mailer.outbound.outbox import DIGEST, GOODBYE, THANKS, DueRow, OutboxKey
 from mailer.plan import Plan
 from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, organizer_message
 from mailer.store import stamp
@@ -86,10 +86,12 @@ def reply_bytes(
 ) -> bytes:
     """The message, ready for the wire, of a thank-you or digest row of the outbox, to
     `address` (the member's or the organizer's, as it travels)."""
-    if row.kind == THANKS:
-        letter = renderer.reply_letter(
-            THANKS, f"Danke für deinen Themenvorschlag zum {plan.series.name}", {}, THANKS
-        )
+    if row.kind in (THANKS, GOODBYE):
+        subject = {
+            THANKS: f"Danke für deinen Themenvorschlag zum {plan.series.name}",
+            GOODBYE: f"Du bist vom {plan.series.name} abgemeldet",
+        }[row.kind]
+        letter = renderer.reply_letter(row.kind, subject, {}, row.kind)
         template = renderer.wire(
             letter, replies=bool(row.in_reply_to), auto_submitted="auto-replied"
         )
