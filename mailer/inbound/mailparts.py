@@ -6,9 +6,11 @@ MIME structure, nesting deeper than any mail client makes.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import re
 from email import policy
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import parseaddr
 
@@ -26,7 +28,13 @@ def header(message: Message, name: str) -> str:
         value = message.get(name)
     except (ValueError, TypeError, IndexError, AttributeError):
         return ""
-    return one_line(str(value)) if value is not None else ""
+    if value is None:
+        return ""
+    text = str(value)
+    if "=?" in text:  # RFC 2047 encoded words, as a message parsed with compat32 keeps them
+        with contextlib.suppress(LookupError, ValueError, UnicodeError, AttributeError):
+            text = str(make_header(decode_header(text)))
+    return one_line(text)
 
 
 def sender_address(message: Message) -> str:
