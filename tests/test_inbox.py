@@ -347,3 +347,27 @@ def test_a_long_mail_that_also_asks_to_leave_is_for_the_organizer_to_decide() ->
     )
     verdict = classify(human("Re: Digital-Impuls", text))
     assert verdict.kind == "unsure" and "nehmt mich dann aus eurem Verteiler" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("sender", "text"),
+    [
+        (
+            "postmaster@gemeinde.example",
+            "Die Adresse anna@gemeinde.example wird nicht mehr verwendet. Bitte nutzen Sie "
+            "buero@gemeinde.example.",
+        ),
+        ("anna@gemeinde.example", "Dieses Postfach wird nicht mehr genutzt."),
+        ("anna@town.example", "This mailbox is no longer monitored. Please write to the office."),
+    ],
+)
+def test_a_note_that_the_mailbox_is_no_longer_in_use_is_an_auto_reply(
+    sender: str, text: str
+) -> None:
+    verdict = classify(human("Re: Digital-Impuls", text, sender=sender))
+    assert verdict.kind == "auto_reply" and verdict.addresses == ()
+
+
+def test_an_idea_about_old_addresses_stays_an_idea() -> None:
+    text = "Thema: Wie gehen Kommunen mit E-Mail-Adressen um, die nicht mehr genutzt werden?"
+    assert classify(human("Re: Digital-Impuls", text)).kind == "suggestion"

@@ -245,7 +245,20 @@ def _auto_reply(message: EmailMessage) -> Verdict | None:
     text = mailtext.new_text(mailtext.body_text(message))
     if len(text) <= 600 and _AUTO_BODY.search(text[:300]):
         return Verdict(AUTO_REPLY, reason="an out-of-office text")
+    if len(text) <= 600 and _MAILBOX_GONE.search(text[:300]):
+        return Verdict(AUTO_REPLY, reason="says the mailbox is no longer in use")
     return None
+
+
+# "Dieses Postfach wird nicht mehr genutzt", "This address is no longer in use": a note
+# about the mailbox, sent in place of the person. Not a bounce: nothing was refused, and
+# which address it speaks of is not said in a form to rely on.
+_MAILBOX_GONE = re.compile(
+    r"\b(postfach|adresse|e-?mail-?adresse|mailbox|address|e-?mail account)\b[^\n]{0,80}?"
+    r"\b(nicht mehr (genutzt|verwendet|aktiv|gültig|besetzt|in benutzung|erreichbar)|"
+    r"no longer (in use|active|valid|monitored|exists?))",
+    re.IGNORECASE,
+)
 
 
 # -- unsubscribes ----------------------------------------------------------------
