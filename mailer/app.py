@@ -167,6 +167,23 @@ def rsvp_counts(app: App) -> dict[str, dict[str, int]]:
         return result
 
 
+def refile_message(app: App, message_id: str, kind: str, now: datetime | None = None) -> str:
+    """Refiles one received message as another kind (see mailer.inbound.refiling)."""
+    from mailer.inbound.poller import ImapSource, MaildirSource
+    from mailer.inbound.refiling import refile
+    from mailer.workspace import server_address
+
+    plan = app.plan()
+    now = now or datetime.now(UTC)
+    with app.store() as store:
+        server = server_address("imap", plan, os.environ)
+        if server is None:
+            source = MaildirSource(app.workspace.inbox)
+            return refile(store, source, message_id, kind, plan.imap.folders, now)
+        with ImapSource(server, store) as imap:
+            return refile(store, imap, message_id, kind, plan.imap.folders, now)
+
+
 def suggestions(app: App) -> list[dict]:
     """The topic ideas members sent, newest first."""
     from mailer.inbound import table

@@ -531,6 +531,14 @@ class Store:
         """The id of the newest consent-log entry (ids only grow): 0 for none."""
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()[0]
 
+    def status_before(self, subscriber_id: int) -> str | None:
+        """The status the member had before their latest change (None if there was none)."""
+        rows = self.conn.execute(
+            "SELECT status FROM consent_log WHERE subscriber_id = ? ORDER BY id DESC LIMIT 2",
+            (subscriber_id,),
+        ).fetchall()
+        return rows[1][0] if len(rows) == 2 else None
+
     def consent_log(self, email: str) -> list[dict]:
         rows = self.db["consent_log"].rows_where(
             "email = ? COLLATE NOCASE", [email], select="status, cause, at", order_by="id"

@@ -214,3 +214,64 @@ def test_a_mail_that_perhaps_asks_to_leave_is_shown_to_the_organizer_and_changes
     assert {p["status"] for p in members.json("subscribers", "list")} == {"active"}
     members("tick", "--now", "2023-08-25T10:05")
     assert [r for r in members.json("outbox") if r["kind"] == "thanks"] == []
+
+
+def test_refile_both_ways_moves_the_message_and_undoes_what_the_old_kind_did(
+    members: Mailer,
+) -> None:
+    from mailer.store import Store
+    from tests.conftest import person_mail
+
+    idea = person_mail("anna@example.org", "Re: Digital-Impuls", "Ich möchte mich abmelden.")
+    deliver(members, idea.as_bytes())  # read (rightly) as a request to leave
+    assert {p["email"]: p["status"] for p in members.json("subscribers", "list")}[
+        "anna@example.org"
+    ] == "unsubscribed"
+    box = mailbox.Maildir(members.root / "inbox", create=False)
+    message_id = str(idea["Message-ID"])
+    # The organizer knows better: it was a topic idea about leaving the Digitalpakt.
+    back = members("inbox", "refile", message_id, "suggestion").stdout
+    assert "unsubscribe -> suggestion" in back and "anna@example.org active again" in back
+    assert "moved to Themenvorschläge" in back
+    assert len(box.get_folder("Abmeldungen")) == 0 and len(box.get_folder("Themenvorschläge")) == 1
+    with Store(members.db) as store:
+        log = store.consent_log("anna@example.org")
+    assert [(e["status"], e["cause"]) for e in log[-2:]] == [
+        ("unsubscribed", "asked by mail"), ("active", "refiled by the organizer"),
+    ]  # fmt: skip
+    assert [s["kind"] for s in members.json("suggestions")] == ["suggestion"]
+    # And the other way round.
+    again = members("inbox", "refile", message_id, "unsubscribe").stdout
+    assert "anna@example.org unsubscribed" in again
+    assert len(box.get_folder("Abmeldungen")) == 1
+    people = {p["email"]: p["status"] for p in members.json("subscribers", "list")}
+    assert people["anna@example.org"] == "unsubscribed"
+    unknown = members("inbox", "refile", "<nobody@x>", "notice", ok=False)
+    assert unknown.exit_code == 1 and "no received message has the Message-ID" in unknown.stderr
+
+
+def test_refile_through_dovecot_moves_the_message_between_folders(members: Mailer) -> None:
+    from tests.conftest import person_mail
+
+    server = Dovecot().start()
+    try:
+        user = server.add_user()
+        client = server.client(user)
+        idea = person_mail("ben@example.org", "Idee", "Thema: Wärmenetze in kleinen Gemeinden.")
+        client.append("INBOX", idea.as_bytes())
+        members.env.update(
+            MAILER_IMAP_URL=f"imap://{user}@127.0.0.1:{server.port}/INBOX",
+            MAILER_IMAP_PASSWORD="secret",
+        )
+        assert "suggestion 1" in members("poll").stdout
+        out = members("inbox", "refile", str(idea["Message-ID"]), "auto_reply").stdout
+        assert "suggestion -> auto_reply" in out and "moved to Automatische Antworten" in out
+        counts = {
+            name: client.folder_status(name, ["MESSAGES"])[b"MESSAGES"]
+            for _, _, name in client.list_folders()
+        }
+        assert counts["Themenvorschläge"] == 0 and counts["Automatische Antworten"] == 1
+        client.logout()
+    finally:
+        server.stop()
+    assert members.json("suggestions") == []

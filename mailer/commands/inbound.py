@@ -9,6 +9,7 @@ import click
 
 from mailer.app import App, poll_once, rsvp_answers, suggestions
 from mailer.commands.common import UserError, pass_app, print_json, print_table
+from mailer.inbound.kinds import REFILE_TARGETS
 
 
 @click.command("poll")
@@ -98,6 +99,18 @@ def inbox_classify(files: tuple[Path, ...]) -> None:
         click.echo(json.dumps(line, ensure_ascii=False))
     if failed:
         raise UserError("some files could not be read")
+
+
+@inbox_group.command("refile")
+@click.argument("message_id")
+@click.argument("kind", type=click.Choice(REFILE_TARGETS))
+@click.option("--now", "now_text", metavar="T", hidden=True)
+@pass_app
+def inbox_refile(app: App, message_id: str, kind: str, now_text: str | None) -> None:
+    """Put a misfiled message right: file it as KIND, and undo or apply what that changes."""
+    from mailer.app import refile_message
+
+    click.echo(refile_message(app, message_id, kind, app.now(now_text) if now_text else None))
 
 
 COMMANDS = (poll_command, suggestions_command, rsvps_command, inbox_group)

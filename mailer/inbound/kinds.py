@@ -31,6 +31,10 @@ DEFAULT_FOLDERS = {
     QUARANTINE: "Quarantäne",
 }
 
+# What `mailer inbox refile` can make of a message: the kinds whose effect needs nothing
+# but the sender (a bounce or a calendar reply needs the message itself).
+REFILE_TARGETS = (SUGGESTION, UNSUBSCRIBE, AUTO_REPLY, NOTICE, UNSURE)
+
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_HEADERS = 2000
 # MIME parts: real mail has a handful (the 337 real messages of the corpus at most 14

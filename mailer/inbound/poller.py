@@ -9,6 +9,7 @@ seen again after a UIDVALIDITY change, is recognised the same way.
 
 from __future__ import annotations
 
+import email.parser
 import mailbox
 import re
 import ssl
@@ -69,6 +70,8 @@ class Source(Protocol):
     def pending(self) -> Iterator[Incoming]: ...
 
     def file(self, item: Incoming, folder: str) -> None: ...
+
+    def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool: ...
 
     def done(self, item: Incoming) -> None: ...
 
@@ -313,6 +316,21 @@ class MaildirSource:
         target.add(self.box.get_bytes(item.ref))
         self.box.remove(item.ref)
 
+    def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool:
+        """Moves a filed message to another folder; False if it is not there (any more)."""
+        if from_folder not in self.box.list_folders():
+            return False
+        source = self.box.get_folder(from_folder)
+        for key in source.iterkeys():
+            headers = email.parser.BytesHeaderParser().parsebytes(source.get_bytes(key))
+            if (headers.get("Message-ID") or "").strip() == message_id.strip():
+                known = to_folder in self.box.list_folders()
+                target = self.box.get_folder(to_folder) if known else self.box.add_folder(to_folder)
+                target.add(source.get_bytes(key))
+                source.remove(key)
+                return True
+        return False
+
     def done(self, item: Incoming) -> None:
         pass
 
@@ -449,6 +467,19 @@ class ImapSource:
         self.client.copy(uid, folder)
         self.client.add_flags(uid, [b"\\Deleted"])
         self.client.uid_expunge(uid)
+
+    def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool:
+        """Moves a filed message to another folder; False if it is not there (any more)."""
+        with self._translated():
+            assert self.client is not None
+            if not self.client.folder_exists(from_folder):
+                return False
+            self.client.select_folder(from_folder)
+            uids = self.client.search(["HEADER", "Message-ID", message_id.strip()])
+            for uid in uids:
+                self._file(Incoming(uid, None), to_folder)
+            self.client.select_folder(self.mailbox)
+            return bool(uids)
 
     def done(self, item: Incoming) -> None:
         with self.store.transaction() as conn:

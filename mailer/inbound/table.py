@@ -58,6 +58,25 @@ def insert_quarantined(conn: sqlite3.Connection, message_key: str, problem: str,
     )
 
 
+def by_message_id(conn: sqlite3.Connection, message_id: str) -> dict | None:
+    """The record of one received message, found by its Message-ID (with or without <>)."""
+    wanted = message_id.strip().strip("<>").lower()
+    row = conn.execute(
+        "SELECT id, message_id, kind, folder, sender, subscriber_id, effect FROM inbound"
+        " WHERE lower(trim(message_id, '<> ')) = ?",
+        (wanted,),
+    ).fetchone()
+    keys = ("id", "message_id", "kind", "folder", "sender", "subscriber_id", "effect")
+    return dict(zip(keys, row, strict=True)) if row else None
+
+
+def refile(conn: sqlite3.Connection, record_id: int, kind: str, effect: str) -> None:
+    conn.execute(
+        "UPDATE inbound SET kind = ?, folder = ?, effect = ? WHERE id = ?",
+        (kind, kind, effect, record_id),
+    )
+
+
 def suggestions(conn: sqlite3.Connection) -> list[dict]:
     """The topic ideas, newest first, as `mailer suggestions` shows them, with the mails
     that perhaps ask to leave (kind `unsure`) for the organizer to decide."""
