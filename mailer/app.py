@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from mailer.errors import MailerError
 
 if TYPE_CHECKING:
+    from mailer.inbound.poller import Source
     from mailer.outbound.smtp import Transport
     from mailer.plan import Plan
     from mailer.render import Renderer
@@ -123,21 +125,28 @@ def tick_once(
     return report.summary()
 
 
+@contextmanager
+def _mailbox(app: App, store: Store) -> Iterator[Source]:
+    """The mailbox members reply to: IMAP when configured, else the Maildir `inbox/`."""
+    from mailer.inbound.poller import ImapSource, MaildirSource
+    from mailer.workspace import server_address
+
+    server = server_address("imap", app.plan(), os.environ)
+    if server is None:
+        yield MaildirSource(app.workspace.inbox)
+        return
+    with ImapSource(server, store) as imap:
+        yield imap
+
+
 def poll_once(app: App, now: datetime | None = None) -> str:
     """One pass of the poller over the configured mailbox; the line that says what it did."""
-    from mailer.inbound.poller import ImapSource, MaildirSource, poll
-    from mailer.workspace import server_address
+    from mailer.inbound.poller import poll
 
     plan = app.plan()
     now = now or datetime.now(UTC)
-    with app.store() as store:
-        server = server_address("imap", plan, os.environ)
-        if server is None:
-            source = MaildirSource(app.workspace.inbox)
-            report = poll(store, source, plan.sender.list_id, plan.imap.folders, now)
-        else:
-            with ImapSource(server, store) as imap:
-                report = poll(store, imap, plan.sender.list_id, plan.imap.folders, now)
+    with app.store() as store, _mailbox(app, store) as source:
+        report = poll(store, source, plan.sender.list_id, plan.imap.folders, now)
     return "; ".join([report.summary(), *report.changes])
 
 
@@ -169,19 +178,11 @@ def rsvp_counts(app: App) -> dict[str, dict[str, int]]:
 
 def refile_message(app: App, message_id: str, kind: str, now: datetime | None = None) -> str:
     """Refiles one received message as another kind (see mailer.inbound.refiling)."""
-    from mailer.inbound.poller import ImapSource, MaildirSource
     from mailer.inbound.refiling import refile
-    from mailer.workspace import server_address
 
-    plan = app.plan()
     now = now or datetime.now(UTC)
-    with app.store() as store:
-        server = server_address("imap", plan, os.environ)
-        if server is None:
-            source = MaildirSource(app.workspace.inbox)
-            return refile(store, source, message_id, kind, plan.imap.folders, now)
-        with ImapSource(server, store) as imap:
-            return refile(store, imap, message_id, kind, plan.imap.folders, now)
+    with app.store() as store, _mailbox(app, store) as source:
+        return refile(store, source, message_id, kind, app.plan().imap.folders, now)
 
 
 def suggestions(app: App) -> list[dict]:

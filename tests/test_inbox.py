@@ -16,7 +16,7 @@ from mailer.inbound.mailparts import header
 from mailer.inbound.record import our_message
 from mailer.outbound.outbox import OutboxKey
 from tests.conftest import CORPUS, needs_corpus, person_mail
-from tests.testdata.own_words import IDEAS, LEAVE
+from tests.testdata.own_words import IDEAS, LEAVE, LONG_WITH_A_REQUEST
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -337,14 +337,7 @@ def test_an_idea_that_uses_the_same_words_stays_an_idea(text: str) -> None:
 
 
 def test_a_long_mail_that_also_asks_to_leave_is_for_the_organizer_to_decide() -> None:
-    text = (
-        "Liebe Organisatorinnen, danke für die tollen Runden im letzten Jahr! Wir hatten "
-        "im Gemeinderat lange Diskussionen über die Wärmeplanung und ich habe viel aus "
-        "euren Sitzungen mitgenommen. Für das nächste Jahr hätte ich noch ein paar Ideen, "
-        "zum Beispiel zur Zusammenarbeit mit Stadtwerken und zu Fördermitteln des Landes. "
-        "Leider ändert sich meine Rolle ab März. Vielleicht nehmt mich dann aus eurem "
-        "Verteiler, aber das klären wir noch. Viele Grüße und bis bald im Digital-Impuls!"
-    )
+    text = LONG_WITH_A_REQUEST
     verdict = classify(human("Re: Digital-Impuls", text))
     assert verdict.kind == "unsure" and "nehmt mich dann aus eurem Verteiler" in verdict.reason
 

@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import STARTER, Mailer
 from tests.imapserver import Dovecot
+from tests.testdata.own_words import LONG_WITH_A_REQUEST
 
 UID = "2023-09-07@digital-impuls.example.org"
 PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
@@ -198,14 +199,7 @@ def test_a_mail_that_perhaps_asks_to_leave_is_shown_to_the_organizer_and_changes
 ) -> None:
     from tests.conftest import person_mail
 
-    text = (
-        "Liebe Organisatorinnen, danke für die tollen Runden im letzten Jahr! Wir hatten "
-        "im Gemeinderat lange Diskussionen über die Wärmeplanung und ich habe viel aus "
-        "euren Sitzungen mitgenommen. Für das nächste Jahr hätte ich noch ein paar Ideen, "
-        "zum Beispiel zur Zusammenarbeit mit Stadtwerken und zu Fördermitteln des Landes. "
-        "Leider ändert sich meine Rolle ab März. Vielleicht nehmt mich dann aus eurem "
-        "Verteiler, aber das klären wir noch. Viele Grüße und bis bald im Digital-Impuls!"
-    )
+    text = LONG_WITH_A_REQUEST
     output = deliver(members, person_mail("ben@example.org", "Re: Digital-Impuls", text).as_bytes())
     assert "unsure 1" in output and "for the organizer to decide" in output
     (item,) = members.json("suggestions")

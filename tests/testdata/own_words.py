@@ -47,3 +47,14 @@ IDEAS = [
     "Please consider a session on newsletter tools for small municipalities.",
     "Suggestion: how to take council members off paper distribution and onto tablets.",
 ]
+
+
+# A longer mail that also seems to ask to leave: for the organizer to decide.
+LONG_WITH_A_REQUEST = (
+    "Liebe Organisatorinnen, danke für die tollen Runden im letzten Jahr! Wir hatten "
+    "im Gemeinderat lange Diskussionen über die Wärmeplanung und ich habe viel aus "
+    "euren Sitzungen mitgenommen. Für das nächste Jahr hätte ich noch ein paar Ideen, "
+    "zum Beispiel zur Zusammenarbeit mit Stadtwerken und zu Fördermitteln des Landes. "
+    "Leider ändert sich meine Rolle ab März. Vielleicht nehmt mich dann aus eurem "
+    "Verteiler, aber das klären wir noch. Viele Grüße und bis bald im Digital-Impuls!"
+)
