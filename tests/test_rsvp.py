@@ -192,6 +192,10 @@ def test_a_member_who_asks_in_own_words_leaves_gets_one_confirmation_and_nothing
     assert str(goodbye["In-Reply-To"]) == str(ask["Message-ID"])
     assert str(goodbye["Auto-Submitted"]) == "auto-replied"
     assert "keine Einladungen mehr" in " ".join(goodbye.get_body(("plain",)).get_content().split())
+    # The last mail offers no way to leave again: the member has left.
+    for part in ("plain", "html"):
+        assert "Vom Verteiler abmelden" not in goodbye.get_body((part,)).get_content()
+        assert "abgemeldet hast" in " ".join(goodbye.get_body((part,)).get_content().split())
 
 
 def test_a_mail_that_perhaps_asks_to_leave_is_shown_to_the_organizer_and_changes_nothing(
