@@ -4,8 +4,8 @@
 
 Prints, for mailer's classifier and for flufl.bounce (Mailman's bounce detector) on the
 same files: the share of delivery failures recognised with the right address, of
-automatic replies, and of complaints, and how many mails a second each reads (the time
-spent classifying, reading the files not counted; parsing the bytes counted for both). The labels are tests/testdata/corpus_truth.tsv.
+automatic replies, and of complaints, and how many mails a second each reads: parsing
+the bytes included, reading the files not; the best of five passes after a warm-up. The labels are tests/testdata/corpus_truth.tsv.
 flufl.bounce only looks for bounces, so it has no figure for the other two.
 """
 
@@ -39,8 +39,7 @@ class Score:
     auto_replies_right: int = 0
     complaints: int = 0
     complaints_right: int = 0
-    seconds: float = 0.0  # time spent in `predict`, reading the files not included
-    messages: int = 0
+    rate: float = 0.0  # mails a second: see mails_per_second()
     misses: list[str] = field(default_factory=list)
 
     def share(self, right: int, total: int) -> str:
@@ -75,11 +74,7 @@ def score(corpus: Path, predict: Callable[[bytes], tuple[str, set[str]]]) -> Sco
     """`predict` maps a raw message to (kind, addresses)."""
     result = Score()
     for label in labels():
-        raw = (corpus / label.file).read_bytes()
-        started = time.perf_counter()
-        kind, found = predict(raw)
-        result.seconds += time.perf_counter() - started
-        result.messages += 1
+        kind, found = predict((corpus / label.file).read_bytes())
         right = judge(label, kind, found)
         if label.kind == "bounce":
             result.failures += 1
@@ -93,7 +88,23 @@ def score(corpus: Path, predict: Callable[[bytes], tuple[str, set[str]]]) -> Sco
             result.complaints_right += right
         if not right:
             result.misses.append(f"{label.file}: {kind} {sorted(found)}")
+    result.rate = mails_per_second(corpus, predict)
     return result
+
+
+def mails_per_second(corpus: Path, predict: Callable, passes: int = 5) -> float:
+    """The best of `passes` timed passes over every file, after one untimed pass: each
+    detector compiles its patterns on first use, and that is no cost per mail."""
+    messages = [path.read_bytes() for path in sorted(corpus.glob("*.eml"))]
+    for raw in messages:
+        predict(raw)
+    best = float("inf")
+    for _ in range(passes):
+        started = time.perf_counter()
+        for raw in messages:
+            predict(raw)
+        best = min(best, time.perf_counter() - started)
+    return len(messages) / best
 
 
 def mailer_predict(raw: bytes) -> tuple[str, set[str]]:
@@ -125,7 +136,7 @@ def main() -> None:
     for name, s in rows:
         auto = s.share(s.auto_replies_right, s.auto_replies) if name == "mailer" else "-"
         complaints = s.share(s.complaints_right, s.complaints) if name == "mailer" else "-"
-        rate = s.messages / s.seconds if s.seconds else 0.0
+        rate = s.rate
         print(
             f"{name:14} {s.share(s.failures_right, s.failures):>28} {auto:>14}"
             f" {complaints:>14} {rate:>9,.0f}"
