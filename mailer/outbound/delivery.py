@@ -91,8 +91,6 @@ class DeliveryReport:
     expired: int = 0
     skipped: int = 0
     unknown: int = 0
-    stopped: bool = False
-    problem: str | None = None
 
     def summary(self) -> str:
         parts = [f"sent {self.sent}", f"deferred {self.deferred}", f"failed {self.failed}"]
@@ -197,7 +195,6 @@ class _Sender:
         upcoming = next(mails, None)
         while current is not None:
             if should_stop():
-                self.report.stopped = True
                 break
             if not self._still_due(current):
                 current, upcoming = upcoming, next(mails, None)
@@ -307,11 +304,9 @@ class _Sender:
             )
         except DeliveryProblem as refused:
             return refused
-        except ServerUnavailable as unavailable:
+        except ServerUnavailable:
             # Nothing was handed over: the row stays queued as it was, and the tick stops.
             self.ledger.withdraw(mail.row.id)
-            self.report.stopped = True
-            self.report.problem = str(unavailable)
             raise
         return None
 
@@ -370,7 +365,6 @@ class _Sender:
         """Hang-ups in a row with no mail taken: the server, not the members."""
         self._hang_ups += 1
         if self._hang_ups >= REFUSAL_RUN_LIMIT:
-            self.report.stopped = True
             raise ServerUnavailable(
                 f"{self.transport.where} hung up on {self._hang_ups} mails in a row and took"
                 " none; they wait for a later tick"
@@ -406,7 +400,6 @@ class _Sender:
                          retry_at=stamp(self.now + BACKOFF_FIRST))  # fmt: skip
         self.report.failed -= len(run)
         self.report.deferred += len(run)
-        self.report.stopped = True
         answer = run[-1][1].answer
         raise ServerUnavailable(
             f"{self.transport.where} refused {len(run)} mails in a row with '{answer}' and took none;"

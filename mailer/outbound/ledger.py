@@ -33,7 +33,7 @@ from pathlib import Path
 
 from mailer.errors import MailerError
 from mailer.outbound import outbox
-from mailer.outbound.outbox import QUEUED
+from mailer.outbound.outbox import QUEUED, Outcome
 from mailer.store import Store
 from mailer.text import one_line
 
@@ -151,8 +151,13 @@ def _fold(store: Store, path: Path, now: str, keep: int | None) -> int:
     return unanswered
 
 
-# Positions in an outbox.Outcome, which each change is built as (a list, filled in place).
-_ATTEMPTS, _SEQUENCE, _STATUS, _ANSWER, _NEXT_AT, _SENT_AT = range(6)
+# Each change is built as a list in outbox.Outcome's order, filled in place by position.
+_FIELDS = Outcome._fields
+_ATTEMPTS, _SEQUENCE, _STATUS = (_FIELDS.index(f) for f in ("attempts", "sequence", "status"))
+_ANSWER, _NEXT_AT, _SENT_AT = (
+    _FIELDS.index(f) for f in ("last_answer", "next_attempt_at", "sent_at")
+)
+_ROW_ID = _FIELDS.index("row_id")
 
 
 def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
@@ -181,7 +186,8 @@ def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
             continue
         change = changes.get(row_id)
         if change is None:
-            change = changes[row_id] = [None, None, None, None, None, None, row_id]
+            change = changes[row_id] = [None] * len(_FIELDS)
+            change[_ROW_ID] = row_id
         for index, value in update:
             change[index] = value
     return changes
