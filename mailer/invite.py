@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -15,6 +16,14 @@ PRODID = "-//mailer//Digital-Impuls//DE"
 def session_uid(plan: Plan, session: Session) -> str:
     """Stable for the life of a session: its key is the date it was first planned on."""
     return f"{session.key}@{plan.sender.list_id}"
+
+
+def session_key_of_uid(uid: str, list_id: str) -> str | None:
+    """The session key a UID of ours names (see session_uid); None for anyone else's."""
+    key, _, domain = uid.strip().rpartition("@")
+    if domain.lower() != list_id.lower() or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
+        return None
+    return key
 
 
 def invitation(

@@ -323,6 +323,9 @@ class Store:
     def subscriber(self, email: str) -> Subscriber | None:
         return self._one("email = ?", email)
 
+    def subscriber_by_id(self, subscriber_id: int) -> Subscriber | None:
+        return self._one("id = ?", subscriber_id)
+
     def subscriber_by_token(self, token: str) -> Subscriber | None:
         return self._one("token = ?", token)
 
@@ -334,7 +337,7 @@ class Store:
         for row in rows:
             yield Subscriber(**row)
 
-    def _one(self, where: str, value: str) -> Subscriber | None:
+    def _one(self, where: str, value: str | int) -> Subscriber | None:
         rows = self.db["subscribers"].rows_where(where, [value], select=_SUBSCRIBER_COLUMNS)
         row = next(rows, None)
         return Subscriber(**row) if row else None

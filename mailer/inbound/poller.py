@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.parser
 import mailbox
-import re
 import ssl
 import traceback
 from collections.abc import Iterator
@@ -213,8 +212,10 @@ def _apply(
 def _rsvp(store: Store, reply: CalendarReply, entry: Record, list_id: str, now: datetime) -> str:
     """A member's answer to one of our invitations, counted when it is theirs: the
     ATTENDEE who answers is the sender, and a member. Anything else is only recorded."""
-    key, _, domain = reply.uid.rpartition("@")
-    if domain.lower() != list_id.lower() or not _SESSION_KEY.fullmatch(key):
+    from mailer.invite import session_key_of_uid  # icalendar: loaded when a reply came
+
+    key = session_key_of_uid(reply.uid, list_id)
+    if key is None:
         return f"not one of our invitations ({reply.uid}): recorded only"
     member = store.subscriber(reply.attendee)
     if member is None:
@@ -239,17 +240,9 @@ def _rsvp(store: Store, reply: CalendarReply, entry: Record, list_id: str, now: 
     return f"{member.email} {reply.answer} for {key}"
 
 
-_SESSION_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def _member_of_our_mail(store: Store, entry: Record) -> Subscriber | None:
     """The member whose mail of ours this message returns (a verified Message-ID)."""
-    if entry.answers is None:
-        return None
-    row = store.conn.execute(
-        "SELECT email FROM subscribers WHERE id = ?", (entry.answers.subscriber_id,)
-    ).fetchone()
-    return store.subscriber(row[0]) if row else None
+    return store.subscriber_by_id(entry.answers.subscriber_id) if entry.answers else None
 
 
 def _named(store: Store, verdict: Verdict, member: Subscriber | None) -> list[Subscriber]:
