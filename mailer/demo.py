@@ -12,13 +12,22 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
+from mailer.salutation import Person
+
 SAMPLE_MEMBERS = [
-    ("anna.schmidt@example.org", "Anna Schmidt", "Gemeinde Beispielstadt"),
-    ("jonas.weber@example.org", "Jonas Weber", "Stadt Musterhausen"),
-    ("leonie.koch@example.org", "Leonie Koch", "Markt Neudorf"),
-    ("mehmet.yilmaz@example.org", "Mehmet Yılmaz", "Stadt Am See"),
-]
-LATE_JOINER = ("paul.richter@example.org", "Paul Richter", "Gemeinde Talheim")
+    ("anna.schmidt@example.org", Person("Anna Schmidt", "Gemeinde Beispielstadt", "Anna",
+                                        "Schmidt", "Frau Bürgermeisterin")),
+    ("jonas.weber@example.org", Person("Jonas Weber", "Stadt Musterhausen", "Jonas", "Weber",
+                                       "Herr Bürgermeister")),
+    ("leonie.koch@example.org", Person("Leonie Koch", "Markt Neudorf", "Leonie", "Koch",
+                                       "Frau Bürgermeisterin")),
+    ("mehmet.yilmaz@example.org", Person("Mehmet Yılmaz", "Stadt Am See", "Mehmet", "Yılmaz",
+                                         "Herr Oberbürgermeister")),
+]  # fmt: skip
+LATE_JOINER = (
+    "paul.richter@example.org",
+    Person("Paul Richter", "Gemeinde Talheim", "Paul", "Richter", "Herr Bürgermeister"),
+)
 START = datetime(2023, 8, 20, 9, 0)
 END = datetime(2023, 9, 21, 16, 0)
 MOVED_AT = datetime(2023, 9, 1, 10, 0)
@@ -37,8 +46,8 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
     say(f"demo directory: {root}")
 
     with app.store() as store:
-        for email, name, org in SAMPLE_MEMBERS:
-            store.add_subscriber(email, name, org, consent="demo sample", now=plan.local(START))
+        for email, person in SAMPLE_MEMBERS:
+            store.add_subscriber(email, person, consent="demo sample", now=plan.local(START))
     say(f"{len(SAMPLE_MEMBERS)} sample members added")
 
     events = {
@@ -65,7 +74,7 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
         if events.get(moment) == "late joiner":
             with app.store() as store:
                 store.add_subscriber(*LATE_JOINER, consent="demo sample", now=moment)
-            say(f"{moment:%Y-%m-%d %H:%M}  {LATE_JOINER[1]} subscribes after the announcement")
+            say(f"{moment:%Y-%m-%d %H:%M}  {LATE_JOINER[1].name} subscribes after the announcement")
         elif events.get(moment) == "move":
             _move_september_session(config)
             app.reload()

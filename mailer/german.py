@@ -29,14 +29,50 @@ def clock(moment: datetime) -> str:
     return format_time(moment, "HH:mm 'Uhr'", locale=LOCALE)
 
 
-def relative_day(sent: datetime, start: datetime) -> str:
-    """How a reminder sent at `sent` names the day of `start`: heute, morgen, or the date."""
+def time_span(start: datetime, end: datetime) -> str:
+    """16:00–17:30 Uhr"""
+    return f"{format_time(start, 'HH:mm', locale=LOCALE)}–{clock(end)}"
+
+
+def day_words(sent: datetime, start: datetime) -> str:
+    """How a mail sent at `sent` names the day of `start`: heute, morgen, übermorgen, or
+    "am Donnerstag, 7. September". Both moments in the series' zone."""
     days = (start.date() - sent.date()).days
     if days == 0:
         return "heute"
     if days == 1:
         return "morgen"
-    return f"am {long_date(start.date())}"
+    if days == 2:
+        return "übermorgen"
+    return f"am {format_date(start.date(), 'EEEE, d. MMMM', locale=LOCALE)}"
+
+
+def soon_words(sent: datetime, start: datetime) -> str:
+    """ "in einer Stunde", "in einer halben Stunde", "in 40 Minuten" when `start` is at most
+    90 minutes after `sent`; otherwise empty. Rounded as people say it."""
+    minutes = round((start - sent).total_seconds() / 60)
+    if minutes <= 0 or minutes > 90:
+        return ""
+    if 55 <= minutes <= 65:
+        return "in einer Stunde"
+    if 28 <= minutes <= 32:
+        return "in einer halben Stunde"
+    if minutes == 1:
+        return "in einer Minute"
+    if minutes >= 15:
+        minutes = 5 * round(minutes / 5)
+    return f"in {minutes} Minuten"
+
+
+def near_words(sent: datetime, start: datetime) -> str:
+    """What to add to an absolute date when it is close: "heute, in 40 Minuten", "morgen"."""
+    days = (start.date() - sent.date()).days
+    soon = soon_words(sent, start)
+    if days == 0:
+        return f"heute, {soon}" if soon else "heute"
+    if days == 1:
+        return soon or "morgen"
+    return ""
 
 
 def offset_words(offset: timedelta) -> str:
@@ -49,3 +85,8 @@ def offset_words(offset: timedelta) -> str:
         n = minutes // 60
         return f"{n} Stunde" if n == 1 else f"{n} Stunden"
     return f"{minutes} Minuten"
+
+
+def weekday(day: date) -> str:
+    """Donnerstag"""
+    return format_date(day, "EEEE", locale=LOCALE)

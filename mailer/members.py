@@ -10,13 +10,21 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 from mailer.errors import MailerError
+from mailer.salutation import Person
 from mailer.text import one_line
 
 HEADER_ALIASES = {
-    "email": {"email", "e-mail", "mail", "e-mail-adresse", "emailadresse", "adresse", "address"},
-    "name": {"name", "vorname nachname", "full name"},
-    "org": {"org", "organisation", "organization", "kommune", "gemeinde", "stadt"},
-}
+    "email": {"email", "e-mail", "mail", "e-mail-adresse", "email-adresse", "emailadresse",
+              "mailadresse", "adresse", "address", "email address"},
+    "name": {"name", "vorname nachname", "full name", "vollständiger name"},
+    "first_name": {"first_name", "first name", "firstname", "given name", "vorname"},
+    "last_name": {"last_name", "last name", "lastname", "surname", "family name", "nachname",
+                  "familienname"},
+    "salutation": {"salutation", "anrede"},
+    "title": {"title", "titel", "amt", "funktion", "amtsbezeichnung"},
+    "org": {"org", "organisation", "organization", "kommune", "gemeinde", "stadt", "ort",
+            "municipality"},
+}  # fmt: skip
 
 
 class InvalidAddress(MailerError):
@@ -65,8 +73,7 @@ def clean_text(value: str | None, what: str = "the text") -> str | None:
 class MemberRow:
     line: int
     email: str
-    name: str | None
-    org: str | None
+    person: Person
 
 
 @dataclass(frozen=True)
@@ -75,12 +82,21 @@ class RowProblem:
     message: str
 
 
-def read_members(data: bytes, source: str) -> tuple[list[MemberRow], list[RowProblem]]:
+@dataclass(frozen=True)
+class MemberList:
+    rows: list[MemberRow]
+    problems: list[RowProblem]
+    unused_columns: list[str]  # header names that are none of the known columns
+
+
+def read_members(data: bytes, source: str) -> MemberList:
     """Reads a CSV of members as Excel writes it: UTF-8 with or without BOM, `,` or `;`.
 
-    The first row may name the columns (email, name, org, in English or German);
-    without it the columns are taken in that order. Each bad row is reported with its
-    line number; a repeated address is reported and skipped.
+    The first row may name the columns (HEADER_ALIASES: English or German, e.g. E-Mail,
+    Vorname, Nachname, Anrede, Titel, Kommune); without it the columns are email, name,
+    org in that order. Columns the header names but mailer does not know are reported.
+    Each bad row is reported with its line number; a repeated address is reported and
+    skipped.
     """
     text = _decoded(data, source)
     sample = text[:4096]
@@ -90,13 +106,14 @@ def read_members(data: bytes, source: str) -> tuple[list[MemberRow], list[RowPro
     columns = {"email": 0, "name": 1, "org": 2}
     rows: list[MemberRow] = []
     problems: list[RowProblem] = []
+    unused: list[str] = []
     seen: dict[str, int] = {}
     for index, fields in enumerate(_rows(reader, source)):
         line = reader.line_num
         if not any(field.strip() for field in fields):
             continue
         if index == 0 and (header := _header(fields)) is not None:
-            columns = header
+            columns, unused = header
             continue
         email_field = _field(fields, columns.get("email"))
         try:
@@ -110,15 +127,21 @@ def read_members(data: bytes, source: str) -> tuple[list[MemberRow], list[RowPro
             )
             continue
         seen[email.lower()] = line
-        rows.append(
-            MemberRow(
-                line,
-                email,
-                clean_text(_field(fields, columns.get("name"))),
-                clean_text(_field(fields, columns.get("org"))),
-            )
+        value = {
+            column: clean_text(_field(fields, position)) for column, position in columns.items()
+        }
+        salutation = " ".join(
+            part for part in (value.get("salutation"), value.get("title")) if part
         )
-    return rows, problems
+        person = Person(
+            name=value.get("name"),
+            org=value.get("org"),
+            first_name=value.get("first_name"),
+            last_name=value.get("last_name"),
+            salutation=salutation or None,
+        )
+        rows.append(MemberRow(line, email, person))
+    return MemberList(rows, problems, unused)
 
 
 def _decoded(data: bytes, source: str) -> str:
@@ -164,7 +187,10 @@ def _rows(reader, source: str):
         raise MailerError(f"{source}:{start}: {reason}; nothing was imported") from None
 
 
-EXPORT_COLUMNS = ("email", "name", "org", "status", "consent_source", "consent_at")
+EXPORT_COLUMNS = (
+    "email", "name", "org", "status", "consent_source", "consent_at",
+    "first_name", "last_name", "salutation",
+)  # fmt: skip
 
 
 def members_csv(rows: Iterable[Sequence[str | None]]) -> str:
@@ -183,15 +209,20 @@ def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def _header(fields: list[str]) -> dict[str, int] | None:
-    names = [field.strip().lower() for field in fields]
-    found = {}
-    for column, aliases in HEADER_ALIASES.items():
-        for position, name in enumerate(names):
-            if name in aliases:
+def _header(fields: list[str]) -> tuple[dict[str, int], list[str]] | None:
+    """The known columns' positions and the unknown columns' names, if this row is a header."""
+    names = [" ".join(field.replace("_", " ").split()).lower() for field in fields]
+    found: dict[str, int] = {}
+    for position, name in enumerate(names):
+        for column, aliases in HEADER_ALIASES.items():
+            if (name in aliases or name.replace(" ", "_") in aliases) and column not in found:
                 found[column] = position
                 break
-    return found if "email" in found else None
+    if "email" not in found:
+        return None
+    used = set(found.values())
+    unused = [fields[p].strip() for p in range(len(fields)) if p not in used and fields[p].strip()]
+    return found, unused
 
 
 def _field(fields: list[str], position: int | None) -> str:

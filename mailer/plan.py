@@ -55,6 +55,20 @@ class Series:
     recurrence: str | None = None
     start: date | None = None
     description: str | None = None
+    salutation: str = "du"  # see salutation.py: du, sie or neutral
+    genitive: str | None = None  # the name after "des", when the rule in `name_genitive` errs
+
+    @property
+    def name_genitive(self) -> str:
+        """The series' name after "des": Digital-Impuls -> Digital-Impulses. A name of one
+        word gets the German ending (-es after s, ß, x, z; else -s); a longer name, or one
+        that ends in a vowel, stays as it is unless `series.genitive` says otherwise."""
+        if self.genitive:
+            return self.genitive
+        name = self.name
+        if " " in name or not name[-1:].isalpha() or name[-1].lower() in "aeiouäöüy":
+            return name
+        return name + ("es" if name[-1].lower() in "sßxz" else "s")
 
 
 @dataclass(frozen=True)
@@ -89,21 +103,30 @@ class Session:
     join_url: str
     cancelled: bool = False
     line: int | None = None
+    reason: str | None = None  # why it was cancelled, for the cancellation mail
+    notify: bool = True  # False: a change that is not worth a mail (a typo fixed)
+
+    @cached_property
+    def content(self) -> str:
+        """Everything a member sees, as JSON: kept with each version (see updates.py)."""
+        return json.dumps(
+            {
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+                "topic": self.topic,
+                "guests": [[g.name, g.role] for g in self.guests],
+                "description": self.description,
+                "join_url": self.join_url,
+                "cancelled": self.cancelled,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
 
     @cached_property
     def version(self) -> str:
         """Digest of everything a member sees; it changes exactly when an update is owed."""
-        content = {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "topic": self.topic,
-            "guests": [[g.name, g.role] for g in self.guests],
-            "description": self.description,
-            "join_url": self.join_url,
-            "cancelled": self.cancelled,
-        }
-        encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.sha256(encoded).hexdigest()[:16]
+        return hashlib.sha256(self.content.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from mailer.plan import (
     SuggestionSettings,
     first_occurrence,
 )
+from mailer.salutation import DU, FORMS
 from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence
 
 SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions"}
@@ -39,6 +40,8 @@ SERIES_KEYS = {
     "recurrence",
     "start",
     "description",
+    "salutation",
+    "genitive",
 }
 SENDER_KEYS = {"from", "reply_to", "imprint", "list_id"}
 EMAILS_KEYS = {"announcement", "reminders"}
@@ -52,6 +55,8 @@ SESSION_KEYS = {
     "cancelled",
     "join_url",
     "moved_from",
+    "reason",
+    "notify",
 }
 GUEST_KEYS = {"name", "role"}
 SMTP_KEYS = {"url", "rate_per_minute"}
@@ -135,7 +140,11 @@ class _PlanReader(Reader):
             ),
             recurrence=recurrence,
             start=start,
-            description=self._optional_text(series.get("description"), "series.description"),
+            description=self._optional_text(
+                series.get("description"), "series.description", multiline=True
+            ),
+            salutation=self._choice(series.get("salutation"), "series.salutation", FORMS, DU),
+            genitive=self._optional_text(series.get("genitive"), "series.genitive"),
         )
 
     def _sender(self, node: Node | None, series: Series) -> Sender:
@@ -226,6 +235,9 @@ class _PlanReader(Reader):
         cancelled = False
         if (flag := entry.get("cancelled")) is not None:
             cancelled = self.boolean(flag, "cancelled")
+        notify = True
+        if (flag := entry.get("notify")) is not None:
+            notify = self.boolean(flag, "notify")
         return Session(
             key=key.isoformat(),
             date=day,
@@ -239,6 +251,8 @@ class _PlanReader(Reader):
             join_url=join_url,
             cancelled=cancelled,
             line=entry.line,
+            reason=self._optional_text(entry.get("reason"), "reason", multiline=True),
+            notify=notify,
         )
 
     def _guest(self, node: Node) -> Guest:
@@ -305,6 +319,14 @@ class _PlanReader(Reader):
         return SuggestionSettings(digest, digest_to, digest_at, thank_you)
 
     # -- values --------------------------------------------------------------
+
+    def _choice(self, node: Node | None, what: str, choices: tuple[str, ...], default: str) -> str:
+        if node is None or (isinstance(node, Scalar) and node.is_null):
+            return default
+        value = self.text(node, what).lower()
+        if value not in choices:
+            raise self.fail(node.line, f"{what} must be one of {', '.join(choices)}, not '{value}'")
+        return value
 
     def _required(self, mapping: Mapping, key: str, where: str) -> Node:
         node = mapping.get(key)

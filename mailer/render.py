@@ -14,7 +14,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
@@ -34,11 +34,14 @@ from jinja2 import (
 )
 from jinja2.sandbox import SandboxedEnvironment
 
-from mailer import german
+from mailer import german, salutation
+from mailer.conference import button_label, link_label
 from mailer.errors import MailerError
 from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE
-from mailer.plan import Plan, Session, before
+from mailer.plan import Plan, Session
+from mailer.salutation import Person
 from mailer.text import one_line
+from mailer.updates import changes, update_subject
 
 GREETING = "__MAILER_GREETING__"
 UNSUBSCRIBE = "__MAILER_UNSUBSCRIBE__"
@@ -76,6 +79,18 @@ class Recipient:
     email: str
     name: str | None
     token: str
+    first_name: str | None = None
+    last_name: str | None = None
+    salutation: str | None = None
+
+    @property
+    def person(self) -> Person:
+        return Person(
+            name=self.name,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            salutation=self.salutation,
+        )
 
 
 def unsubscribe_url(plan: Plan, token: str) -> str:
@@ -88,9 +103,9 @@ def message_id(key: str, domain: str) -> str:
     return f"<{key.replace('/', '.')}@{domain}>"
 
 
-def greeting(name: str | None) -> str:
-    name = one_line(name or "")
-    return f"Hallo {name}," if name else "Hallo,"
+def greeting(plan: Plan, recipient: Recipient) -> str:
+    """The recipient greeted in the series' form (see salutation.py)."""
+    return salutation.greeting(plan.series.salutation, recipient.person)
 
 
 def template_environment(override: Path | None) -> SandboxedEnvironment:
@@ -118,13 +133,17 @@ class Renderer:
         logging.getLogger("CSSUTILS").setLevel(logging.CRITICAL)
 
     def letter(
-        self, session: Session, kind: str, sequence: int, offset: timedelta | None = None
+        self,
+        session: Session,
+        kind: str,
+        sequence: int,
+        told: tuple[int, str | None] | None = None,
     ) -> Letter:
-        if kind == REMINDER and offset is None:
-            offset = self.plan.mail_times.reminders[0]
-        key = (session.key, session.version, kind, sequence, offset)
+        """One mail of the session. `told`, for an update: the SEQUENCE and content of the
+        version the member was sent before, so the mail can name what changed."""
+        key = (session.key, session.version, kind, sequence, told[0] if told else None)
         if key not in self._letters:
-            self._letters[key] = self._render(session, kind, sequence, offset)
+            self._letters[key] = self._render(session, kind, sequence, told)
         return self._letters[key]
 
     def wire(
@@ -159,18 +178,22 @@ class Renderer:
         return inline_css(page), text
 
     def _base_context(self) -> dict:
+        series = self.plan.series
         return {
-            "series": self.plan.series,
+            "series": series,
+            "series_genitive": series.name_genitive,
+            "formal": salutation.formal(series.salutation),
             "reply_to": self.plan.sender.reply_to,
             "imprint": self.plan.sender.imprint,
             "greeting": GREETING,
             "unsubscribe_url": UNSUBSCRIBE,
+            "preheader": "",
         }
 
     def _render(
-        self, session: Session, kind: str, sequence: int, offset: timedelta | None
+        self, session: Session, kind: str, sequence: int, told: tuple[int, str | None] | None
     ) -> Letter:
-        context = self._context(session, kind, offset)
+        context = self._context(session, kind, told)
         inlined, text = self._pages(kind, context)
         calendar, method = None, None
         from mailer.invite import invitation
@@ -196,20 +219,39 @@ class Renderer:
             calendar_method=method,
         )
 
-    def _context(self, session: Session, kind: str, offset: timedelta | None) -> dict:
+    def _context(self, session: Session, kind: str, told: tuple[int, str | None] | None) -> dict:
+        """What the templates of one session mail get. Words like "heute" or "in einer
+        Stunde" are counted from the moment the mail leaves (`now`), in the series' zone:
+        a reminder that goes out late says what is true when it is read."""
         series = self.plan.series
-        when = german.long_datetime(session.start)
+        sent = self.plan.local(self.now)
+        when = f"{german.long_datetime(session.start)} bis {german.clock(session.end)}"
+        if session.end.date() != session.start.date():
+            when = f"{german.long_datetime(session.start)} bis {german.long_datetime(session.end)}"
         date_words = german.short_date(session.date)
-        day_words = ""
-        if kind == REMINDER and offset is not None:
-            day_words = german.relative_day(before(session.start, offset), session.start)
+        day_words = german.day_words(sent, session.start)
+        soon = german.soon_words(sent, session.start)
         topic = f": {session.topic}" if session.topic else ""
+        found = changes(told[1] if told else None, session) if kind == UPDATE else []
+        soon_part = f" ({soon})" if soon else ""
         subjects = {
             ANNOUNCEMENT: f"{series.name} am {date_words}{topic or ': Offener Austausch'}",
             REMINDER: f"Erinnerung: {series.name} {day_words} um {german.clock(session.start)}"
+            + soon_part
             + (f" – {session.topic}" if session.topic else ""),
-            UPDATE: f"Geändert: {series.name} am {date_words}{topic}",
+            UPDATE: update_subject(series.name, session, found),
             CANCELLATION: f"Abgesagt: {series.name} am {date_words}{topic}",
+        }
+        guests = ", ".join(guest.name for guest in session.guests)
+        preheaders = {
+            ANNOUNCEMENT: f"{german.long_datetime(session.start)}"
+            + (f" · Zu Gast: {guests}" if guests else "")
+            + " · Die Einladung für den Kalender hängt an.",
+            REMINDER: f"{day_words.capitalize()} um {german.clock(session.start)}{soon_part}:"
+            f" {button_label(session.join_url)} – der Link steht in dieser Mail.",
+            UPDATE: " · ".join(f"{c.label}: jetzt {c.after}" for c in found if c.before)
+            or f"Der Termin am {date_words} hat sich geändert.",
+            CANCELLATION: f"Der Termin am {german.long_date(session.date)} entfällt.",
         }
         planned_after = [
             {"when": german.long_datetime(s.start), "topic": s.topic}
@@ -220,12 +262,32 @@ class Renderer:
             "session": session,
             "kind": kind,
             "subject": subjects[kind],
+            "headline": _headline(series.name, session, found),
+            "preheader": one_line(preheaders[kind]),
             "when": when,
+            "near": german.near_words(sent, session.start),
             "date_words": date_words,
             "day_words": day_words,
+            "soon": soon,
             "clock": german.clock(session.start),
+            "changes": found,
+            "join_button": button_label(session.join_url),
+            "link_label": link_label(session.join_url),
             "planned_after": planned_after,
+            "upcoming_title": "Die nächsten Termine" if kind == CANCELLATION else "Schon geplant",
         }
+
+
+def _headline(series_name: str, session: Session, found: list) -> str:
+    """The update's heading: what changed, or the session's topic."""
+    fields = {change.field for change in found}
+    if "date" in fields:
+        return f"Neuer Termin: {german.long_date(session.date)}"
+    if "time" in fields:
+        return f"Neue Uhrzeit: {german.time_span(session.start, session.end)}"
+    if "topic" in fields and session.topic:
+        return f"Neues Thema: {session.topic}"
+    return f"Geändert: {session.topic or series_name}"
 
 
 def template_problem(error: TemplateError) -> TemplateProblem:
@@ -243,7 +305,7 @@ def check_templates(renderer: Renderer, session: Session) -> None:
         except TemplateError as error:
             raise template_problem(error) from None
     for kind in KINDS:
-        renderer.letter(session, kind, 0)
+        renderer.letter(session, kind, 0, told=(0, session.content) if kind == UPDATE else None)
 
 
 def personalize(
@@ -259,7 +321,7 @@ def personalize(
     from mailer.invite import attendee_line
 
     link = unsubscribe_url(plan, recipient.token)
-    hello = greeting(recipient.name)
+    hello = greeting(plan, recipient)
     calendar = None
     if letter.calendar is not None:
         attendee = attendee_line(recipient.name, recipient.email)
@@ -379,6 +441,7 @@ class WireTemplate:
         from mailer.invite import attendee_line  # icalendar is loaded by now: letters had it
 
         self._attendee = attendee_line if letter.calendar is not None else None
+        self._form = plan.series.salutation
         self.link_prefix = unsubscribe_url(plan, "")
         self._pieces: list[bytes] = []
         # (index in pieces, a header hole, or a body line: its parts, its markers, escaped?)
@@ -425,7 +488,7 @@ class WireTemplate:
     def fill(self, recipient: Recipient, message_id: str, references: str | None = None) -> bytes:
         token = recipient.token
         link = self.link_prefix + (token if _URL_SAFE.fullmatch(token) else quote(token))
-        hello = greeting(recipient.name)
+        hello = salutation.greeting(self._form, recipient.person)
         plain = {GREETING: hello, UNSUBSCRIBE: link}
         if self._attendee is not None:
             plain[ATTENDEE] = self._attendee(recipient.name, recipient.email)

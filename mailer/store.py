@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailer.errors import MailerError
+from mailer.salutation import Person
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -205,6 +206,15 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (session_key, subscriber_id)
     );
     """,
+    # 10: how a member is greeted (see salutation.py); what each version of a session said,
+    # so that an update names what changed since the version the member was told
+    """
+    ALTER TABLE subscribers ADD COLUMN first_name TEXT;
+    ALTER TABLE subscribers ADD COLUMN last_name TEXT;
+    ALTER TABLE subscribers ADD COLUMN salutation TEXT;
+    ALTER TABLE session_versions ADD COLUMN content TEXT;
+    ALTER TABLE outbox ADD COLUMN told_sequence INTEGER;
+    """,
 ]
 
 
@@ -254,6 +264,9 @@ class Subscriber:
     consent_source: str | None
     consent_at: str | None
     created_at: str
+    first_name: str | None = None
+    last_name: str | None = None
+    salutation: str | None = None
 
 
 class Store:
@@ -345,19 +358,20 @@ class Store:
     def add_subscriber(
         self,
         email: str,
-        name: str | None,
-        org: str | None,
+        person: Person,
         *,
         consent: str,
         now: datetime,
         status: str = ACTIVE,
     ) -> tuple[Subscriber, bool]:
-        """Adds or re-activates one subscriber; returns it and whether anything changed."""
+        """Adds or re-activates one subscriber; returns it and whether anything changed.
+        Whether someone who left may be added again is the caller's question (see
+        `subscribers add --resubscribe`)."""
         with self.transaction():
-            return self._add(email, name, org, consent, stamp(now), status)
+            return self._add(email, person, consent, stamp(now), status)
 
     def add_many(
-        self, rows: Iterable[tuple[str, str | None, str | None]], *, consent: str, now: datetime
+        self, rows: Iterable[tuple[str, Person]], *, consent: str, now: datetime
     ) -> tuple[int, int]:
         """Adds many in one transaction; returns (added, already there). Nobody is re-activated."""
         at = stamp(now)
@@ -368,14 +382,14 @@ class Store:
             first_id = self._next_subscriber_id()
             new: list[dict] = []
             existing = 0
-            for email, name, org in rows:
+            for email, person in rows:
                 key = email.encode().lower()
                 if key in known:
                     existing += 1
                     continue
                 known.add(key)
                 new.append(
-                    {"id": first_id + len(new), "email": email, "name": name, "org": org,
+                    {"id": first_id + len(new), "email": email, **person.columns(),
                      "status": ACTIVE, "token": new_token(), "consent_source": consent,
                      "consent_at": at, "created_at": at, "updated_at": at}
                 )  # fmt: skip
@@ -388,13 +402,7 @@ class Store:
         return len(new), existing
 
     def _add(
-        self,
-        email: str,
-        name: str | None,
-        org: str | None,
-        consent: str,
-        at: str,
-        status: str,
+        self, email: str, person: Person, consent: str, at: str, status: str
     ) -> tuple[Subscriber, bool]:
         current = self.subscriber(email)
         if current and current.status == status:
@@ -402,14 +410,14 @@ class Store:
         subscribers = self.db["subscribers"]
         consent_fields = {"status": status, "consent_source": consent, "consent_at": at}
         if current:
-            known = {key: value for key, value in (("name", name), ("org", org)) if value}
+            known = {key: value for key, value in person.columns().items() if value}
             subscribers.update(
                 current.id, {**consent_fields, **known, "updated_at": at, "bounce_count": 0}
             )
             subscriber_id = current.id
         else:
             subscriber_id = subscribers.insert(
-                {"email": email, "name": name, "org": org, **consent_fields,
+                {"email": email, **person.columns(), **consent_fields,
                  "token": new_token(), "created_at": at, "updated_at": at},
             ).last_pk  # fmt: skip
         self._log(subscriber_id, email, status, consent, at)
@@ -556,18 +564,37 @@ class Store:
 
     # -- session versions ----------------------------------------------------
 
-    def record_version(self, session_key: str, fingerprint: str, now: datetime) -> int:
+    def record_version(
+        self, session_key: str, fingerprint: str, now: datetime, content: str | None = None
+    ) -> int:
         """The SEQUENCE of this content of the session: unchanged content keeps it, a change raises it."""
         latest = self._latest_version(session_key)
         if latest and latest[1] == fingerprint:
             return latest[0]
         sequence = latest[0] + 1 if latest else 0
         self.conn.execute(
-            "INSERT INTO session_versions (session_key, sequence, fingerprint, recorded_at)"
-            " VALUES (?, ?, ?, ?)",
-            (session_key, sequence, fingerprint, stamp(now)),
+            "INSERT INTO session_versions (session_key, sequence, fingerprint, recorded_at,"
+            " content) VALUES (?, ?, ?, ?, ?)",
+            (session_key, sequence, fingerprint, stamp(now), content),
         )
         return sequence
+
+    def previous_version(self, session_key: str, fingerprint: str) -> tuple[int, str | None] | None:
+        """The newest recorded version other than this content: (SEQUENCE, content)."""
+        row = self.conn.execute(
+            "SELECT sequence, content FROM session_versions WHERE session_key = ?"
+            " AND fingerprint != ? ORDER BY sequence DESC LIMIT 1",
+            (session_key, fingerprint),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def version_content(self, session_key: str, sequence: int) -> str | None:
+        """What members saw of that version (Session.content); None if not kept (schema < 10)."""
+        row = self.conn.execute(
+            "SELECT content FROM session_versions WHERE session_key = ? AND sequence = ?",
+            (session_key, sequence),
+        ).fetchone()
+        return row[0] if row else None
 
     def versions_owing_notices(self) -> list[tuple[str, int]]:
         """(session key, SEQUENCE) of each version whose update or cancellation is not queued."""
@@ -596,7 +623,10 @@ class Store:
         ).fetchone()
 
 
-_SUBSCRIBER_COLUMNS = "id, email, name, org, status, token, consent_source, consent_at, created_at"
+_SUBSCRIBER_COLUMNS = (
+    "id, email, name, org, status, token, consent_source, consent_at, created_at,"
+    " first_name, last_name, salutation"
+)
 
 
 class _Transaction:

@@ -67,7 +67,7 @@ def test_a_month_of_mail_each_once(smtp_mailer: Mailer, smtp: RecordingHandler) 
     reminders = [m.message for m in smtp.messages if m.message["Subject"].startswith("Erinnerung")]
     assert {r["Subject"] for r in reminders} == {
         "Erinnerung: Digital-Impuls morgen um 16:00 Uhr – Kommunale Wärmeplanung",
-        "Erinnerung: Digital-Impuls heute um 16:00 Uhr – Kommunale Wärmeplanung",
+        "Erinnerung: Digital-Impuls heute um 16:00 Uhr (in einer Stunde) – Kommunale Wärmeplanung",
     }
     ids = [m.message["Message-ID"] for m in smtp.messages]
     assert len(set(ids)) == 9

@@ -11,6 +11,7 @@ import pytest
 from mailer.outbound import outbox
 from mailer.outbound.ledger import FATE_UNKNOWN, Ledger, ledger_path, recover
 from mailer.outbound.outbox import OutboxKey
+from mailer.salutation import Person
 from mailer.store import Store
 
 NOW = "2023-08-24T14:00:00+00:00"
@@ -23,7 +24,7 @@ def store(tmp_path: Path):
     with Store(tmp_path / "subscribers.db") as store:
         for n in (1, 2, 3):
             store.add_subscriber(
-                f"m{n}@example.org", None, None, consent="test", now=datetime.fromisoformat(NOW)
+                f"m{n}@example.org", Person(), consent="test", now=datetime.fromisoformat(NOW)
             )
         with store.transaction() as conn:
             queued = outbox.queue_for_members(

@@ -11,6 +11,7 @@ import pytest
 
 from mailer.outbound import outbox
 from mailer.outbound.outbox import OutboxKey
+from mailer.salutation import Person
 from mailer.store import MIGRATIONS, Store
 from tests.conftest import database_at_schema
 
@@ -80,7 +81,7 @@ def test_a_mail_to_members_has_no_message_id_of_its_own() -> None:
 def test_rows_queued_in_sql_carry_the_keys_and_ids_python_makes(tmp_path: Path) -> None:
     with Store(tmp_path / "subscribers.db") as store:
         for n in range(3):
-            store.add_subscriber(f"m{n}@example.org", None, None, consent="test", now=NOW)
+            store.add_subscriber(f"m{n}@example.org", Person(), consent="test", now=NOW)
         ids = [s.id for s in store.subscribers()]
         mail = OutboxKey.scheduled("2023-09-07", "reminder-1d", "20230907T1600")
         with store.transaction() as conn:

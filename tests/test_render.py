@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import socket
 import threading
 import time
@@ -175,9 +176,18 @@ def test_a_line_break_in_a_name_cannot_inject_a_header() -> None:
 def test_css_is_inlined_into_style_attributes() -> None:
     message, _ = rendered(parse_plan(STARTER))
     html = parts(message)[1]
-    assert "<style" not in html
-    assert 'class="button"' in html and "background-color:#0b4f6c" in html.replace(" ", "")
-    assert 'style="' in html
+    # What could be inlined was: only the media queries (dark mode, narrow screens) stay
+    # in a style element, where no inline style can express them.
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    assert len(styles) == 1
+    outside_media = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", styles[0])
+    assert (
+        outside_media.strip()
+        == ":root {color-scheme:light dark;supported-color-schemes:light dark}"
+    )
+    cell = re.search(r'<td class="button-cell"[^>]*>', html)
+    assert cell is not None and "background-color:#0b4f6c" in cell.group().replace(" ", "")
+    assert 'bgcolor="#0b4f6c"' in cell.group()
 
 
 def test_premailer_runs_once_per_session_kind_and_version(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -290,17 +300,29 @@ def test_an_organizer_template_overrides_one_file(tmp_path: Path) -> None:
     assert "Welches Thema" in parts(announcement)[0]
 
 
-def test_reminder_says_today_or_tomorrow() -> None:
+@pytest.mark.parametrize(
+    ("sent_at", "words"),
+    [
+        ("2023-09-03T16:00", "am Donnerstag, 7. September um 16:00 Uhr"),
+        ("2023-09-05T16:00", "übermorgen um 16:00 Uhr"),
+        ("2023-09-06T16:00", "morgen um 16:00 Uhr"),
+        # the 1-day reminder that left late, on the day itself
+        ("2023-09-07T09:12", "heute um 16:00 Uhr"),
+        ("2023-09-07T15:00", "heute um 16:00 Uhr (in einer Stunde)"),
+        ("2023-09-07T15:31", "heute um 16:00 Uhr (in einer halben Stunde)"),
+        ("2023-09-07T15:20", "heute um 16:00 Uhr (in 40 Minuten)"),
+        ("2023-09-07T15:53", "heute um 16:00 Uhr (in 7 Minuten)"),
+        ("2023-09-06T23:30", "morgen um 16:00 Uhr"),
+    ],
+)
+def test_reminder_words_are_counted_from_the_moment_it_leaves(sent_at: str, words: str) -> None:
     plan = parse_plan(STARTER)
-    renderer = Renderer(plan, None, NOW)
     session = plan.session("2023-09-07")
-    day, hour = plan.mail_times.reminders
-    assert renderer.letter(session, "reminder", 0, day).subject.startswith(
-        "Erinnerung: Digital-Impuls morgen um 16:00 Uhr"
+    letter = Renderer(plan, None, plan.local(datetime.fromisoformat(sent_at))).letter(
+        session, "reminder", 0
     )
-    assert renderer.letter(session, "reminder", 0, hour).subject.startswith(
-        "Erinnerung: Digital-Impuls heute um 16:00 Uhr"
-    )
+    assert letter.subject == (f"Erinnerung: Digital-Impuls {words} – Kommunale Wärmeplanung")
+    assert f"Erinnerung: Digital-Impuls {words}." in letter.text
 
 
 @pytest.mark.parametrize("kind", ["announcement", "reminder", "update", "cancellation"])

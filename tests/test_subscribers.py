@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from mailer.members import read_members
+from mailer.salutation import Person
 from mailer.store import MIGRATIONS, Store
 from tests.conftest import Mailer, database_at_schema
 
@@ -46,6 +47,9 @@ def test_add_normalises_and_refuses_a_bad_address_with_the_reason(mailer: Mailer
             "status": "active",
             "consent_source": "added by the organizer",
             "consent_at": people[0]["consent_at"],
+            "first_name": None,
+            "last_name": None,
+            "salutation": None,
         }
     ]
 
@@ -80,9 +84,11 @@ def test_import_reads_excel_csv_reports_bad_rows_and_imports_the_rest(
 
 
 def test_import_without_header_and_with_commas_and_windows_1252() -> None:
-    rows, problems = read_members("jörg@example.org,Jörg Groß,Köln\n".encode("cp1252"), "old.csv")
-    assert problems == []
-    assert [(r.email, r.name, r.org) for r in rows] == [("jörg@example.org", "Jörg Groß", "Köln")]
+    found = read_members("jörg@example.org,Jörg Groß,Köln\n".encode("cp1252"), "old.csv")
+    assert found.problems == []
+    assert [(r.email, r.person.name, r.person.org) for r in found.rows] == [
+        ("jörg@example.org", "Jörg Groß", "Köln")
+    ]
 
 
 def test_unsubscribe_keeps_the_consent_record_and_remove_erases_everything(mailer: Mailer) -> None:
@@ -109,17 +115,82 @@ def test_unsubscribe_keeps_the_consent_record_and_remove_erases_everything(maile
     assert missing.exit_code == 1 and "is not on the list" in missing.stderr
 
 
+def test_add_never_reactivates_someone_who_unsubscribed_without_a_new_consent(
+    mailer: Mailer,
+) -> None:
+    mailer("subscribers", "add", "anna@example.org", "--now", "2023-08-01T10:00")
+    mailer("subscribers", "unsubscribe", "anna@example.org")
+    for attempt in (
+        ("subscribers", "add", "anna@example.org"),
+        ("subscribers", "add", "anna@example.org", "--consent", "telefonisch"),
+        ("subscribers", "add", "anna@example.org", "--resubscribe"),
+        ("subscribers", "add", "anna@example.org", "--resubscribe", "--consent", "  "),
+    ):
+        refused = mailer(*attempt, ok=False)
+        assert refused.exit_code == 1
+        assert refused.stderr.strip() == (
+            "anna@example.org unsubscribed on 2023-08-01; add them again only with their new"
+            " consent: mailer subscribers add anna@example.org --resubscribe --consent"
+            ' "how and when they agreed again"'
+        ), attempt
+        assert "Traceback" not in refused.stderr
+        assert mailer.json("subscribers", "list")[0]["status"] == "unsubscribed"
+    again = mailer(
+        "subscribers", "add", "anna@example.org", "--resubscribe",
+        "--consent", "erneut angemeldet per Mail vom 3.9.2023",
+    )  # fmt: skip
+    assert again.stdout.strip() == "active again: anna@example.org (was unsubscribed)"
+    with Store(mailer.db) as store:
+        log = store.consent_log("anna@example.org")
+    assert [(e["status"], e["cause"]) for e in log][-1] == (
+        "active",
+        "erneut angemeldet per Mail vom 3.9.2023",
+    )
+
+
+def test_import_recognises_german_columns_and_reports_the_unknown_ones(
+    mailer: Mailer, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "mitglieder.csv"
+    csv_file.write_bytes(
+        "Anrede;Titel;Vorname;Nachname;E-Mail;Kommune;Telefon;Notiz\n"
+        "Frau;Bürgermeisterin;Anna;Schmidt;anna@example.org;Gemeinde Beispielstadt;0123;x\n"
+        ";;Ben;;ben@example.org;;;\n".encode()
+    )
+    result = mailer("subscribers", "import", str(csv_file))
+    assert result.stdout.strip() == "imported 2, already on the list 0, bad rows 0"
+    assert result.stderr.strip().splitlines() == [
+        "mitglieder.csv:1: the column 'Telefon' is not one mailer knows; it was not imported",
+        "mitglieder.csv:1: the column 'Notiz' is not one mailer knows; it was not imported",
+    ]
+    people = {p["email"]: p for p in mailer.json("subscribers", "list")}
+    anna = people["anna@example.org"]
+    assert (anna["first_name"], anna["last_name"], anna["salutation"]) == (
+        "Anna",
+        "Schmidt",
+        "Frau Bürgermeisterin",
+    )
+    assert anna["name"] == "Anna Schmidt"  # made from the parts when no Name column exists
+    assert anna["org"] == "Gemeinde Beispielstadt"
+    ben = people["ben@example.org"]
+    assert (ben["name"], ben["first_name"], ben["last_name"], ben["salutation"]) == (
+        "Ben", "Ben", None, None,
+    )  # fmt: skip
+
+
 def test_export_writes_csv(mailer: Mailer) -> None:
     mailer("subscribers", "add", "anna@example.org", "--name", "Anna, die Erste")
     out = mailer("subscribers", "export").stdout
-    assert out.splitlines()[0] == "email,name,org,status,consent_source,consent_at"
+    assert out.splitlines()[0] == (
+        "email,name,org,status,consent_source,consent_at,first_name,last_name,salutation"
+    )
     assert out.splitlines()[1].startswith('anna@example.org,"Anna, die Erste",,active,')
 
 
 def test_tokens_are_long_random_and_distinct(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         store.add_many(
-            ((f"m{i}@example.org", None, None) for i in range(500)), consent="test", now=NOW
+            ((f"m{i}@example.org", Person()) for i in range(500)), consent="test", now=NOW
         )
         tokens = [s.token for s in store.subscribers()]
     assert len(set(tokens)) == 500
@@ -178,7 +249,7 @@ def test_the_id_sequence_of_an_older_database_starts_past_every_id_on_record(
         " VALUES ('thanks/2023-08-25/5', '', 'thanks', 'thanks', 0, 5, '<x@y>', 'sent', 'T', 'T');",
     )
     with Store(path) as store:
-        newcomer, _ = store.add_subscriber("ben@example.org", None, None, consent="t", now=NOW)
+        newcomer, _ = store.add_subscriber("ben@example.org", Person(), consent="t", now=NOW)
         assert store.subscriber("anna@example.org").id == 1
     assert newcomer.id == 6
 

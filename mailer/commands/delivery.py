@@ -115,7 +115,7 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
 def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:
     """Send one mail to one address, outside the outbox, to see it in a real mail client."""
 
-    from mailer.commands.plan import find_session, visible_sequence
+    from mailer.commands.plan import find_session, sample_letter
     from mailer.members import normalize_address
     from mailer.outbound.outbox import OutboxKey
     from mailer.outbound.smtp import DeliveryProblem, send
@@ -125,7 +125,7 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
     address = normalize_address(to)
     session = find_session(plan, session_date)
     now = app.now(now_text)
-    letter = app.renderer(now).letter(session, kind, visible_sequence(app, session))
+    letter = sample_letter(app, session, kind, now)
     message = personalize(
         plan,
         letter,

@@ -145,9 +145,8 @@ def preview(app: App, session_date: str, kind: str, now_text: str | None) -> Non
     plan = app.plan()
     session = find_session(plan, session_date)
     now = app.now(now_text)
-    sequence = visible_sequence(app, session)
-    letter = app.renderer(now).letter(session, kind, sequence)
-    recipient = Recipient("erika.mustermann@example.org", "Erika Mustermann", "VORSCHAU")
+    letter = sample_letter(app, session, kind, now)
+    recipient = Recipient(**SAMPLE_RECIPIENT)
     # Signed with a throw-away secret: a sample is no mail of ours to anyone.
     message_id = OutboxKey.preview(session.key, kind).message_id(plan.sender.list_id, b"preview")
     message = personalize(plan, letter, recipient, message_id, now)
@@ -211,3 +210,21 @@ def visible_sequence(app: App, session) -> int:
         return 0
     with app.store() as store:
         return store.known_sequence(session.key, session.version)
+
+
+def sample_letter(app: App, session, kind: str, now):
+    """The letter as members would get it now: the SEQUENCE they would see (0 before
+    anything was sent) and, for an update, the changes since the version recorded before."""
+    from mailer.mailkinds import UPDATE
+
+    sequence, told = visible_sequence(app, session), None
+    if kind == UPDATE and app.workspace.db.exists():
+        with app.store() as store:
+            told = store.previous_version(session.key, session.version)
+    return app.renderer(now).letter(session, kind, sequence, told)
+
+
+SAMPLE_RECIPIENT = dict(
+    email="erika.mustermann@example.org", name="Erika Mustermann", token="VORSCHAU",
+    first_name="Erika", last_name="Mustermann", salutation="Frau Bürgermeisterin",
+)  # fmt: skip

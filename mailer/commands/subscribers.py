@@ -21,52 +21,100 @@ def subscribers() -> None:
 
 @subscribers.command("add")
 @click.argument("email")
-@click.option("--name", help="Full name, used in the greeting.")
+@click.option("--name", help="Full name, shown in the To line.")
+@click.option("--first-name", help="First name, for the greeting with du (Hallo Anna,).")
+@click.option("--last-name", help="Last name, for the greeting with Sie.")
+@click.option(
+    "--salutation",
+    help="How the person is addressed with Sie: Frau, Herr, Frau Bürgermeisterin, Herr Dr., ...",
+)
 @click.option("--org", help="Organisation, e.g. the municipality.")
 @click.option(
     "--consent",
-    default="added by the organizer",
-    show_default=True,
-    help="Where and how the person agreed (kept as proof).",
+    help="Where and how the person agreed (kept as proof).  [default: added by the organizer]",
+)
+@click.option(
+    "--resubscribe",
+    is_flag=True,
+    help="Add again someone who unsubscribed; needs --consent with their new agreement.",
 )
 @click.option("--now", "now_text", metavar="T", hidden=True)
 @pass_app
 def subscribers_add(
-    app: App, email: str, name: str | None, org: str | None, consent: str, now_text: str | None
+    app: App,
+    email: str,
+    name: str | None,
+    first_name: str | None,
+    last_name: str | None,
+    salutation: str | None,
+    org: str | None,
+    consent: str | None,
+    resubscribe: bool,
+    now_text: str | None,
 ) -> None:
     """Add an active subscriber."""
     from mailer.members import clean_text, normalize_address
+    from mailer.salutation import Person
+    from mailer.store import UNSUBSCRIBED
 
     address = normalize_address(email)
+    person = Person(
+        name=clean_text(name, "--name"),
+        org=clean_text(org, "--org"),
+        first_name=clean_text(first_name, "--first-name"),
+        last_name=clean_text(last_name, "--last-name"),
+        salutation=clean_text(salutation, "--salutation"),
+    )
     with app.store() as store:
+        current = store.subscriber(address)
+        # DSGVO Art. 7 and UWG § 7: whoever withdrew their consent gets no more mail until
+        # they give it again, and that new consent is what the log must show.
+        new_consent = resubscribe and bool(consent and consent.strip())
+        if current is not None and current.status == UNSUBSCRIBED and not new_consent:
+            when = f" on {current.consent_at[:10]}" if current.consent_at else ""
+            raise UserError(
+                f"{current.email} unsubscribed{when}; add them again only with their new"
+                f" consent: mailer subscribers add {current.email} --resubscribe --consent"
+                ' "how and when they agreed again"'
+            )
         subscriber, changed = store.add_subscriber(
             address,
-            clean_text(name, "--name"),
-            clean_text(org, "--org"),
-            consent=consent,
+            person,
+            consent=(consent or "").strip() or "added by the organizer",
             now=consent_time(app, now_text),
         )
-    click.echo(f"{'added' if changed else 'already active:'} {subscriber.email}")
+    if not changed:
+        click.echo(f"already active: {subscriber.email}")
+    elif current is not None:
+        click.echo(f"active again: {subscriber.email} (was {current.status})")
+    else:
+        click.echo(f"added {subscriber.email}")
 
 
 @subscribers.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @pass_app
 def subscribers_import(app: App, file: Path) -> None:
-    """Import a CSV with the columns email, name, org."""
+    """Import a CSV: a header row names the columns (email, name, first_name, last_name,
+    salutation, title, org; or E-Mail, Name, Vorname, Nachname, Anrede, Titel, Kommune)."""
     from mailer.members import read_members
 
-    rows, problems = read_members(file.read_bytes(), file.name)
-    for problem in problems:
+    found = read_members(file.read_bytes(), file.name)
+    for column in found.unused_columns:
+        click.echo(
+            f"{file.name}:1: the column '{column}' is not one mailer knows; it was not imported",
+            err=True,
+        )
+    for problem in found.problems:
         click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
     with app.store() as store:
         added, existing = store.add_many(
-            ((r.email, r.name, r.org) for r in rows),
+            ((r.email, r.person) for r in found.rows),
             consent=f"imported from {file.name}",
             now=consent_time(app, None),
         )
-    click.echo(f"imported {added}, already on the list {existing}, bad rows {len(problems)}")
-    if problems and not rows:
+    click.echo(f"imported {added}, already on the list {existing}, bad rows {len(found.problems)}")
+    if found.problems and not found.rows:
         sys.exit(1)
 
 
@@ -85,6 +133,9 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
                 "status": s.status,
                 "consent_source": s.consent_source,
                 "consent_at": s.consent_at,
+                "first_name": s.first_name,
+                "last_name": s.last_name,
+                "salutation": s.salutation,
             }
             for s in store.subscribers(status)
         ]
@@ -111,7 +162,17 @@ def subscribers_export(app: App, output: Path | None) -> None:
 
     with app.store() as store:
         text = members_csv(
-            (s.email, s.name, s.org, s.status, s.consent_source, s.consent_at)
+            (
+                s.email,
+                s.name,
+                s.org,
+                s.status,
+                s.consent_source,
+                s.consent_at,
+                s.first_name,
+                s.last_name,
+                s.salutation,
+            )
             for s in store.subscribers()
         )
     if output:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, UPDATE
 from mailer.outbound import outbox
 from mailer.outbound.ledger import Ledger
 from mailer.outbound.outbox import (
@@ -44,7 +44,6 @@ from mailer.outbound.smtp import (
 from mailer.plan import Plan, Session
 from mailer.render import Recipient, Renderer
 from mailer.store import ACTIVE, UNSUBSCRIBED, Store, stamp
-from mailer.timing import stages
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -182,6 +181,7 @@ class _Sender:
     _hang_ups: int = 0
     _last_look: float = float("-inf")
     _deadlines: dict[str, float] = field(default_factory=dict)
+    _told_versions: dict[tuple[str, int], tuple[int, str | None]] = field(default_factory=dict)
     monotonic: Callable[[], float] = time.monotonic
     # The refusals since the server last took a mail, all with the same signature; their
     # bounces wait until the run ends, so that a server refusing us marks nobody.
@@ -231,15 +231,17 @@ class _Sender:
         session, sequence = found
         if session.cancelled and row.kind != CANCELLATION:
             return self._skip(row, SUPERSEDED, "the session is cancelled")
-        offset = _reminder_offset(plan, row.stage) if row.kind == REMINDER else None
-        letter = self.renderer.letter(session, row.kind, sequence, offset)
+        told = self._told(row) if row.kind == UPDATE else None
+        letter = self.renderer.letter(session, row.kind, sequence, told)
         references = None
         if row.kind in (UPDATE, CANCELLATION):
             announcement = OutboxKey.scheduled(session.key, ANNOUNCEMENT).to(row.subscriber_id)
             references = announcement.message_id(plan.sender.list_id, self.secret)
         template = self.renderer.wire(letter, replies=references is not None)
         address = _wire_address(row.email)
-        recipient = Recipient(address, row.name, row.token or "")
+        recipient = Recipient(
+            address, row.name, row.token or "", row.first_name, row.last_name, row.salutation
+        )
         return _Mail(
             row,
             address,
@@ -247,6 +249,16 @@ class _Sender:
             lambda: template.fill(recipient, row.message_id, references),
             deadline=self._deadline(session),
         )
+
+    def _told(self, row: DueRow) -> tuple[int, str | None] | None:
+        """The version of the session this member was sent before, for the update's words."""
+        if row.told_sequence is None:
+            return None
+        key = (row.session_key, row.told_sequence)
+        if key not in self._told_versions:
+            content = self.ledger.store.version_content(*key)
+            self._told_versions[key] = (row.told_sequence, content)
+        return self._told_versions[key]
 
     def _still_due(self, mail: _Mail) -> bool:
         """Checked right before the mail leaves, not when its row was read: the session
@@ -432,10 +444,3 @@ def _wire_address(email: str) -> str:
     from mailer.members import ascii_form  # email-validator: only for the rare such address
 
     return ascii_form(email) or email
-
-
-def _reminder_offset(plan: Plan, label: str) -> timedelta | None:
-    for stage in stages(plan):
-        if stage.label == label:
-            return stage.offset
-    return None

@@ -231,17 +231,21 @@ def queue_notice(
     informed = "o.kind != :cancellation" if cancel else "1"
     newer = "1" if cancel else "max(o.sequence) < :sequence"
     key_sql, message_id_sql, keys = _member_key_sql(conn, notice, domain, secret, "o.subscriber_id")
+    # told_sequence: the newest version the member was sent, so that the update can name
+    # what changed since then (see updates.py).
     return conn.execute(
         "INSERT OR IGNORE INTO outbox (mail_key, session_key, stage, kind, sequence,"
-        " subscriber_id, message_id, status, next_attempt_at, queued_at)"
+        " subscriber_id, message_id, status, next_attempt_at, queued_at, told_sequence)"
         f" SELECT {key_sql}, :session_key, :kind, :kind, :sequence,"
-        f" o.subscriber_id, {message_id_sql}, :queued, :now, :now"
+        f" o.subscriber_id, {message_id_sql}, :queued, :now, :now,"
+        " max(CASE WHEN o.kind IN (:announcement, :reminder, :update) THEN o.sequence END)"
         " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = :active"
         f" WHERE o.session_key = :session_key AND o.status = :sent AND {informed}"
         f" GROUP BY o.subscriber_id HAVING {newer}",
         {**keys, "session_key": session_key, "kind": kind, "sequence": sequence,
          "queued": QUEUED, "now": now, "active": ACTIVE, "sent": SENT,
-         "cancellation": CANCELLATION},
+         "cancellation": CANCELLATION, "announcement": ANNOUNCEMENT, "reminder": REMINDER,
+         "update": UPDATE},
     ).rowcount  # fmt: skip
 
 
@@ -332,6 +336,10 @@ class DueRow(NamedTuple):
     in_reply_to: str | None
     period_start: str | None
     period_end: str | None
+    first_name: str | None
+    last_name: str | None
+    salutation: str | None
+    told_sequence: int | None  # an update: the version the member was sent before
 
 
 def pending_count(conn: sqlite3.Connection, at: str) -> int:
@@ -346,7 +354,8 @@ def due_batch(conn: sqlite3.Connection, at: str, after_id: int, size: int) -> li
     cursor = conn.execute(
         "SELECT o.id, o.session_key, o.stage, o.kind, o.subscriber_id, o.message_id, o.attempts,"
         " s.email, s.name, s.token, s.status, o.to_address, o.in_reply_to, o.period_start,"
-        " o.period_end FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
+        " o.period_end, s.first_name, s.last_name, s.salutation, o.told_sequence"
+        " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
         " WHERE o.status IN (?, ?) AND o.next_attempt_at <= ? AND o.id > ?"
         " ORDER BY o.id LIMIT ?",
         (*WAITING, at, after_id, size),

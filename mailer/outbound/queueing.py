@@ -31,7 +31,10 @@ def record_versions(store: Store, plan: Plan, now: datetime) -> Sessions:
     """Every session that has not started, with the SEQUENCE of its current content."""
     with store.transaction():
         return {
-            session.key: (session, store.record_version(session.key, session.version, now))
+            session.key: (
+                session,
+                store.record_version(session.key, session.version, now, session.content),
+            )
             for session in plan.sessions_from(now, VERSION_HORIZON_DAYS)
         }
 
@@ -77,7 +80,9 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
             outbox.mark_queued_through(conn, mail, latest_change)
         # Notices are owed once per new version: whoever is told later hears the new one.
         for key, sequence in store.versions_owing_notices():
-            if key in sessions and sessions[key][1] == sequence:
+            # `notify: false`: the new version stands (the next invitation carries it), but
+            # nobody is told of this change by mail.
+            if key in sessions and sessions[key][1] == sequence and sessions[key][0].notify:
                 session = sessions[key][0]
                 kind = CANCELLATION if session.cancelled else UPDATE
                 notice = OutboxKey.notice(session.key, kind, sequence)

@@ -95,7 +95,9 @@ def reply_bytes(
         template = renderer.wire(
             letter, replies=bool(row.in_reply_to), auto_submitted="auto-replied"
         )
-        recipient = Recipient(address, row.name, row.token or "")
+        recipient = Recipient(
+            address, row.name, row.token or "", row.first_name, row.last_name, row.salutation
+        )
         return template.fill(recipient, row.message_id, row.in_reply_to)
     assert row.period_start is not None and row.period_end is not None
     start, end = (datetime.fromisoformat(row.period_start), datetime.fromisoformat(row.period_end))
