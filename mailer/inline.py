@@ -32,6 +32,8 @@ def inline_css(page: str) -> str:
         allow_network=False,
         allow_loading_external_files=False,
         keep_style_tags=False,
+        # The media queries that stay behind (dark mode) must beat the inlined styles.
+        strip_important=False,
         disable_validation=True,
         cssutils_logging_level=logging.CRITICAL,
     ).transform()

@@ -181,9 +181,8 @@ def test_css_is_inlined_into_style_attributes() -> None:
     styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
     assert len(styles) == 1
     outside_media = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", styles[0])
-    assert (
-        outside_media.strip()
-        == ":root {color-scheme:light dark;supported-color-schemes:light dark}"
+    assert outside_media.replace(" !important", "").strip() == (
+        ":root {color-scheme:light dark;supported-color-schemes:light dark}"
     )
     cell = re.search(r'<td class="button-cell"[^>]*>', html)
     assert cell is not None and "background-color:#0b4f6c" in cell.group().replace(" ", "")
@@ -363,3 +362,43 @@ def test_the_wire_template_makes_the_same_message_as_personalize(kind: str) -> N
             if not a.is_multipart():
                 assert a.get_content() == b.get_content()
                 assert a["Content-Transfer-Encoding"] == b["Content-Transfer-Encoding"]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_footer_reads_at_wcag_aa_contrast_in_light_and_dark_mode() -> None:
+    message, _ = rendered(parse_plan(STARTER))
+    page = parts(message)[1]
+    footer = re.search(r"<td class=\"footer\"[^>]*style='([^']*)'", page)
+    card = re.search(r'<table role="presentation" class="card"[^>]*style="([^"]*)"', page)
+    link = re.search(r'<td class="footer".*?<a href[^>]*style="([^"]*)"', page, re.S)
+    assert footer and card and link
+
+    def colour(style: str, name: str) -> str:
+        found = re.search(rf"(?:^|;)\s*{name}:\s*(#[0-9a-fA-F]{{3,6}})", style)
+        assert found, (name, style)
+        value = found.group(1)
+        return "#" + "".join(c * 2 for c in value[1:]) if len(value) == 4 else value
+
+    background = colour(card.group(1), "background-color")
+    assert _contrast(colour(footer.group(1), "color"), background) >= 4.5
+    assert _contrast(colour(link.group(1), "color"), background) >= 4.5
+    dark = re.search(r"prefers-color-scheme: ?dark\)\s*\{(.*?)\}\s*\}", page, re.S)
+    assert dark, "dark-mode styles are kept"
+    rules = dict(re.findall(r"([^{}]+)\{([^}]*)\}", dark.group(1) + "}"))
+    dark_footer = next(v for k, v in rules.items() if k.strip() == ".footer")
+    dark_link = next(v for k, v in rules.items() if k.strip() == ".footer a")
+    dark_background = colour(dark_footer, "background-color")
+    assert _contrast(colour(dark_footer, "color"), dark_background) >= 4.5
+    assert _contrast(colour(dark_link, "color"), dark_background) >= 4.5
+    assert '<meta name="color-scheme" content="light dark">' in page
