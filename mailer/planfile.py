@@ -43,7 +43,7 @@ SERIES_KEYS = {
     "salutation",
     "genitive",
 }
-SENDER_KEYS = {"from", "reply_to", "imprint", "list_id"}
+SENDER_KEYS = {"from", "reply_to", "imprint", "list_id", "envelope_from"}
 EMAILS_KEYS = {"announcement", "reminders"}
 SESSION_KEYS = {
     "date",
@@ -167,7 +167,15 @@ class _PlanReader(Reader):
                 f"sender.list_id '{list_id}' may hold only ASCII letters, digits, '.' and '-'"
                 " (write an international domain in its xn-- form)",
             )
+        envelope_from = reply_to
+        if (envelope_node := sender.get("envelope_from")) is not None:
+            envelope_from = self._own_address(
+                envelope_node,
+                self.text(envelope_node, "sender.envelope_from"),
+                "sender.envelope_from",
+            )
         return Sender(
+            envelope_from=envelope_from,
             from_address=from_address,
             reply_to=reply_to,
             imprint=imprint or f"{series.name} · Kontakt: {reply_to}",

@@ -46,6 +46,7 @@ class RecordingHandler:
     drop_after_data: int = 0  # how many of the next DATAs to record and then hang up on
     drop_after_data_to: set[str] = field(default_factory=set)  # always, for these recipients
     hang_up_at_rcpt: set[str] = field(default_factory=set)  # hang up on RCPT TO these
+    senders_refused: dict[str, str] = field(default_factory=dict)  # MAIL FROM -> "553 ..."
     delay: float = 0.0
     pipelining: bool = False  # advertise RFC 2920 PIPELINING, as Postfix does
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,6 +56,13 @@ class RecordingHandler:
         if self.pipelining:
             responses = [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if answer := self.senders_refused.get(address.lower()):
+            return answer
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.hang_up_at_rcpt:

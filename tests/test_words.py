@@ -241,3 +241,35 @@ def test_a_cancellation_carries_its_reason(club: Mailer, smtp: RecordingHandler)
     assert cancellation["Subject"].startswith("Abgesagt: Digital-Impuls am 7. September")
     assert "Warum: Unser Gast ist erkrankt <leider>." in text_of(cancellation)
     assert "Unser Gast ist erkrankt &lt;leider&gt;." in html_of(cancellation)
+
+
+def test_the_envelope_sender_is_configurable_and_a_refusal_of_it_is_one_sentence(
+    club: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp.senders_refused["themen@example.org"] = (
+        "553 5.7.1 Sender address rejected: not owned by user"
+    )
+    refused = club("tick", "--now", "2023-08-24T16:00", ok=False)
+    assert refused.exit_code == 1
+    assert "Traceback" not in refused.output
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert re.fullmatch(
+        r"[^ ]*127\.0\.0\.1:\d+ refused the envelope sender themen@example\.org \(553 5\.7\.1"
+        r" Sender address rejected: not owned by user\): set sender\.envelope_from in"
+        r" schedule\.yaml to an address this server lets you send from; nothing more was sent,"
+        r" the next tick tries again",
+        lines[0],
+    ), lines[0]
+    assert smtp.messages == []
+    assert {row["status"] for row in club.json("subscribers", "list")} == {"active"}
+    club.write_plan(
+        STARTER.replace(
+            "  reply_to: themen@example.org",
+            "  reply_to: themen@example.org\n  envelope_from: bounces@example.org",
+        )
+    )
+    club("tick", "--now", "2023-08-24T16:05")
+    assert {m.mail_from for m in smtp.messages} == {"bounces@example.org"}
+    assert len(smtp.messages) == 3
+    assert {m.message["Reply-To"] for m in smtp.messages} == {"themen@example.org"}

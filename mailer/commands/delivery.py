@@ -140,7 +140,7 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
     transport = app.transport()
     transport.open()
     try:
-        send(transport, plan.sender.reply_to, address, message.as_bytes(policy=WIRE_POLICY))
+        send(transport, plan.sender.envelope_from, address, message.as_bytes(policy=WIRE_POLICY))
     except DeliveryProblem as problem:
         raise UserError(f"the server did not take the test mail: {problem.answer}") from None
     finally:

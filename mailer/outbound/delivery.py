@@ -309,7 +309,7 @@ class _Sender:
         self.ledger.sending(mail.row.id, mail.sequence, mail.row.attempts + 1)
         try:
             self.transport.start(
-                self.plan.sender.reply_to,
+                self.plan.sender.envelope_from,
                 mail.recipient,
                 payload,
                 next_recipient=upcoming.recipient if upcoming else None,

@@ -360,7 +360,10 @@ class SmtpTransport:
         text = _answer(code, answer)
         if 400 <= code < 500:
             raise Deferred(text, code, "MAIL FROM")
-        raise ServerUnavailable(f"{self.server.where} refused the sender {sender}: {text}")
+        raise ServerUnavailable(
+            f"{self.server.where} refused the envelope sender {sender} ({text}): set"
+            " sender.envelope_from in schedule.yaml to an address this server lets you send from"
+        )
 
     def _pace(self) -> None:
         if not self.rate_per_minute or self._last_send is None:
