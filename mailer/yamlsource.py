@@ -8,6 +8,7 @@ plan reader decide what each one must be.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +20,42 @@ from mailer.text import one_line
 _BOOL_TRUE = {"true", "yes", "on"}
 _BOOL_FALSE = {"false", "no", "off"}
 _NULL = {"", "~", "null"}
+
+
+_KEY_AND_VALUE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_]+):\s+(.*)$")
+_DASH_WITHOUT_SPACE = re.compile(r"^\s*-[^\s-]")
+
+
+def common_trap(text: str, line: int | None) -> tuple[int, str] | None:
+    """The mistakes people make when they edit YAML by hand, explained in their words:
+    a tab, a '-' without its space, a colon in a text. (line, sentence), or None."""
+    if line is None:
+        return None
+    lines = text.splitlines()
+    # The parser notices some slips a line or two later: look at the lines before, too.
+    for number in range(line, max(line - 3, 0), -1):
+        if number > len(lines):
+            continue
+        written = lines[number - 1]
+        if "\t" in written[: len(written) - len(written.lstrip())]:
+            return (
+                number,
+                "this line is indented with a tab; YAML needs spaces: replace the tab with spaces",
+            )
+        if _DASH_WITHOUT_SPACE.match(written):
+            return (
+                number,
+                "a '-' that starts a list entry needs a space after it: write '- ' (dash, space)",
+            )
+    if line <= len(lines):
+        found = _KEY_AND_VALUE.match(lines[line - 1])
+        if found and ": " in found.group(3) and not found.group(3).startswith(("'", '"')):
+            key, value = found.group(2), found.group(3).split(" #")[0].strip()
+            return line, (
+                f"the text after '{key}:' holds a colon and a space, which YAML reads as a new"
+                f' key; put the text in quotes: {key}: "{value}"'
+            )
+    return None
 
 
 @dataclass(frozen=True)
@@ -81,6 +118,15 @@ class Reader:
             problem = error.problem or "unknown problem"
             if opened:
                 problem = f"{problem} ({error.context})"
+            trap = common_trap(text, line)
+            if trap is not None:
+                raise self.fail(*trap) from None
+            if opened and "quoted scalar" in (error.context or ""):
+                raise self.fail(
+                    line,
+                    "a quote opened on this line is never closed; end the text with the"
+                    " same quote mark",
+                ) from None
             raise self.fail(line, f"this is not valid YAML: {problem}") from None
         except yaml.YAMLError as error:
             raise self.fail(None, f"this is not valid YAML: {error}") from None

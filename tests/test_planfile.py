@@ -46,7 +46,32 @@ def error_of(text: str) -> PlanError:
 @pytest.mark.parametrize(
     ("old", "new", "line", "words"),
     [
-        ('  time: "16:00"\n', '  time: "16:00\n', 4, "not valid YAML"),
+        ('  time: "16:00"\n', '  time: "16:00\n', 4, "a quote opened on this line is never closed"),
+        (
+            "    topic: Kommunale Wärmeplanung\n",
+            "    topic: Wärmeplanung: was jetzt zu tun ist\n",
+            16,
+            "the text after 'topic:' holds a colon and a space, which YAML reads as a new key;"
+            ' put the text in quotes: topic: "Wärmeplanung: was jetzt zu tun ist"',
+        ),
+        (
+            "    topic: Kommunale Wärmeplanung\n",
+            "\ttopic: Kommunale Wärmeplanung\n",
+            16,
+            "this line is indented with a tab; YAML needs spaces: replace the tab with spaces",
+        ),
+        (
+            "      - name: Julia Stolzenberger\n",
+            "      -name: Julia Stolzenberger\n",
+            18,
+            "a '-' that starts a list entry needs a space after it: write '- ' (dash, space)",
+        ),
+        (
+            "  - date: 2023-09-07\n",
+            "  -date: 2023-09-07\n",
+            15,
+            "a '-' that starts a list entry needs a space after it",
+        ),
         ("  timezone: Europe/Berlin\n", "  timezon: Europe/Berlin\n", 3, "did you mean 'timezone'"),
         ("    topic: Kommunale", "    topik: Kommunale", 16, "did you mean 'topic'"),
         ("  reminders: [1d, 1h]\n", "  reminders: {a: 1}\n", 13, "must be a list"),
@@ -264,3 +289,39 @@ def test_until_in_rfc_5545_utc_form_is_read_in_the_series_zone() -> None:
     days = [s.date for s in plan.sessions_between(date(2023, 9, 1), date(2024, 3, 1))]
     # 15:00 UTC is 16:00 in Berlin on 2 November: that session is still in.
     assert days == [date(2023, 9, 7), date(2023, 10, 5), date(2023, 11, 2)]
+
+
+def test_the_salutation_form_is_one_of_three() -> None:
+    plan = parse_plan(
+        BASE.replace(
+            "  timezone: Europe/Berlin\n", "  timezone: Europe/Berlin\n  salutation: Sie\n"
+        )
+    )
+    assert plan.series.salutation == "sie"
+    error = error_of(
+        BASE.replace(
+            "  timezone: Europe/Berlin\n", "  timezone: Europe/Berlin\n  salutation: ihr\n"
+        )
+    )
+    assert (
+        str(error)
+        == "schedule.yaml:4: series.salutation must be one of du, sie, neutral, not 'ihr'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "genitive", "expected"),
+    [
+        ("Digital-Impuls", None, "Digital-Impulses"),
+        ("Stammtisch", None, "Stammtischs"),
+        ("Kommunalforum", None, "Kommunalforums"),
+        ("Netzwerk junger Bürgermeister", None, "Netzwerk junger Bürgermeister"),
+        ("Werkstatt", "Werkstatt", "Werkstatt"),
+        ("Impuls 2030", None, "Impuls 2030"),
+    ],
+)
+def test_the_series_name_after_des(name: str, genitive: str | None, expected: str) -> None:
+    text = BASE.replace("  name: Digital-Impuls\n", f"  name: {name}\n")
+    if genitive:
+        text = text.replace("  timezone:", f"  genitive: {genitive}\n  timezone:", 1)
+    assert parse_plan(text).series.name_genitive == expected
