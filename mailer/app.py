@@ -125,6 +125,13 @@ def tick_once(
     return report.summary()
 
 
+def dry_run(app: App, now: datetime) -> list:
+    """What `tick_once(app, now)` would send (see outbound/dryrun.py); nothing is sent."""
+    from mailer.outbound import dryrun
+
+    return dryrun.dry_run(app.workspace.db, app.plan(), app.renderer(now), now)
+
+
 @contextmanager
 def _mailbox(app: App, store: Store) -> Iterator[Source]:
     """The mailbox members reply to: IMAP when configured, else the Maildir `inbox/`."""
@@ -174,6 +181,29 @@ def rsvp_counts(app: App) -> dict[str, dict[str, int]]:
             result[key] = {**answers, "open": max(0, active - sum(answers.values()))}
         result["*"] = {**dict.fromkeys(rsvps.ANSWERS, 0), "open": active}
         return result
+
+
+def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
+    """Per session key whose content changed since the last tick recorded it: the notice
+    the next tick will send (update or cancellation) and to how many members. A session
+    marked `notify: false` owes none."""
+    from mailer.mailkinds import CANCELLATION, UPDATE
+    from mailer.outbound import outbox
+
+    if not app.workspace.db.exists():
+        return {}
+    owed = {}
+    with app.store() as store:
+        for session in sessions:
+            recorded = store.recorded_sequence(session.key)
+            sequence = store.known_sequence(session.key, session.version)
+            if recorded is None or sequence == recorded or not session.notify:
+                continue
+            kind = CANCELLATION if session.cancelled else UPDATE
+            members = outbox.notice_audience(store.conn, session.key, kind, sequence)
+            if members:
+                owed[session.key] = (kind, members)
+    return owed
 
 
 def refile_message(app: App, message_id: str, kind: str, now: datetime | None = None) -> str:

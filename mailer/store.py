@@ -608,6 +608,11 @@ class Store:
             (session_key, sequence),
         )
 
+    def recorded_sequence(self, session_key: str) -> int | None:
+        """The newest SEQUENCE recorded for the session; None before its first tick."""
+        latest = self._latest_version(session_key)
+        return latest[0] if latest else None
+
     def known_sequence(self, session_key: str, fingerprint: str) -> int:
         """The sequence this content has or would get, without recording anything."""
         latest = self._latest_version(session_key)

@@ -43,9 +43,16 @@ class _Progress:
 @click.option(
     "--now", "now_text", metavar="T", help="Act as the daemon would at this moment (ISO 8601)."
 )
+@click.option(
+    "--dry-run", is_flag=True, help="List what this tick would send, to whom and why; send nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print JSON.")
 @pass_app
-def tick(app: App, now_text: str | None) -> None:
+def tick(app: App, now_text: str | None, dry_run: bool, as_json: bool) -> None:
     """One pass: queue every mail due at T and deliver the outbox."""
+    if dry_run:
+        _dry_run(app, app.now(now_text), as_json)
+        return
     progress = _Progress(sys.stdout.isatty())
     try:
         summary = tick_once(
@@ -54,6 +61,22 @@ def tick(app: App, now_text: str | None) -> None:
     finally:
         progress.stop()
     click.echo(summary)
+
+
+def _dry_run(app: App, now, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from mailer import app as core
+
+    mails = core.dry_run(app, now)
+    if as_json:
+        print_json([asdict(mail) for mail in mails])
+        return
+    print_table(
+        f"a tick at {now:%Y-%m-%d %H:%M} would send {len(mails)} mails (dry run: nothing was sent)",
+        ("to", "subject", "why"),
+        ([mail.to, mail.subject, mail.why] for mail in mails),
+    )
 
 
 @click.command()

@@ -70,14 +70,16 @@ def check(app: App, now_text: str | None) -> None:
 def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> None:
     """Upcoming sessions and when each mail will go out."""
     from mailer import german
-    from mailer.app import rsvp_counts
+    from mailer.app import notices_owed, rsvp_counts
     from mailer.timing import schedule
 
     plan = app.plan()
     now = app.now(now_text)
     answers = rsvp_counts(app)
+    sessions = plan.sessions_from(now, months * 31)
+    owed = notices_owed(app, sessions)
     entries = []
-    for session in plan.sessions_from(now, months * 31):
+    for session in sessions:
         mails = [
             {
                 "kind": entry.stage.label,
@@ -99,13 +101,18 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
                 "listed": session.line is not None,
                 "mails": mails,
                 "rsvps": answers.get(session.key, answers.get("*")),
+                "notice": (
+                    {"kind": owed[session.key][0], "members": owed[session.key][1]}
+                    if session.key in owed
+                    else None
+                ),
             }
         )
     if as_json:
         print_json(entries)
         return
     rows = []
-    for entry, session in zip(entries, plan.sessions_from(now, months * 31), strict=True):
+    for entry, session in zip(entries, sessions, strict=True):
         topic: Cell = session.topic or ("open", "dim")
         if session.cancelled:
             topic = ("cancelled", "red")
@@ -115,6 +122,11 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
             mails.append(("\n" if index else "") + f"{mail['kind']}: {due_at:%Y-%m-%d %H:%M}")
             if mail["state"] == "due":
                 mails.append((" (due)", "yellow"))
+        if notice := entry["notice"]:
+            if mails:
+                mails.append("\n")
+            text = f"{notice['kind']} due for {notice['members']} members at the next tick"
+            mails.append((text, "bold yellow"))
         counted = entry["rsvps"]
         replies = (
             f"{counted['accepted']} zugesagt, {counted['declined']} abgesagt,\n"

@@ -227,9 +227,6 @@ def queue_notice(
     """An update or cancellation of a session for each active member who was sent an older
     version of it (an update) or anything of it but the cancellation (a cancellation)."""
     session_key = notice.session_key
-    cancel = kind == CANCELLATION
-    informed = "o.kind != :cancellation" if cancel else "1"
-    newer = "1" if cancel else "max(o.sequence) < :sequence"
     key_sql, message_id_sql, keys = _member_key_sql(conn, notice, domain, secret, "o.subscriber_id")
     # told_sequence: the newest version the member was sent, so that the update can name
     # what changed since then (see updates.py).
@@ -239,14 +236,34 @@ def queue_notice(
         f" SELECT {key_sql}, :session_key, :kind, :kind, :sequence,"
         f" o.subscriber_id, {message_id_sql}, :queued, :now, :now,"
         " max(CASE WHEN o.kind IN (:announcement, :reminder, :update) THEN o.sequence END)"
-        " FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = :active"
-        f" WHERE o.session_key = :session_key AND o.status = :sent AND {informed}"
-        f" GROUP BY o.subscriber_id HAVING {newer}",
+        f" {_notice_audience(kind)}",
         {**keys, "session_key": session_key, "kind": kind, "sequence": sequence,
          "queued": QUEUED, "now": now, "active": ACTIVE, "sent": SENT,
          "cancellation": CANCELLATION, "announcement": ANNOUNCEMENT, "reminder": REMINDER,
          "update": UPDATE},
     ).rowcount  # fmt: skip
+
+
+def notice_audience(conn: sqlite3.Connection, session_key: str, kind: str, sequence: int) -> int:
+    """How many members `queue_notice` would queue this notice for now (for `mailer plan`)."""
+    return conn.execute(
+        f"SELECT count(*) FROM (SELECT o.subscriber_id {_notice_audience(kind)})",
+        {"session_key": session_key, "sequence": sequence, "active": ACTIVE, "sent": SENT,
+         "cancellation": CANCELLATION},
+    ).fetchone()[0]  # fmt: skip
+
+
+def _notice_audience(kind: str) -> str:
+    """FROM ... HAVING of the members owed a notice: active, sent an older version of the
+    session (an update) or anything of it but the cancellation (a cancellation)."""
+    cancel = kind == CANCELLATION
+    informed = "o.kind != :cancellation" if cancel else "1"
+    newer = "1" if cancel else "max(o.sequence) < :sequence"
+    return (
+        "FROM outbox o JOIN subscribers s ON s.id = o.subscriber_id AND s.status = :active"
+        f" WHERE o.session_key = :session_key AND o.status = :sent AND {informed}"
+        f" GROUP BY o.subscriber_id HAVING {newer}"
+    )
 
 
 def queue_one(
