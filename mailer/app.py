@@ -183,6 +183,14 @@ def rsvp_counts(app: App) -> dict[str, dict[str, int]]:
         return result
 
 
+def organizer_report(app: App, start: datetime, end: datetime):
+    """What happened in [start, end) (see mailer.report)."""
+    from mailer import report
+
+    with app.store() as store:
+        return report.gather(store.conn, app.plan(), start, end)
+
+
 def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
     """Per session key whose content changed since the last tick recorded it: the notice
     the next tick will send (update or cancellation) and to how many members. A session

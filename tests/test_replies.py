@@ -81,7 +81,7 @@ def test_the_weekly_digest_lists_the_ideas_escaped_once(
     smtp_mailer("tick", "--now", "2023-09-18T09:00")
     (digest,) = [m for m in smtp.messages if m.rcpt_tos == ["orga@example.org"]]
     message = digest.message
-    assert message["Subject"] == "Digital-Impuls: 2 neue Themenvorschläge"
+    assert message["Subject"] == "Digital-Impuls: Bericht – 2 Themenvorschläge"
     assert message["List-Unsubscribe"] is None
     html = message.get_body(("html",)).get_content()
     text = message.get_body(("plain",)).get_content()
@@ -92,3 +92,44 @@ def test_the_weekly_digest_lists_the_ideas_escaped_once(
     # The week after, with no new idea, no digest.
     smtp_mailer("tick", "--now", "2023-09-25T08:00")
     assert len([m for m in smtp.messages if m.rcpt_tos == ["orga@example.org"]]) == 1
+
+
+def test_the_report_tells_the_organizer_everything_of_the_week_escaped(
+    smtp_mailer: Mailer, smtp: RecordingHandler
+) -> None:
+    smtp_mailer.write_plan(STARTER + SETTINGS.replace("thank_you: true", "thank_you: false"))
+    smtp_mailer(
+        "subscribers", "add", "anna@example.org", "--name", "Anna <Schmidt>",
+        "--org", "Gemeinde & Co", "--now", "2023-09-01T10:00",
+    )  # fmt: skip
+    smtp_mailer.add("ben@example.org", "cem@example.org")
+    deliver(
+        smtp_mailer,
+        reply("anna@example.org", "Idee <i>", "Thema: <script>x</script> Radwege", 1),
+        reply("ben@example.org", "abmelden", "", 2),
+        reply("cem@example.org", "Zweite Idee", "Thema: Glasfaser {{ 7*7 }}", 3),
+        now="2023-09-12T10:00",
+    )
+    # The report as the organizer reads it in the terminal, and as JSON.
+    found = smtp_mailer.json("report", "--since", "2023-09-11T00:00", "--until", "2023-09-18T08:00")
+    assert [i["sender"] for i in found["ideas"]] == ["cem@example.org", "anna@example.org"]
+    anna = found["ideas"][1]
+    assert (anna["name"], anna["org"]) == ("Anna <Schmidt>", "Gemeinde & Co")
+    assert anna["reply_link"] == "mailto:anna@example.org?subject=Re%3A%20Idee%20%3Ci%3E"
+    assert [(u["email"], u["cause"]) for u in found["unsubscribes"]] == [
+        ("ben@example.org", "asked by mail")
+    ]
+    assert found["answers"][0]["session"] == "2023-10-05"
+    # The weekly mail carries the same.
+    smtp_mailer("tick", "--now", "2023-09-18T08:00")
+    (report,) = [m.message for m in smtp.messages if m.rcpt_tos == ["orga@example.org"]]
+    assert report["Subject"] == "Digital-Impuls: Bericht – 2 Themenvorschläge, 1 Abmeldung"
+    html = report.get_body(("html",)).get_content()
+    text = report.get_body(("plain",)).get_content()
+    assert "Anna &lt;Schmidt&gt; (Gemeinde &amp; Co)" in html
+    assert "&lt;script&gt;x&lt;/script&gt; Radwege" in html and "<script>" not in html
+    assert 'href="mailto:anna@example.org?subject=Re%3A%20Idee%20%3Ci%3E"' in html
+    assert "{{ 7*7 }}" in text and "49" not in text
+    assert "== Abmeldungen ==" in text and "- ben@example.org" in text and "asked by mail" in text
+    assert text.index("cem@example.org") < text.index("anna@example.org")  # newest first
+    assert "Zusagen für die nächsten Termine" in text

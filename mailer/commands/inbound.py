@@ -40,6 +40,57 @@ def suggestions_command(app: App, as_json: bool) -> None:
         click.echo("")
 
 
+@click.command("report")
+@click.option("--since", metavar="T", help="From this moment (ISO 8601); default: 7 days ago.")
+@click.option("--until", "until_text", metavar="T", help="Up to this moment; default: now.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def report_command(app: App, since: str | None, until_text: str | None, as_json: bool) -> None:
+    """What happened: topic ideas, answers, bounces, unsubscribes, mails to check."""
+    from dataclasses import asdict
+    from datetime import timedelta
+
+    from mailer.app import organizer_report
+
+    until = app.now(until_text)
+    start = app.now(since) if since else until - timedelta(days=7)
+    found = organizer_report(app, start, until)
+    if as_json:
+        print_json(asdict(found))
+        return
+    click.echo(f"{app.plan().series.name}: from {start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}")
+    print_table(
+        f"{len(found.ideas)} topic ideas, newest first",
+        ("received", "from", "subject", "idea"),
+        ([i.received_at[:16], _who(i.sender, i.name, i.org), i.subject, i.text[:300]]
+         for i in found.ideas),
+    )  # fmt: skip
+    if found.unsure:
+        print_table(
+            f"{len(found.unsure)} to check: perhaps a request to leave",
+            ("received", "from", "subject", "text"),
+            ([i.received_at[:16], _who(i.sender, i.name, i.org), i.subject, i.text[:300]]
+             for i in found.unsure),
+        )  # fmt: skip
+    print_table(
+        "answers for the sessions ahead",
+        ("session", "topic", "accepted", "declined", "tentative"),
+        ([a.session, a.topic or "", str(a.accepted), str(a.declined), str(a.tentative)]
+         for a in found.answers),
+    )  # fmt: skip
+    for title, changes in (("unsubscribed", found.unsubscribes), ("bounced", found.bounces)):
+        print_table(
+            f"{len(changes)} {title}",
+            ("when", "who", "why"),
+            ([c.at[:16], _who(c.email, c.name, c.org), c.cause] for c in changes),
+        )
+
+
+def _who(address: str, name: str | None, org: str | None) -> str:
+    details = ", ".join(part for part in (name, org) if part)
+    return f"{address} ({details})" if details else address
+
+
 @click.command("rsvps")
 @click.argument("session_date", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -113,4 +164,4 @@ def inbox_refile(app: App, message_id: str, kind: str, now_text: str | None) -> 
     click.echo(refile_message(app, message_id, kind, app.now(now_text) if now_text else None))
 
 
-COMMANDS = (poll_command, suggestions_command, rsvps_command, inbox_group)
+COMMANDS = (poll_command, suggestions_command, report_command, rsvps_command, inbox_group)

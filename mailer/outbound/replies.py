@@ -5,10 +5,9 @@ too are sent once, retried on 4xx, and never lost.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
-from mailer import german
+from mailer import german, report, salutation
 from mailer.inbound import table as inbound_table
 from mailer.outbound import outbox
 from mailer.outbound.outbox import DIGEST, GOODBYE, THANKS, DueRow, OutboxKey
@@ -66,8 +65,9 @@ def digest_window(plan: Plan, now: datetime) -> tuple[datetime, datetime] | None
 
 
 def _queue_digest(conn, plan: Plan, now: datetime, secret: bytes) -> int:
+    """The organizer's report of the period that ended last, when anything happened in it."""
     start, end = digest_window(plan, now)
-    if not inbound_table.suggestions_recorded(conn, stamp(start), stamp(end)):
+    if not report.gather(conn, plan, start, end).has_news:
         return 0
     return outbox.queue_one(
         conn,
@@ -87,9 +87,11 @@ def reply_bytes(
     """The message, ready for the wire, of a thank-you or digest row of the outbox, to
     `address` (the member's or the organizer's, as it travels)."""
     if row.kind in (THANKS, GOODBYE):
+        formal = salutation.formal(plan.series.salutation)
         subject = {
-            THANKS: f"Danke für deinen Themenvorschlag zum {plan.series.name}",
-            GOODBYE: f"Du bist vom {plan.series.name} abgemeldet",
+            THANKS: f"Danke für {'Ihren' if formal else 'deinen'} Themenvorschlag zum"
+            f" {plan.series.name}",
+            GOODBYE: f"{'Sie sind' if formal else 'Du bist'} vom {plan.series.name} abgemeldet",
         }[row.kind]
         letter = renderer.reply_letter(row.kind, subject, {}, row.kind)
         template = renderer.wire(
@@ -107,25 +109,42 @@ def reply_bytes(
 
 
 def _digest_letter(conn, plan: Plan, renderer: Renderer, start: datetime, end: datetime) -> Letter:
-    rows = inbound_table.suggestions_recorded(conn, stamp(start), stamp(end))
-    ideas = [
-        {
-            "sender": sender,
-            "subject": subject or "(ohne Betreff)",
-            "text": text or "",
-            "received": german.long_datetime(plan.local(datetime.fromisoformat(received))),
-            "session": german.long_date(datetime.fromisoformat(session).date())
-            if session
-            else None,
-            "attachments": json.loads(attachments or "[]"),
-        }
-        for sender, subject, text, received, session, attachments in rows
+    """The report mail of [start, end): see mailer.report."""
+    found = report.gather(conn, plan, start, end)
+
+    def local(stamped: str) -> str:
+        return german.long_datetime(plan.local(datetime.fromisoformat(stamped))) if stamped else ""
+
+    def day(key: str | None) -> str | None:
+        return german.long_date(datetime.fromisoformat(key).date()) if key else None
+
+    def ideas(items: list[report.Idea]) -> list[dict]:
+        return [
+            {**vars(idea), "received": local(idea.received_at), "session": day(idea.session)}
+            for idea in items
+        ]
+
+    def changes(items: list[report.StatusChange]) -> list[dict]:
+        return [{**vars(item), "at": local(item.at)} for item in items]
+
+    context = {
+        "ideas": ideas(found.ideas),
+        "unsure": ideas(found.unsure),
+        "bounces": changes(found.bounces),
+        "unsubscribes": changes(found.unsubscribes),
+        "answers": [{**vars(a), "date": day(a.session)} for a in found.answers],
+        "window": f"vom {german.long_datetime(plan.local(start))}"
+        f" bis {german.long_datetime(plan.local(end))}",
+    }
+    counted = [
+        (len(found.ideas), "Themenvorschlag", "Themenvorschläge"),
+        (len(found.unsure), "Mail zu prüfen", "Mails zu prüfen"),
+        (len(found.unsubscribes), "Abmeldung", "Abmeldungen"),
+        (len(found.bounces), "unzustellbare Adresse", "unzustellbare Adressen"),
     ]
-    window = (
-        f"vom {german.long_datetime(plan.local(start))} bis {german.long_datetime(plan.local(end))}"
-    )
-    subject = f"{plan.series.name}: {len(ideas)} neue Themenvorschläge"
-    return renderer.reply_letter(DIGEST, subject, {"ideas": ideas, "window": window}, stamp(end))
+    summary = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counted if n)
+    subject = f"{plan.series.name}: Bericht – {summary}"
+    return renderer.reply_letter(DIGEST, subject, context, stamp(end))
 
 
 def _address_of(from_header: str) -> str:
