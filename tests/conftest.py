@@ -116,6 +116,16 @@ def smtp(request):
 
 
 @pytest.fixture
+def smtp_pipelining():
+    """One recording SMTP server that offers PIPELINING, as Postfix does (no second run)."""
+    handler = RecordingHandler(pipelining=True)
+    controller = start_server(handler)
+    handler.url = f"smtp://{controller.hostname}:{controller.port}"  # type: ignore[attr-defined]
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
 def smtp_mailer(mailer: Mailer, smtp: RecordingHandler) -> Mailer:
     mailer.env["MAILER_SMTP_URL"] = smtp.url  # type: ignore[attr-defined]
     return mailer

@@ -6,18 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import STARTER, Mailer
-from tests.smtpserver import RecordingHandler, start_server
+from tests.smtpserver import RecordingHandler
 
 MOVED = STARTER.replace("  - date: 2023-09-07\n", '  - date: 2023-09-07\n    time: "16:30"\n', 1)
 
 
 @pytest.fixture
-def smtp():
-    handler = RecordingHandler(pipelining=True)
-    controller = start_server(handler)
-    handler.url = f"smtp://{controller.hostname}:{controller.port}"  # type: ignore[attr-defined]
-    yield handler
-    controller.stop()
+def smtp(smtp_pipelining: RecordingHandler) -> RecordingHandler:
+    return smtp_pipelining
 
 
 @pytest.fixture

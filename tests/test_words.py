@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import STARTER, Mailer
-from tests.smtpserver import RecordingHandler, start_server
+from tests.smtpserver import RecordingHandler
 
 # Words that only a mail in du may hold, and only one in Sie; "ihr"/"euch" in none.
 DU_WORDS = re.compile(r"\b(du|dich|dir|dein|deine|deinen|deinem|deiner|antworte|bring)\b")
@@ -22,12 +22,8 @@ IHR_WORDS = re.compile(r"\b(ihr|euch|euer|eure|euren|bringt)\b")
 
 
 @pytest.fixture
-def smtp():
-    handler = RecordingHandler(pipelining=True)
-    controller = start_server(handler)
-    handler.url = f"smtp://{controller.hostname}:{controller.port}"  # type: ignore[attr-defined]
-    yield handler
-    controller.stop()
+def smtp(smtp_pipelining: RecordingHandler) -> RecordingHandler:
+    return smtp_pipelining
 
 
 @pytest.fixture
@@ -102,7 +98,11 @@ def words_outside_the_footer_imprint(message: EmailMessage) -> str:
     ],
 )
 def test_each_salutation_greets_each_member_and_keeps_one_register(
-    club: Mailer, smtp: RecordingHandler, form: str, greetings: dict, register: re.Pattern
+    club: Mailer,
+    smtp: RecordingHandler,
+    form: str,
+    greetings: dict,
+    register: re.Pattern,
 ) -> None:
     club.write_plan(with_salutation(form))
     club("tick", "--now", "2023-08-24T16:00")

@@ -59,18 +59,15 @@ def report_command(app: App, since: str | None, until_text: str | None, as_json:
         print_json(asdict(found))
         return
     click.echo(f"{app.plan().series.name}: from {start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}")
-    print_table(
-        f"{len(found.ideas)} topic ideas, newest first",
-        ("received", "from", "subject", "idea"),
-        ([i.received_at[:16], _who(i.sender, i.name, i.org), i.subject, i.text[:300]]
-         for i in found.ideas),
-    )  # fmt: skip
-    if found.unsure:
+    for title, ideas in (
+        (f"{len(found.ideas)} topic ideas, newest first", found.ideas),
+        (f"{len(found.unsure)} to check: perhaps a request to leave", found.unsure),
+    ):
         print_table(
-            f"{len(found.unsure)} to check: perhaps a request to leave",
+            title,
             ("received", "from", "subject", "text"),
             ([i.received_at[:16], _who(i.sender, i.name, i.org), i.subject, i.text[:300]]
-             for i in found.unsure),
+             for i in ideas),
         )  # fmt: skip
     print_table(
         "answers for the sessions ahead",
