@@ -203,9 +203,8 @@ def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
     owed = {}
     with app.store() as store:
         for session in sessions:
-            recorded = store.recorded_sequence(session.key)
-            sequence = store.known_sequence(session.key, session.version)
-            if recorded is None or sequence == recorded or not session.notify:
+            sequence = store.changed_sequence(session.key, session.version)
+            if sequence is None or not session.notify:
                 continue
             kind = CANCELLATION if session.cancelled else UPDATE
             members = outbox.notice_audience(store.conn, session.key, kind, sequence)

@@ -77,13 +77,9 @@ class Sender:
     reply_to: str
     imprint: str
     list_id: str
-    # MAIL FROM: where servers send bounces (RFC 5321 4.5.5). By default the mailbox the
-    # poller reads, so bounces are read and acted on.
-    envelope_from: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.envelope_from:
-            object.__setattr__(self, "envelope_from", self.reply_to)
+    # MAIL FROM: where servers send bounces (RFC 5321 4.5.5); schedule.yaml's default is
+    # reply_to, the mailbox the poller reads, so bounces are read and acted on.
+    envelope_from: str
 
     @property
     def domain(self) -> str:

@@ -303,14 +303,7 @@ class _PlanReader(Reader):
         if node is None:
             return SuggestionSettings()
         settings = self.mapping(node, "suggestions", SUGGESTION_KEYS)
-        digest = "off"
-        if (value := settings.get("digest")) is not None:
-            digest = self.text(value, "suggestions.digest").lower()
-            if digest not in DIGEST_CHOICES:
-                raise self.fail(
-                    value.line,
-                    f"suggestions.digest must be one of {', '.join(DIGEST_CHOICES)}, not '{digest}'",
-                )
+        digest = self._choice(settings.get("digest"), "suggestions.digest", DIGEST_CHOICES, "off")
         digest_to = None
         if (value := settings.get("digest_to")) is not None:
             digest_to = self._address(

@@ -67,8 +67,11 @@ class Report:
         return bool(self.ideas or self.unsure or self.bounces or self.unsubscribes)
 
 
-def gather(conn: sqlite3.Connection, plan: Plan, start: datetime, end: datetime) -> Report:
-    """Everything recorded in [start, end); the answers for the sessions after `end`."""
+def gather(
+    conn: sqlite3.Connection, plan: Plan, start: datetime, end: datetime, *, answers: bool = True
+) -> Report:
+    """Everything recorded in [start, end), and with `answers` the answers for the sessions
+    after `end` (which the question "anything new?" does not need)."""
     since, until = stamp(start), stamp(end)
     report = Report(since, until)
     rows = conn.execute(
@@ -100,18 +103,20 @@ def gather(conn: sqlite3.Connection, plan: Plan, start: datetime, end: datetime)
             (status, since, until),
         ):
             into.append(StatusChange(at, email, name, org, cause))
+    if not answers:
+        return report
     counted = rsvps.counts(conn)
     for session in plan.sessions_from(end, 92):
         if session.cancelled:
             continue
-        answers = counted.get(session.key, {})
+        given = counted.get(session.key, {})
         report.answers.append(
             SessionAnswers(
                 session.key,
                 session.topic,
-                answers.get(rsvps.ACCEPTED, 0),
-                answers.get(rsvps.DECLINED, 0),
-                answers.get(rsvps.TENTATIVE, 0),
+                given.get(rsvps.ACCEPTED, 0),
+                given.get(rsvps.DECLINED, 0),
+                given.get(rsvps.TENTATIVE, 0),
             )
         )
     return report

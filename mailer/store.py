@@ -608,10 +608,13 @@ class Store:
             (session_key, sequence),
         )
 
-    def recorded_sequence(self, session_key: str) -> int | None:
-        """The newest SEQUENCE recorded for the session; None before its first tick."""
+    def changed_sequence(self, session_key: str, fingerprint: str) -> int | None:
+        """The SEQUENCE this content will get if it is a change to a recorded session;
+        None before the session's first tick and when the content is as recorded."""
         latest = self._latest_version(session_key)
-        return latest[0] if latest else None
+        if latest is None or latest[1] == fingerprint:
+            return None
+        return latest[0] + 1
 
     def known_sequence(self, session_key: str, fingerprint: str) -> int:
         """The sequence this content has or would get, without recording anything."""

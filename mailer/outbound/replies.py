@@ -67,7 +67,7 @@ def digest_window(plan: Plan, now: datetime) -> tuple[datetime, datetime] | None
 def _queue_digest(conn, plan: Plan, now: datetime, secret: bytes) -> int:
     """The organizer's report of the period that ended last, when anything happened in it."""
     start, end = digest_window(plan, now)
-    if not report.gather(conn, plan, start, end).has_news:
+    if not report.gather(conn, plan, start, end, answers=False).has_news:
         return 0
     return outbox.queue_one(
         conn,
