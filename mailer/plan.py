@@ -151,6 +151,13 @@ class SuggestionSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The web door (`mailer serve`): its public address, without a trailing slash."""
+
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
 class PlanWarning:
     line: int | None
     message: str
@@ -165,6 +172,7 @@ class Plan:
     smtp: ServerSettings
     imap: ServerSettings
     suggestions: SuggestionSettings = field(default_factory=SuggestionSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def timezone(self) -> ZoneInfo:

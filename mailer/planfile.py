@@ -23,12 +23,15 @@ from mailer.plan import (
     ServerSettings,
     Session,
     SuggestionSettings,
+    WebSettings,
     first_occurrence,
 )
 from mailer.salutation import DU, FORMS
 from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence
 
-SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions"}
+SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions", "web"}
+WEB_KEYS = {"base_url"}
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 SUGGESTION_KEYS = {"digest", "digest_to", "digest_at", "thank_you"}
 DIGEST_CHOICES = ("off", "daily", "weekly")
 SERIES_KEYS = {
@@ -119,7 +122,8 @@ class _PlanReader(Reader):
         if series.recurrence:
             self._check_occurs(series, listed, root)
         suggestions = self._suggestions(root.get("suggestions"))
-        return Plan(series, sender, mail_times, listed, smtp, imap, suggestions)
+        web = self._web(root.get("web"))
+        return Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web)
 
     # -- sections ------------------------------------------------------------
 
@@ -318,6 +322,26 @@ class _PlanReader(Reader):
         if (value := settings.get("thank_you")) is not None:
             thank_you = self.boolean(value, "suggestions.thank_you")
         return SuggestionSettings(digest, digest_to, digest_at, thank_you)
+
+    def _web(self, node: Node | None) -> WebSettings:
+        if node is None:
+            return WebSettings()
+        settings = self.mapping(node, "web", WEB_KEYS)
+        value = settings.get("base_url")
+        if value is None or (isinstance(value, Scalar) and value.is_null):
+            return WebSettings()
+        url = self.text(value, "web.base_url").rstrip("/")
+        parts = urlsplit(url)
+        local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+        if (parts.scheme != "https" and not local) or not parts.netloc:
+            raise self.fail(
+                value.line,
+                f"web.base_url must be an https:// address (http:// only for 127.0.0.1 or"
+                f" localhost), not '{url}'",
+            )
+        if parts.query or parts.fragment:
+            raise self.fail(value.line, f"web.base_url: '{url}' must not carry a ? or a #")
+        return WebSettings(base_url=url)
 
     # -- values --------------------------------------------------------------
 

@@ -40,20 +40,26 @@ from mailer.errors import MailerError
 from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE
 from mailer.plan import Plan, Session
 from mailer.salutation import Person
+from mailer.store import member_ref
 from mailer.text import one_line
 from mailer.updates import changes, update_subject
 
 GREETING = "__MAILER_GREETING__"
 UNSUBSCRIBE = "__MAILER_UNSUBSCRIBE__"
 ATTENDEE = "__MAILER_ATTENDEE__"  # the invitation's ATTENDEE line: the member it is for
-_PERSONAL = re.compile(f"{GREETING}|{UNSUBSCRIBE}|{ATTENDEE}")
+MEMBER = "__MAILER_MEMBER__"  # the member's part of a web link (store.member_ref)
+_PERSONAL = re.compile(f"{GREETING}|{UNSUBSCRIBE}|{ATTENDEE}|{MEMBER}")
 UNSUBSCRIBE_WORD = "abmelden"
 # CRLF as on the wire; headers are kept on one line where RFC 5322 allows (998), so an
 # unsubscribe link or a Message-ID is never folded in front of its value.
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 TEMPLATE_NAMES = [
-    f"{kind}.{ext}" for kind in (*KINDS, "thanks", "digest", "goodbye") for ext in ("html", "txt")
+    f"{kind}.{ext}"
+    for kind in (*KINDS, "thanks", "digest", "goodbye", "confirm")
+    for ext in ("html", "txt")
 ]
+# RFC 8058 3.1: the POST body a mail client sends for a one-click unsubscribe.
+ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
 class TemplateProblem(MailerError):
@@ -82,6 +88,14 @@ class Recipient:
     first_name: str | None = None
     last_name: str | None = None
     salutation: str | None = None
+    subscriber_id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """The member's part of a web link; a bare token for a recipient with no id."""
+        if self.subscriber_id is None:
+            return self.token
+        return member_ref(self.subscriber_id, self.token)
 
     @property
     def person(self) -> Person:
@@ -96,6 +110,14 @@ class Recipient:
 def unsubscribe_url(plan: Plan, token: str) -> str:
     subject = quote(f"{UNSUBSCRIBE_WORD} {token}")
     return f"mailto:{plan.sender.reply_to}?subject={subject}"
+
+
+def web_unsubscribe_url(plan: Plan, ref: str) -> str | None:
+    """The https unsubscribe page (and RFC 8058 one-click target) of one member, or None
+    without web.base_url."""
+    if plan.web.base_url is None:
+        return None
+    return f"{plan.web.base_url}/abmelden/{ref}"
 
 
 def message_id(key: str, domain: str) -> str:
@@ -166,6 +188,25 @@ class Renderer:
             self._letters[key] = Letter(kind, "", 0, one_line(subject), page, text, None, None)
         return self._letters[key]
 
+    def public_page(self, session: Session, kind: str) -> str:
+        """The web version of a session mail ("im Browser ansehen"): the same page with
+        nobody's data in it, no join link (the meeting stays among members) and no
+        member's links."""
+        from mailer.inline import inline_css
+
+        context = {
+            **self._context(session, kind, None),
+            "public": True,
+            "browser_url": None,
+            "rsvp_url": None,
+            "greeting": salutation.greeting(self.plan.series.salutation, Person()),
+        }
+        try:
+            page = self.env.get_template(f"{kind}.html").render(context)
+        except TemplateError as error:
+            raise template_problem(error) from None
+        return inline_css(page)
+
     def _pages(self, kind: str, context: dict) -> tuple[str, str]:
         """The HTML (CSS inlined, network off) and the text of one kind of mail."""
         from mailer.inline import inline_css  # Premailer: loaded when a mail is rendered
@@ -179,6 +220,7 @@ class Renderer:
 
     def _base_context(self) -> dict:
         series = self.plan.series
+        web = self.plan.web.base_url
         return {
             "series": series,
             "series_genitive": series.name_genitive,
@@ -186,7 +228,11 @@ class Renderer:
             "reply_to": self.plan.sender.reply_to,
             "imprint": self.plan.sender.imprint,
             "greeting": GREETING,
-            "unsubscribe_url": UNSUBSCRIBE,
+            "unsubscribe_url": web_unsubscribe_url(self.plan, MEMBER) or UNSUBSCRIBE,
+            "web_url": web,
+            "member": MEMBER,
+            "browser_url": None,
+            "public": False,
             "preheader": "",
         }
 
@@ -257,8 +303,11 @@ class Renderer:
             {"when": german.long_datetime(s.start), "topic": s.topic}
             for s in self.plan.planned_after(session)
         ]
+        web = self.plan.web.base_url
         return {
             **self._base_context(),
+            "browser_url": f"{web}/brief/{session.key}/{kind}" if web else None,
+            "rsvp_url": f"{web}/zusage/{MEMBER}/{session.key}" if web else None,
             "session": session,
             "kind": kind,
             "subject": subjects[kind],
@@ -326,14 +375,16 @@ def personalize(
     if letter.calendar is not None:
         attendee = attendee_line(recipient.name, recipient.email)
         calendar = _fill(letter.calendar.decode("utf-8"), {ATTENDEE: attendee})
+    plain = {GREETING: hello, UNSUBSCRIBE: link, MEMBER: recipient.ref}
     return _assemble(
         plan,
         letter,
         to=Address(display_name=one_line(recipient.name or ""), addr_spec=recipient.email),
-        text=_fill(letter.text, {GREETING: hello, UNSUBSCRIBE: link}),
-        page=_fill(letter.html, {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)}),
+        text=_fill(letter.text, plain),
+        page=_fill(letter.html, {key: html.escape(value) for key, value in plain.items()}),
         calendar=calendar,
         link=link,
+        web_link=web_unsubscribe_url(plan, recipient.ref),
         message_id=message_id,
         sent_at=sent_at,
         references=references,
@@ -350,6 +401,7 @@ def _assemble(
     page: str,
     calendar: str | None,
     link: str,
+    web_link: str | None,
     message_id: str,
     sent_at: datetime,
     references: str | None,
@@ -363,7 +415,13 @@ def _assemble(
     message["List-Id"] = (
         f'"{one_line(plan.series.name).replace(chr(34), "")}" <{plan.sender.list_id}>'
     )
-    message["List-Unsubscribe"] = f"<{link}>"
+    if web_link is None:
+        message["List-Unsubscribe"] = f"<{link}>"
+    else:
+        # RFC 8058: the https link first (mail clients unsubscribe with one POST to it),
+        # the mailto for those that only write mail.
+        message["List-Unsubscribe"] = f"<{web_link}>, <{link}>"
+        message["List-Unsubscribe-Post"] = ONE_CLICK
     message["Auto-Submitted"] = auto_submitted
     message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     message["Precedence"] = "bulk"
@@ -416,6 +474,7 @@ class WireTemplate:
             f"<id{nonce}@marker.invalid>".encode(): _ID,
             f"<ref{nonce}@marker.invalid>".encode(): _REF,
             f"TOKEN{nonce}".encode(): _TOKEN,
+            f"MEMBER{nonce}".encode(): _REF_HOLE,
             f"TEXT{nonce}".encode(): _TEXT,
             f"HTML{nonce}".encode(): _HTML,
             f"CALENDAR{nonce}".encode(): _CALENDAR,
@@ -429,6 +488,7 @@ class WireTemplate:
             page=mark_of[_HTML],
             calendar=mark_of[_CALENDAR] if letter.calendar is not None else None,
             link=unsubscribe_url(plan, mark_of[_TOKEN]),
+            web_link=web_unsubscribe_url(plan, mark_of[_REF_HOLE]),
             message_id=mark_of[_ID],
             sent_at=sent_at,
             references=mark_of[_REF] if replies else None,
@@ -489,17 +549,19 @@ class WireTemplate:
         token = recipient.token
         link = self.link_prefix + (token if _URL_SAFE.fullmatch(token) else quote(token))
         hello = salutation.greeting(self._form, recipient.person)
-        plain = {GREETING: hello, UNSUBSCRIBE: link}
+        ref = recipient.ref
+        plain = {GREETING: hello, UNSUBSCRIBE: link, MEMBER: ref}
         if self._attendee is not None:
             plain[ATTENDEE] = self._attendee(recipient.name, recipient.email)
         lines = {
             False: plain,
-            True: {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link)},
+            True: {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link), MEMBER: ref},
         }
         values = {
             _TO: _to_header(one_line(recipient.name or ""), recipient.email).encode("utf-8"),
             _ID: message_id.encode("ascii"),
             _TOKEN: token.encode("ascii"),
+            _REF_HOLE: ref.encode("ascii"),
             _REF: (references or "").encode("ascii"),
         }
         pieces = self._pieces.copy()
@@ -538,7 +600,8 @@ _SAMPLE = "a@b.invalid"
 
 _TO, _ID, _REF, _TOKEN, _TEXT, _HTML = "to", "id", "references", "token", "text", "html"
 _CALENDAR = "calendar"
-_PERSONAL_PARTS = re.compile(f"({GREETING}|{UNSUBSCRIBE}|{ATTENDEE})")
+_REF_HOLE = "member"
+_PERSONAL_PARTS = re.compile(f"({GREETING}|{UNSUBSCRIBE}|{ATTENDEE}|{MEMBER})")
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() leaves as it is
 # A display name formataddr would write as it is: no specials to quote, nothing to encode.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")

@@ -7,6 +7,7 @@ which sort like the moments they name.
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 import sqlite3
@@ -215,6 +216,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE session_versions ADD COLUMN content TEXT;
     ALTER TABLE outbox ADD COLUMN told_sequence INTEGER;
     """,
+    # 11: the web door (see mailer/web): whether a member wants reminders, the shortened
+    # client address a consent came from, and topic ideas the organizer marked as done
+    """
+    ALTER TABLE subscribers ADD COLUMN reminders INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE consent_log ADD COLUMN ip TEXT;
+    ALTER TABLE inbound ADD COLUMN done_at TEXT;
+    """,
 ]
 
 
@@ -253,6 +261,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def member_ref(subscriber_id: int, token: str) -> str:
+    """The member's part of a link in a mail (`12-TOKEN`): the id finds the row, the token
+    proves the link came to them (compared in constant time, see Store.member_by_ref)."""
+    return f"{subscriber_id}-{token}"
+
+
 @dataclass(frozen=True)
 class Subscriber:
     id: int
@@ -267,6 +281,11 @@ class Subscriber:
     first_name: str | None = None
     last_name: str | None = None
     salutation: str | None = None
+    reminders: int = 1
+
+    @property
+    def ref(self) -> str:
+        return member_ref(self.id, self.token)
 
 
 class Store:
@@ -342,6 +361,18 @@ class Store:
     def subscriber_by_token(self, token: str) -> Subscriber | None:
         return self._one("token = ?", token)
 
+    def member_by_ref(self, ref: str) -> Subscriber | None:
+        """The member a link's `12-TOKEN` names; None unless the token is theirs. The row
+        is found by its id, and the token compared in constant time, so that the time an
+        answer takes says nothing about how much of a guessed token was right."""
+        number, _, token = ref.partition("-")
+        if not number.isdigit() or len(number) > 18 or not token:
+            return None
+        member = self._one("id = ?", int(number))
+        if member is None or not hmac.compare_digest(member.token.encode(), token.encode()):
+            return None
+        return member
+
     def subscribers(self, status: str | None = None) -> Iterator[Subscriber]:
         where, args = ("status = ?", [status]) if status else (None, None)
         rows = self.db["subscribers"].rows_where(
@@ -363,12 +394,13 @@ class Store:
         consent: str,
         now: datetime,
         status: str = ACTIVE,
+        ip: str | None = None,
     ) -> tuple[Subscriber, bool]:
         """Adds or re-activates one subscriber; returns it and whether anything changed.
         Whether someone who left may be added again is the caller's question (see
         `subscribers add --resubscribe`)."""
         with self.transaction():
-            return self._add(email, person, consent, stamp(now), status)
+            return self._add(email, person, consent, stamp(now), status, ip)
 
     def add_many(
         self, rows: Iterable[tuple[str, Person]], *, consent: str, now: datetime
@@ -402,7 +434,7 @@ class Store:
         return len(new), existing
 
     def _add(
-        self, email: str, person: Person, consent: str, at: str, status: str
+        self, email: str, person: Person, consent: str, at: str, status: str, ip: str | None
     ) -> tuple[Subscriber, bool]:
         current = self.subscriber(email)
         if current and current.status == status:
@@ -420,20 +452,50 @@ class Store:
                 {"email": email, **person.columns(), **consent_fields,
                  "token": new_token(), "created_at": at, "updated_at": at},
             ).last_pk  # fmt: skip
-        self._log(subscriber_id, email, status, consent, at)
+        self._log(subscriber_id, email, status, consent, at, ip)
         return self.subscriber(email), True  # type: ignore[return-value]
 
-    def set_status(self, email: str, status: str, cause: str, now: datetime) -> Subscriber | None:
-        """Changes one subscriber's status and logs why; None if the address is unknown."""
+    def set_status(
+        self,
+        email: str,
+        status: str,
+        cause: str,
+        now: datetime,
+        ip: str | None = None,
+        *,
+        consent: bool = False,
+    ) -> Subscriber | None:
+        """Changes one subscriber's status and logs why (and, from the web, the shortened
+        client address); None if the address is unknown. With `consent`, `cause` is also
+        the member's consent now (a confirmed sign-up)."""
         with self.transaction():
             current = self.subscriber(email)
             if current is None:
                 return None
             if current.status != status:
                 at = stamp(now)
-                self.db["subscribers"].update(current.id, {"status": status, "updated_at": at})
-                self._log(current.id, current.email, status, cause, at)
+                changes = {"status": status, "updated_at": at}
+                if consent:
+                    changes.update(consent_source=cause, consent_at=at)
+                self.db["subscribers"].update(current.id, changes)
+                self._log(current.id, current.email, status, cause, at, ip)
             return self.subscriber(current.email)
+
+    def set_reminders(
+        self, subscriber_id: int, wanted: bool, cause: str, now: datetime, ip: str | None = None
+    ) -> bool:
+        """Whether the member gets reminders; True if that changed. The change goes into
+        the consent log too, so the next tick queues what they now want (see queueing)."""
+        with self.transaction():
+            member = self.subscriber_by_id(subscriber_id)
+            if member is None or bool(member.reminders) == wanted:
+                return False
+            at = stamp(now)
+            self.db["subscribers"].update(
+                subscriber_id, {"reminders": int(wanted), "updated_at": at}
+            )
+            self._log(subscriber_id, member.email, member.status, cause, at, ip)
+            return True
 
     def reactivate_bounced(self, since: datetime, cause: str, now: datetime) -> list[str]:
         """Every member marked bounced at or after `since` is active again, with `cause` in
@@ -483,19 +545,12 @@ class Store:
         ).fetchone()[0]
 
     def message_id_key(self) -> bytes:
-        """The secret that signs our Message-IDs, made on first use and kept in the database:
-        the same (mail, member) keeps its Message-ID across ticks and restarts."""
-        row = self.conn.execute("SELECT value FROM secrets WHERE name = 'message-id'").fetchone()
-        if row is None:
-            with self.transaction():
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO secrets (name, value) VALUES ('message-id', ?)",
-                    (secrets.token_hex(32),),
-                )
-            row = self.conn.execute(
-                "SELECT value FROM secrets WHERE name = 'message-id'"
-            ).fetchone()
-        return bytes.fromhex(row[0])
+        """The secret that signs our Message-IDs: the same (mail, member) keeps its
+        Message-ID across ticks and restarts."""
+        return self.secret("message-id")
+
+    def secret(self, name: str) -> bytes:
+        return stored_secret(self.conn, name)
 
     def score_bounce_report(
         self, subscriber_id: int, points: float, cause: str, now: datetime
@@ -552,14 +607,22 @@ class Store:
 
     def consent_log(self, email: str) -> list[dict]:
         rows = self.db["consent_log"].rows_where(
-            "email = ? COLLATE NOCASE", [email], select="status, cause, at", order_by="id"
+            "email = ? COLLATE NOCASE", [email], select="status, cause, at, ip", order_by="id"
         )
         return list(rows)
 
-    def _log(self, subscriber_id: int, email: str, status: str, cause: str, at: str) -> None:
+    def _log(
+        self,
+        subscriber_id: int,
+        email: str,
+        status: str,
+        cause: str,
+        at: str,
+        ip: str | None = None,
+    ) -> None:
         self.db["consent_log"].insert(
             {"subscriber_id": subscriber_id, "email": email, "status": status, "cause": cause,
-             "at": at}
+             "at": at, "ip": ip}
         )  # fmt: skip
 
     # -- session versions ----------------------------------------------------
@@ -631,9 +694,24 @@ class Store:
         ).fetchone()
 
 
+def stored_secret(conn: sqlite3.Connection, name: str) -> bytes:
+    """A random 256-bit secret, made on first use and kept in the database: `message-id`
+    signs Message-IDs, `web` the links, forms and sessions of the web door."""
+    query = "SELECT value FROM secrets WHERE name = ?"
+    row = conn.execute(query, (name,)).fetchone()
+    if row is None:
+        with _Transaction(conn):
+            conn.execute(
+                "INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)",
+                (name, secrets.token_hex(32)),
+            )
+        row = conn.execute(query, (name,)).fetchone()
+    return bytes.fromhex(row[0])
+
+
 _SUBSCRIBER_COLUMNS = (
     "id, email, name, org, status, token, consent_source, consent_at, created_at,"
-    " first_name, last_name, salutation"
+    " first_name, last_name, salutation, reminders"
 )
 
 

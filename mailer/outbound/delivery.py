@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, UPDATE
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
 from mailer.outbound import outbox
 from mailer.outbound.ledger import Ledger
 from mailer.outbound.outbox import (
+    CONFIRM,
     DEFERRED,
     DIGEST,
     EXPIRED,
@@ -43,7 +44,7 @@ from mailer.outbound.smtp import (
 )
 from mailer.plan import Plan, Session
 from mailer.render import Recipient, Renderer
-from mailer.store import ACTIVE, UNSUBSCRIBED, Store, stamp
+from mailer.store import ACTIVE, PENDING, UNSUBSCRIBED, Store, stamp
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -214,7 +215,11 @@ class _Sender:
         plan = self.plan
         if row.kind != DIGEST and (row.subscriber_status != _wanted(row) or row.email is None):
             return self._skip(row, SKIPPED, f"subscriber is {row.subscriber_status or 'removed'}")
-        if row.kind in (THANKS, DIGEST, GOODBYE):
+        if row.kind == REMINDER and not row.reminders:
+            return self._skip(row, SKIPPED, "the member wants no reminders")
+        if row.kind == CONFIRM and plan.web.base_url is None:
+            return self._skip(row, SKIPPED, "web.base_url is no longer set: no link to confirm")
+        if row.kind in (THANKS, DIGEST, GOODBYE, CONFIRM):
             conn, renderer = self.ledger.store.conn, self.renderer
             recipient = row.to_address if row.kind == DIGEST else row.email
             assert recipient is not None
@@ -240,8 +245,9 @@ class _Sender:
         template = self.renderer.wire(letter, replies=references is not None)
         address = _wire_address(row.email)
         recipient = Recipient(
-            address, row.name, row.token or "", row.first_name, row.last_name, row.salutation
-        )
+            address, row.name, row.token or "", row.first_name, row.last_name, row.salutation,
+            row.subscriber_id,
+        )  # fmt: skip
         return _Mail(
             row,
             address,
@@ -433,8 +439,9 @@ class _Sender:
 
 def _wanted(row: DueRow) -> str:
     """The status a member must have for this mail: the confirmation of an unsubscribe
-    goes to the one who just left, everything else only to active members."""
-    return UNSUBSCRIBED if row.kind == GOODBYE else ACTIVE
+    goes to the one who just left, a sign-up's confirmation to the one who waits for it,
+    everything else only to active members."""
+    return {GOODBYE: UNSUBSCRIBED, CONFIRM: PENDING}.get(row.kind, ACTIVE)
 
 
 def _wire_address(email: str) -> str:

@@ -12,6 +12,7 @@ a bounce or a complaint that quotes it leads back to the row (`OutboxKey.parse`)
     2023-09-07/update/3/12                     the update for SEQUENCE 3
     2023-09-07/cancellation/12
     thanks/2023-08-25/12                       the thank-you for a topic idea, once a day
+    confirm/2023-08-25/12                      the sign-up confirmation (double opt-in), once a day
     digest/2023-09-04                          the organizer's digest: no member
 
 MAC, the last part of every Message-ID, is 16 hex digits of HMAC-SHA256 over the key,
@@ -61,6 +62,7 @@ _MESSAGE_ID = re.compile(r"<([A-Za-z0-9.-]+)@([^<>@\s]+)>")
 THANKS = "thanks"
 DIGEST = "digest"
 GOODBYE = "goodbye"  # the confirmation of an unsubscribe asked for by mail: the last mail
+CONFIRM = "confirm"  # the double opt-in mail to someone who signed up on the web
 TEST = "test"
 PREVIEW = "preview"
 
@@ -94,6 +96,10 @@ class OutboxKey:
     @classmethod
     def goodbye(cls, day: str, subscriber_id: int) -> OutboxKey:
         return cls((GOODBYE, day), subscriber_id)
+
+    @classmethod
+    def confirm(cls, day: str, subscriber_id: int) -> OutboxKey:
+        return cls((CONFIRM, day), subscriber_id)
 
     @classmethod
     def digest(cls, day: str) -> OutboxKey:
@@ -199,8 +205,11 @@ def queue_for_members(
     changed_after: int | None = None,
 ) -> int:
     """One row of `mail` for every active member (or only those whose consent log moved
-    past `changed_after`); a member who has the row already gets nothing. How many rows."""
+    past `changed_after`); a member who has the row already gets nothing, and a reminder
+    goes only to those who want reminders. How many rows."""
     members = "SELECT id FROM subscribers WHERE status = :active"
+    if kind == REMINDER:
+        members += " AND reminders = 1"
     if changed_after is not None:
         members += " AND id IN (SELECT subscriber_id FROM consent_log WHERE id > :changed_after)"
     key_sql, message_id_sql, keys = _member_key_sql(conn, mail, domain, secret, "id")
@@ -357,6 +366,7 @@ class DueRow(NamedTuple):
     last_name: str | None
     salutation: str | None
     told_sequence: int | None  # an update: the version the member was sent before
+    reminders: int | None  # whether the member wants reminders (None: removed)
 
 
 def pending_count(conn: sqlite3.Connection, at: str) -> int:
@@ -371,7 +381,7 @@ def due_batch(conn: sqlite3.Connection, at: str, after_id: int, size: int) -> li
     cursor = conn.execute(
         "SELECT o.id, o.session_key, o.stage, o.kind, o.subscriber_id, o.message_id, o.attempts,"
         " s.email, s.name, s.token, s.status, o.to_address, o.in_reply_to, o.period_start,"
-        " o.period_end, s.first_name, s.last_name, s.salutation, o.told_sequence"
+        " o.period_end, s.first_name, s.last_name, s.salutation, o.told_sequence, s.reminders"
         " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
         " WHERE o.status IN (?, ?) AND o.next_attempt_at <= ? AND o.id > ?"
         " ORDER BY o.id LIMIT ?",

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from mailer import german, report, salutation
 from mailer.inbound import table as inbound_table
 from mailer.outbound import outbox
-from mailer.outbound.outbox import DIGEST, GOODBYE, THANKS, DueRow, OutboxKey
+from mailer.outbound.outbox import CONFIRM, DIGEST, GOODBYE, THANKS, DueRow, OutboxKey
 from mailer.plan import Plan
 from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, organizer_message
 from mailer.store import stamp
@@ -86,6 +86,8 @@ def reply_bytes(
 ) -> bytes:
     """The message, ready for the wire, of a thank-you or digest row of the outbox, to
     `address` (the member's or the organizer's, as it travels)."""
+    if row.kind == CONFIRM:
+        return _confirmation(conn, plan, renderer, row, address)
     if row.kind in (THANKS, GOODBYE):
         formal = salutation.formal(plan.series.salutation)
         subject = {
@@ -98,14 +100,37 @@ def reply_bytes(
             letter, replies=bool(row.in_reply_to), auto_submitted="auto-replied"
         )
         recipient = Recipient(
-            address, row.name, row.token or "", row.first_name, row.last_name, row.salutation
-        )
+            address, row.name, row.token or "", row.first_name, row.last_name, row.salutation,
+            row.subscriber_id,
+        )  # fmt: skip
         return template.fill(recipient, row.message_id, row.in_reply_to)
     assert row.period_start is not None and row.period_end is not None
     start, end = (datetime.fromisoformat(row.period_start), datetime.fromisoformat(row.period_end))
     letter = _digest_letter(conn, plan, renderer, start, end)
     message = organizer_message(plan, letter, address, row.message_id, now)
     return message.as_bytes(policy=WIRE_POLICY)
+
+
+def _confirmation(conn, plan: Plan, renderer: Renderer, row: DueRow, address: str) -> bytes:
+    """The double opt-in mail: the link to confirm, good for optin.CONFIRM_DAYS from the
+    moment it is made. It repeats nothing the visitor typed but the address: no name in
+    the greeting or the To header, so a stranger's sign-up carries no text of theirs."""
+    from mailer import optin
+    from mailer.store import stored_secret
+
+    formal = salutation.formal(plan.series.salutation)
+    secret = stored_secret(conn, "web")
+    link = f"{plan.web.base_url}/bestaetigen/{optin.confirmation_token(secret, row.subscriber_id, renderer.now)}"
+    subject = f"Bitte {'bestätigen Sie Ihre' if formal else 'bestätige deine'} Anmeldung zum {plan.series.name}"
+    context = {
+        "confirm_url": link,
+        "days": optin.CONFIRM_DAYS,
+        "greeting": salutation.greeting(plan.series.salutation, salutation.Person()),
+    }
+    letter = renderer.reply_letter(CONFIRM, subject, context, row.message_id)
+    template = renderer.wire(letter, auto_submitted="auto-generated")
+    recipient = Recipient(address, None, row.token or "", subscriber_id=row.subscriber_id)
+    return template.fill(recipient, row.message_id)
 
 
 def _digest_letter(conn, plan: Plan, renderer: Renderer, start: datetime, end: datetime) -> Letter:
