@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from mailer.app import App
-from mailer.commands import delivery, inbound, plan, subscribers
+from mailer.commands import delivery, inbound, plan, subscribers, web
 from mailer.commands.common import MailerGroup
 
 
@@ -80,6 +80,7 @@ for command in (
     subscribers.subscribers,
     *delivery.COMMANDS,
     *inbound.COMMANDS,
+    web.serve,
 ):
     _with_workspace_options(command)
     cli.add_command(command)

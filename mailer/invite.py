@@ -74,14 +74,25 @@ def _folded(line: str) -> str:
     return "\r\n".join(pieces)
 
 
-def feed(plan: Plan, sessions: Iterable[tuple[Session, int]], stamp: datetime) -> bytes:
-    """The whole series as one subscribable calendar (METHOD:PUBLISH)."""
+def feed(
+    plan: Plan,
+    sessions: Iterable[tuple[Session, int]],
+    stamp: datetime,
+    public_url: str | None = None,
+) -> bytes:
+    """The whole series as one subscribable calendar (METHOD:PUBLISH). With `public_url`
+    (the web door's feed, which anyone may read) the events point there instead of to the
+    meeting: the join link stays among the members."""
     calendar = _calendar("PUBLISH")
     calendar.add("X-WR-CALNAME", plan.series.name)
     calendar.add("X-WR-TIMEZONE", plan.series.timezone.key)
     listed = list(sessions)
     for session, sequence in listed:
-        calendar.add_component(_event(plan, session, sequence, stamp, cancelled=session.cancelled))
+        calendar.add_component(
+            _event(
+                plan, session, sequence, stamp, cancelled=session.cancelled, public_url=public_url
+            )
+        )
     _add_timezone(calendar, [session for session, _ in listed])
     return calendar.to_ical()
 
@@ -104,7 +115,13 @@ def _calendar(method: str) -> Calendar:
 
 
 def _event(
-    plan: Plan, session: Session, sequence: int, stamp: datetime, *, cancelled: bool
+    plan: Plan,
+    session: Session,
+    sequence: int,
+    stamp: datetime,
+    *,
+    cancelled: bool,
+    public_url: str | None = None,
 ) -> Event:
     event = Event()
     event.add("UID", session_uid(plan, session))
@@ -114,16 +131,16 @@ def _event(
     event.add("DTEND", session.end)
     title = plan.series.name + (f": {session.topic}" if session.topic else "")
     event.add("SUMMARY", title)
-    event.add("DESCRIPTION", _description(plan, session))
-    event.add("LOCATION", session.join_url)
-    event.add("URL", session.join_url)
+    event.add("DESCRIPTION", _description(plan, session, public_url))
+    event.add("LOCATION", public_url or session.join_url)
+    event.add("URL", public_url or session.join_url)
     event.add("ORGANIZER", f"mailto:{plan.sender.reply_to}", parameters={"CN": plan.series.name})
     event.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("TRANSP", "OPAQUE")
     return event
 
 
-def _description(plan: Plan, session: Session) -> str:
+def _description(plan: Plan, session: Session, public_url: str | None = None) -> str:
     lines = []
     if session.topic:
         lines.append(f"Thema: {session.topic}")
@@ -131,6 +148,9 @@ def _description(plan: Plan, session: Session) -> str:
         lines.append(f"Zu Gast: {guest.name}" + (f", {guest.role}" if guest.role else ""))
     if session.description:
         lines.append(session.description)
-    lines.append(f"Zoom: {session.join_url}")
+    if public_url:
+        lines.append(f"Den Zugangslink gibt es mit der Einladung per Mail: {public_url}")
+    else:
+        lines.append(f"Zoom: {session.join_url}")
     lines.append(f"Themenvorschläge an: {plan.sender.reply_to}")
     return "\n".join(lines)

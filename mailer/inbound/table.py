@@ -121,6 +121,30 @@ def suggestions_recorded(conn: sqlite3.Connection, start: str, end: str) -> list
     ).fetchall()
 
 
+def recent(conn: sqlite3.Connection, limit: int = 100) -> list[dict]:
+    """The messages read last, newest first, for the organizer's page: what each was filed
+    as, why, and what it did; topic ideas say whether they were marked done."""
+    keys = ("id", "message_id", "kind", "sender", "subject", "text", "received_at", "reason",
+            "effect", "done_at")  # fmt: skip
+    rows = conn.execute(
+        f"SELECT {', '.join(keys)} FROM inbound WHERE kind != ?"
+        " ORDER BY recorded_at DESC, id DESC LIMIT ?",
+        (QUARANTINE, limit),
+    )
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def mark_done(conn: sqlite3.Connection, record_id: int, done_at: str | None) -> bool:
+    """A topic idea the organizer has dealt with (or, with None, not yet); True if found."""
+    return (
+        conn.execute(
+            "UPDATE inbound SET done_at = ? WHERE id = ? AND kind IN (?, ?)",
+            (done_at, record_id, SUGGESTION, UNSURE),
+        ).rowcount
+        > 0
+    )
+
+
 def forget_member(conn: sqlite3.Connection, subscriber_id: int, email: str) -> None:
     """Everything received from or about one member, for the right to erasure."""
     conn.execute(

@@ -1,0 +1,66 @@
+"""`mailer serve`: the web door (see mailer/web), served by waitress."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from mailer.app import App
+from mailer.commands.common import pass_app
+from mailer.errors import MailerError
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+# waitress takes the client's address and scheme from these headers, and only when the
+# connection comes from the trusted proxy (the reverse proxy with TLS in front of us).
+PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"}
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (IPv6 as `[::1]:8080`) -> (host, port); one sentence if it is not."""
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise MailerError(f"--listen: '{text}' is not HOST:PORT, like {DEFAULT_LISTEN}")
+    return host, int(port)
+
+
+@click.command()
+@click.option(
+    "--listen", default=DEFAULT_LISTEN, show_default=True, metavar="HOST:PORT",
+    help="Where to accept connections (put a reverse proxy with TLS in front).",
+)  # fmt: skip
+@click.option(
+    "--trusted-proxy", default="127.0.0.1", show_default=True, metavar="ADDRESS",
+    help="The reverse proxy whose X-Forwarded-For/-Proto are believed ('' for none).",
+)  # fmt: skip
+@click.option("--threads", default=8, show_default=True, help="Requests served at once.")
+@pass_app
+def serve(app: App, listen: str, trusted_proxy: str, threads: int) -> None:
+    """The web pages: sign-up, confirmation, unsubscribe, answers, and /admin."""
+    from waitress import serve as waitress_serve
+
+    from mailer.web.app import admin_password_from_environment, create_app
+
+    host, port = listen_address(listen)
+    password = admin_password_from_environment()
+    web = create_app(app, admin_password=password)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    click.echo(
+        f"serving {app.plan().web.base_url} on http://{listen}"
+        f" ({'/admin open' if password else '/admin closed: MAILER_ADMIN_PASSWORD is not set'});"
+        " stop with Ctrl-C",
+        err=True,
+    )
+    options = {}
+    if trusted_proxy:
+        options = {
+            "trusted_proxy": trusted_proxy,
+            "trusted_proxy_headers": PROXY_HEADERS,
+            "clear_untrusted_proxy_headers": True,
+        }
+    try:
+        waitress_serve(web, host=host, port=port, threads=threads, ident="mailer", **options)
+    except OSError as error:
+        raise MailerError(f"--listen {listen}: cannot listen there ({error.strerror})") from None

@@ -1,0 +1,196 @@
+"""The Flask application of `mailer serve`: configuration, security headers, throttles,
+error pages. Nothing here knows a page; members.py and admin.py do.
+
+Safety, in one place:
+- Content-Security-Policy with no script at all, and no framing (frame-ancestors, and
+  X-Frame-Options for older browsers); Referrer-Policy same-origin (Flask-WTF's CSRF
+  check on https compares the Referer with the host, so it must reach us, and nobody else).
+- Requests are at most MAX_REQUEST_BYTES; a form of a few fields needs less.
+- The session cookie (only the organizer's login and CSRF tokens need one) is HttpOnly,
+  SameSite=Lax, and Secure when the public address is https.
+- No visitor ever sees a stack trace: every error is a German page with its status.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from mailer.app import App
+from mailer.errors import MailerError
+from mailer.plan import Plan
+from mailer.store import stored_secret
+from mailer.web import pages
+
+MAX_REQUEST_BYTES = 64 * 1024
+ADMIN_SESSION = timedelta(hours=8)
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+    " frame-ancestors 'none'; base-uri 'none'"
+)
+# The web version of a mail is the mail's own HTML: its CSS is inline, as mail needs.
+CSP_LETTER = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self';"
+    " frame-ancestors 'none'; base-uri 'none'"
+)
+
+# Throttles, per client address unless said otherwise (Flask-Limiter, in memory: one
+# waitress process). A sign-up is also limited per typed address, and the outbox sends
+# an address at most one confirmation a day whatever the throttles let through.
+SIGNUP_LIMITS = "5 per minute;20 per hour"
+SIGNUP_ADDRESS_LIMIT = "3 per day"
+LOGIN_LIMITS = "5 per minute;20 per hour"
+log = logging.getLogger("mailer.web")
+
+
+class Door:
+    """What the pages share: mailer's App, the clock, the admin password."""
+
+    def __init__(self, app: App, clock: Callable[[], datetime], admin_password: str | None):
+        self.app = app
+        self.clock = clock
+        self.admin_password = admin_password
+        self._plan: Plan | None = None
+        self._plan_stamp: tuple[int, int] | None = None
+        self.last_plan: Plan = app.plan()  # the last one that could be read
+
+    def plan(self) -> Plan:
+        """schedule.yaml, read again whenever it changed on disk (the organizer edits it
+        while the server runs)."""
+        info = self.app.workspace.config.stat()
+        stamp = (info.st_mtime_ns, info.st_size)
+        if self._plan is None or stamp != self._plan_stamp:
+            self.app.reload()
+            self._plan = self.last_plan = self.app.plan()
+            self._plan_stamp = stamp
+        return self._plan
+
+
+def create_app(
+    app: App,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    admin_password: str | None = None,
+    throttle: bool = True,
+) -> Flask:
+    """The web application on `app`'s plan and database. `admin_password` is the one from
+    the environment (`mailer serve` passes MAILER_ADMIN_PASSWORD); None closes /admin."""
+    plan = app.plan()
+    if plan.web.base_url is None:
+        raise MailerError(
+            f"{app.workspace.config.name}: set web.base_url (the public https:// address of"
+            " these pages) before `mailer serve`; see the README"
+        )
+    with app.store() as store:
+        secret = stored_secret(store.conn, "web")
+    web = Flask(__name__, static_folder="static", template_folder="templates")
+    web.extensions["mailer"] = Door(app, clock or (lambda: datetime.now(UTC)), admin_password)
+    web.config.update(
+        SECRET_KEY=secret,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_NAME="mailer_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=plan.web.base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=ADMIN_SESSION,
+        WTF_CSRF_TIME_LIMIT=None,  # as long as the session: a form left open all day still works
+        RATELIMIT_ENABLED=throttle,
+        JSON_AS_ASCII=False,
+    )
+    web.jinja_env.globals.update(series_name=plan.series.name)
+    web.teardown_appcontext(pages.close_store)
+
+    from mailer.web import admin, members
+
+    web.register_blueprint(members.blueprint)
+    web.register_blueprint(members.token_pages)
+    web.register_blueprint(admin.blueprint, url_prefix="/admin")
+    csrf = CSRFProtect(web)
+    # The links in a mail carry the member's secret: a forged form cannot know it, and a
+    # one-click unsubscribe (RFC 8058) comes with no cookie and no token by design.
+    csrf.exempt(members.token_pages)
+    limiter = Limiter(
+        get_remote_address, app=web, storage_uri="memory://", enabled=throttle,
+        headers_enabled=False,
+    )  # fmt: skip
+    web.extensions["mailer"].limiter = limiter  # Flask-Limiter keeps only a weak reference
+    views = web.view_functions
+    per_address = limiter.limit(
+        SIGNUP_ADDRESS_LIMIT, methods=["POST"], key_func=members.typed_address
+    )
+    views["members.index"] = limiter.limit(SIGNUP_LIMITS, methods=["POST"])(
+        per_address(views["members.index"])
+    )
+    views["admin.login"] = limiter.limit(LOGIN_LIMITS, methods=["POST"])(views["admin.login"])
+
+    @web.context_processor
+    def common() -> dict:
+        shown = web.extensions["mailer"].last_plan  # a broken schedule.yaml: the page before
+        return {"series": shown.series, "base_url": shown.web.base_url}
+
+    @web.after_request
+    def security_headers(response):
+        letter = request.endpoint == "members.letter"
+        response.headers.setdefault("Content-Security-Policy", CSP_LETTER if letter else CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.blueprint == "admin" or request.method == "POST":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @web.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        return pages.message(
+            "Formular abgelaufen",
+            "Das Formular war zu lange offen oder kam nicht von dieser Seite."
+            " Bitte laden Sie die Seite neu und senden Sie es noch einmal.",
+            status=400,
+        )
+
+    @web.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        titles = {
+            404: ("Nicht gefunden", "Diese Seite gibt es nicht."),
+            405: ("Nicht erlaubt", "So lässt sich diese Seite nicht aufrufen."),
+            413: ("Zu groß", "Diese Anfrage ist zu groß."),
+            429: (
+                "Zu viele Versuche",
+                "Bitte warten Sie etwas und versuchen Sie es dann noch einmal.",
+            ),
+        }
+        title, text = titles.get(error.code or 500, ("Fehler", "Die Anfrage ging nicht."))
+        return pages.message(title, text, status=error.code or 500)
+
+    @web.errorhandler(MailerError)
+    def mailer_error(error: MailerError):
+        log.error("%s", error)  # the organizer's sentence goes to the log, not to a visitor
+        return pages.message(
+            "Gerade nicht verfügbar",
+            "Die Seite ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
+            status=503,
+        )
+
+    @web.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return pages.message(
+            "Fehler", "Da ist etwas schiefgegangen. Bitte versuchen Sie es später noch einmal.",
+            status=500,
+        )  # fmt: skip
+
+    return web
+
+
+def admin_password_from_environment() -> str | None:
+    """MAILER_ADMIN_PASSWORD, the only place it comes from; empty counts as unset."""
+    return os.environ.get("MAILER_ADMIN_PASSWORD") or None

@@ -1,0 +1,51 @@
+"""What every request needs: the plan (read again when schedule.yaml changed), the
+database (one connection per request), the clock, and a page to answer with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, g, render_template
+
+from mailer.plan import Plan
+from mailer.store import Store
+
+
+def plan() -> Plan:
+    return current_app.extensions["mailer"].plan()
+
+
+def store() -> Store:
+    if "store" not in g:
+        g.store = current_app.extensions["mailer"].app.store()
+    return g.store
+
+
+def close_store(_error: BaseException | None = None) -> None:
+    opened = g.pop("store", None)
+    if opened is not None:
+        opened.close()
+
+
+def templates() -> Path:
+    """The organizer's own mail templates, if any (templates/email beside schedule.yaml)."""
+    return current_app.extensions["mailer"].app.workspace.templates
+
+
+def now() -> datetime:
+    """The moment of this request, in the series' time zone (the app's clock)."""
+    return plan().local(current_app.extensions["mailer"].clock())
+
+
+def client_ip() -> str | None:
+    """The client's address as waitress saw it (behind the trusted proxy: the visitor's)."""
+    from flask import request
+
+    return request.remote_addr
+
+
+def message(title: str, *paragraphs: str, status: int = 200, **extra):
+    """A page with a heading and a few sentences (and, in `extra`, a button or a link)."""
+    page = render_template("message.html", title=title, paragraphs=paragraphs, **extra)
+    return page, status

@@ -1,0 +1,79 @@
+"""Helpers for the web door's tests: a plan with web.base_url, a client on a clock, and
+reading the forms and mails the pages and the tick produce."""
+
+from __future__ import annotations
+
+import email
+import html
+import mailbox
+import re
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from mailer.app import App
+from mailer.web.app import create_app
+from tests.conftest import STARTER, Mailer
+
+BASE_URL = "http://127.0.0.1:8080"
+PASSWORD = "ein langes Passwort für das Orga-Team"
+
+
+def with_web(mailer: Mailer, base_url: str = BASE_URL) -> None:
+    mailer.write_plan(STARTER + f"\nweb:\n  base_url: {base_url}\n")
+
+
+class Clock:
+    """The web app's clock, moved by the test."""
+
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def wait(self, **amount: float) -> None:
+        self.moment += timedelta(**amount)
+
+
+def client(mailer: Mailer, clock: Clock, *, password: str | None = PASSWORD, throttle=False):
+    app = App(mailer.config, mailer.db)
+    web = create_app(app, clock=clock, admin_password=password, throttle=throttle)
+    return web.test_client()
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page (CSRF token, the signed form time)."""
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        if 'type="hidden"' not in tag:
+            continue
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    return fields
+
+
+def sign_up(web, clock: Clock, email_address: str, **extra: str):
+    """Fills in the sign-up form as a person does: the page, a pause, the POST."""
+    page = web.get("/").get_data(as_text=True)
+    clock.wait(seconds=8)
+    return web.post("/", data={**hidden_fields(page), "email": email_address, **extra})
+
+
+def sent_mails(root: Path) -> list[EmailMessage]:
+    """The mails the tick wrote to the local Maildir outbox/ (no SMTP configured)."""
+    box = mailbox.Maildir(root / "outbox", create=False)
+    return [
+        email.message_from_bytes(box.get_bytes(key), policy=policy.default)  # type: ignore[misc]
+        for key in box.keys()
+    ]
+
+
+def link_in(message: EmailMessage, pattern: str) -> str:
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    found = re.search(pattern, text)
+    assert found, text
+    return found.group(0)
