@@ -211,7 +211,7 @@ def test_one_click_unsubscribe_needs_no_cookie_and_answers_200(door):
 
 
 def test_a_wrong_token_unsubscribes_nobody(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     mailer.add("anna@example.org")
     anna = member(mailer, "anna@example.org")
     for path in (f"/abmelden/{anna.id}-{anna.token[:-1]}x", f"/abmelden/{anna.id}-",
@@ -221,7 +221,7 @@ def test_a_wrong_token_unsubscribes_nobody(door):
 
 
 def test_the_unsubscribe_page_offers_less_mail_before_none(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     mailer.add("anna@example.org")
     page = web.get(member_path(mailer, "anna@example.org")).get_data(as_text=True)
     assert page.index("Nur noch die Einladungen") < page.index("Ganz abmelden")
@@ -232,7 +232,7 @@ def test_the_unsubscribe_page_offers_less_mail_before_none(door):
 
 
 def test_a_member_without_reminders_gets_the_announcement_but_no_reminder(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     mailer.add("anna@example.org", "ben@example.org")
     assert "sent 2" in mailer("tick", "--now", "2023-08-24T16:05").output
     web.post(member_path(mailer, "anna@example.org", "einstellungen"),
@@ -248,7 +248,7 @@ def test_a_member_without_reminders_gets_the_announcement_but_no_reminder(door):
 
 
 def test_answering_by_click_records_the_same_answer_as_a_calendar(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     mailer.add("anna@example.org")
     anna = member(mailer, "anna@example.org")
     path = f"/zusage/{anna.id}-{anna.token}/2023-09-07/ja"
@@ -300,7 +300,7 @@ def test_mails_carry_the_https_unsubscribe_first_and_the_member_links(mailer: Ma
 
 
 def test_the_web_version_has_nobodys_data_and_no_join_link(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     mailer.add("anna@example.org")
     assert web.get("/brief/2023-09-07/announcement").status_code == 404  # not sent yet
     mailer("tick", "--now", "2023-08-24T16:05")
@@ -315,7 +315,7 @@ def test_the_web_version_has_nobodys_data_and_no_join_link(door):
 
 
 def test_the_calendar_feed_lists_the_sessions_without_the_join_link(door):
-    mailer, clock, web = door
+    _mailer, _clock, web = door
     answer = web.get("/kalender.ics")
     assert answer.mimetype == "text/calendar"
     body = answer.get_data(as_text=True)
@@ -324,7 +324,7 @@ def test_the_calendar_feed_lists_the_sessions_without_the_join_link(door):
 
 
 def test_the_archive_shows_past_sessions(door):
-    mailer, clock, web = door
+    _mailer, clock, web = door
     clock.moment = datetime(2023, 11, 20, tzinfo=UTC)
     text = web.get("/archiv").get_data(as_text=True)
     assert text.index("Künstliche Intelligenz") < text.index("Kommunale Wärmeplanung")
@@ -335,7 +335,7 @@ def test_the_archive_shows_past_sessions(door):
 
 
 def test_every_page_sends_the_security_headers(door):
-    mailer, clock, web = door
+    _mailer, _clock, web = door
     for path in ("/", "/archiv", "/nichts-hier", "/admin/login"):
         answer = web.get(path)
         assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
@@ -346,7 +346,7 @@ def test_every_page_sends_the_security_headers(door):
 
 
 def test_errors_are_pages_in_german_without_a_trace(door):
-    mailer, clock, web = door
+    _mailer, _clock, web = door
     missing = web.get("/gibt-es-nicht")
     assert missing.status_code == 404 and "Diese Seite gibt es nicht." in missing.get_data(True)
     big = web.post("/", data={"email": "x" * 70_000})
@@ -355,7 +355,7 @@ def test_errors_are_pages_in_german_without_a_trace(door):
 
 
 def test_a_broken_plan_closes_the_pages_with_a_sentence_in_the_log(door, caplog):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     mailer.config.write_text(mailer.config.read_text() + "\n  oops: [\n")
     answer = web.get("/")
     assert answer.status_code == 503
@@ -401,7 +401,7 @@ def test_admin_is_closed_without_a_password(mailer: Mailer):
 
 
 def test_admin_login_logout_and_the_overview(door):
-    mailer, clock, web = door
+    _mailer, _clock, web = door
     assert web.get("/admin/").headers["Location"].endswith("/admin/login")
     wrong = log_in(web, "falsch")
     assert wrong.status_code == 400 and "Das Passwort stimmt nicht." in wrong.get_data(True)
@@ -435,7 +435,7 @@ def test_admin_login_is_throttled(mailer: Mailer):
 
 
 def test_admin_forms_need_their_csrf_token(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     log_in(web)
     answer = web.post("/admin/mitglieder", data={"email": "x@example.org", "consent": "Mail"})
     assert answer.status_code == 400
@@ -443,7 +443,7 @@ def test_admin_forms_need_their_csrf_token(door):
 
 
 def test_admin_adds_a_member_with_the_consent_note(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     log_in(web)
     page = web.get("/admin/mitglieder").get_data(as_text=True)
     fields = hidden_fields(page)
@@ -462,7 +462,7 @@ def test_admin_adds_a_member_with_the_consent_note(door):
 
 
 def test_admin_sees_pending_sign_ups_escaped(door):
-    mailer, clock, web = door
+    _mailer, clock, web = door
     sign_up(web, clock, "eve@example.org", name="<img src=x onerror=alert(1)>")
     log_in(web)
     text = web.get("/admin/mitglieder").get_data(as_text=True)
@@ -471,7 +471,7 @@ def test_admin_sees_pending_sign_ups_escaped(door):
 
 
 def test_admin_refiles_a_misread_reply_and_marks_ideas_done(door):
-    mailer, clock, web = door
+    mailer, _clock, web = door
     mailer.add("anna@example.org")
     inbox = mailbox.Maildir(mailer.root / "inbox", create=True)
     inbox.add(person_mail("anna@example.org", "Abmelden", "abmelden"))
