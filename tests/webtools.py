@@ -68,7 +68,7 @@ def sent_mails(root: Path) -> list[EmailMessage]:
     box = mailbox.Maildir(root / "outbox", create=False)
     return [
         email.message_from_bytes(box.get_bytes(key), policy=policy.default)  # type: ignore[misc]
-        for key in box
+        for key in box.iterkeys()
     ]
 
 
