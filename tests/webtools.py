@@ -7,6 +7,11 @@ import email
 import html
 import mailbox
 import re
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -77,3 +82,41 @@ def link_in(message: EmailMessage, pattern: str) -> str:
     found = re.search(pattern, text)
     assert found, text
     return found.group(0)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def served(mailer: Mailer, password: str | None = PASSWORD) -> Iterator[str]:
+    """The real `mailer serve` process on a free port of 127.0.0.1; yields its address."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with_web(mailer, base)
+    env = mailer.process_env()
+    env.pop("MAILER_ADMIN_PASSWORD", None)
+    if password:
+        env["MAILER_ADMIN_PASSWORD"] = password
+    log = mailer.root / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*mailer.command(), "serve", "--listen", f"127.0.0.1:{port}"],
+            env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"mailer serve did not start: {log.read_text()}") from None
+                time.sleep(0.05)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
