@@ -16,10 +16,10 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
 
+from mailer import app as mailer_app
 from mailer import german, report, rsvps
 from mailer.errors import MailerError
 from mailer.inbound import table as inbound_table
-from mailer.inbound.refiling import refile
 from mailer.members import clean_text, normalize_address
 from mailer.outbound import outbox
 from mailer.salutation import Person
@@ -164,24 +164,17 @@ def refile_message():
     form = RefileForm()
     if not form.validate_on_submit():
         abort(400)
-    door = current_app.extensions["mailer"]
     try:
-        with _mailbox(door.app, pages.store()) as source:
-            line = refile(
-                pages.store(), source, form.message_id.data, form.kind.data,
-                pages.plan().imap.folders, pages.now(),
-            )  # fmt: skip
+        # The same as `mailer inbox refile`: the message moves in the mailbox too.
+        line = mailer_app.refile_message(
+            current_app.extensions["mailer"].app, form.message_id.data, form.kind.data,
+            pages.now(),
+        )  # fmt: skip
     except MailerError as problem:
         line = str(problem)
     return pages.message(
         "Neu eingeordnet", line, link=(url_for("admin.replies"), "Zurück zu den Antworten")
     )
-
-
-def _mailbox(app, store):
-    from mailer.app import _mailbox as mailbox  # the IMAP box when configured, else inbox/
-
-    return mailbox(app, store)
 
 
 @blueprint.route("/mitglieder", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, request
 
 from mailer.plan import Plan
 from mailer.store import Store
@@ -40,8 +40,6 @@ def now() -> datetime:
 
 def client_ip() -> str | None:
     """The client's address as waitress saw it (behind the trusted proxy: the visitor's)."""
-    from flask import request
-
     return request.remote_addr
 
 
