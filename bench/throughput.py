@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,29 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchtools import free_port, start_sink
+
 SEND_AT = "2023-08-24T16:00"  # the announcement of 7 September 2023 is due
 NOTHING_DUE = "2023-08-25T10:00"  # everything sent; nothing new is due
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_sink(port: int) -> subprocess.Popen:
-    command = ["smtp-sink"]
-    if os.geteuid() == 0:
-        command += ["-u", "nobody"]
-    sink = subprocess.Popen([*command, f"127.0.0.1:{port}", "512"], stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return sink
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("smtp-sink did not start")
 
 
 def mailer(work: Path, *args: str, env: dict[str, str]) -> tuple[float, int, str]:

@@ -21,13 +21,14 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchtools import free_port, start_sink, wait_for
 
 SEND_AT = "2023-08-24T16:00"  # the announcement of 7 September 2023 is due
 
@@ -54,25 +55,6 @@ request = function()
     {["Content-Type"] = "application/x-www-form-urlencoded"}, "List-Unsubscribe=One-Click")
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process on port {port} ended early")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 def run(work: Path, *args: str, env: dict[str, str]) -> str:
@@ -118,15 +100,12 @@ def main() -> None:
             LUA % {"paths": work / "paths.txt", "threads": options.threads}
         )
 
-        sink_command = ["smtp-sink"] + (["-u", "nobody"] if os.geteuid() == 0 else [])
-        sink = subprocess.Popen([*sink_command, f"127.0.0.1:{smtp_port}", "512"],
-                                stdout=subprocess.DEVNULL)  # fmt: skip
+        sink = start_sink(smtp_port)
         server = subprocess.Popen(
             [sys.executable, "-m", "mailer", "serve", "--listen", f"127.0.0.1:{web_port}"],
             cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            wait_for(smtp_port, sink)
             wait_for(web_port, server)
             tick = subprocess.Popen(
                 [sys.executable, "-m", "mailer", "tick", "--now", SEND_AT], cwd=work, env=env,

@@ -91,7 +91,7 @@ class Dovecot:
         """Dovecot cannot listen on port 0 (that turns a listener off), so it gets a port
         that was free a moment ago, and another one if something took it meanwhile."""
         for _ in range(5):
-            self.port = _unused_port()
+            self.port = unused_port()
             self.config.write_text(
                 CONFIG.format(root=self.root, port=self.port, capability=self.capability)
             )
@@ -144,7 +144,7 @@ class Dovecot:
         return client
 
 
-def _unused_port() -> int:
+def unused_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

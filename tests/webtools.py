@@ -20,6 +20,7 @@ from pathlib import Path
 from mailer.app import App
 from mailer.web.app import create_app
 from tests.conftest import STARTER, Mailer
+from tests.imapserver import unused_port
 
 BASE_URL = "http://127.0.0.1:8080"
 PASSWORD = "ein langes Passwort für das Orga-Team"
@@ -84,16 +85,10 @@ def link_in(message: EmailMessage, pattern: str) -> str:
     return found.group(0)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def served(mailer: Mailer, password: str | None = PASSWORD) -> Iterator[str]:
     """The real `mailer serve` process on a free port of 127.0.0.1; yields its address."""
-    port = free_port()
+    port = unused_port()
     base = f"http://127.0.0.1:{port}"
     with_web(mailer, base)
     env = mailer.process_env()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
@@ -229,8 +229,6 @@ def _add_member(form: AddMemberForm) -> str | None:
 
 
 def _local(stamped: str | None) -> str:
-    from datetime import datetime
-
     if not stamped:
         return ""
     return german.long_datetime(pages.plan().local(datetime.fromisoformat(stamped)))

@@ -1,0 +1,37 @@
+"""What the benchmarks share: a free loopback port, Postfix's smtp-sink, waiting for a
+server to listen."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port: int, process: subprocess.Popen, seconds: float = 20) -> None:
+    """Returns once something listens on `port`; RuntimeError if `process` ends first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the process for port {port} ended early")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def start_sink(port: int) -> subprocess.Popen:
+    """smtp-sink on 127.0.0.1:port, taking every mail (as root: run as nobody)."""
+    command = ["smtp-sink"] + (["-u", "nobody"] if os.geteuid() == 0 else [])
+    sink = subprocess.Popen([*command, f"127.0.0.1:{port}", "512"], stdout=subprocess.DEVNULL)
+    wait_for(port, sink, seconds=10)
+    return sink
