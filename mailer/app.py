@@ -228,3 +228,89 @@ def suggestions(app: App) -> list[dict]:
 
     with app.store() as store:
         return table.suggestions(store.conn)
+
+
+def schedule_newsletter(
+    app: App, path: Path, at: datetime | None, now: datetime, *, again: bool = False
+) -> tuple[int, datetime, bool]:
+    """Freezes the newsletter in `path` for `at` (else its send_at, else `now`): its id,
+    its moment, and whether it replaced an unsent version of the same file."""
+    from mailer.newsletter import read_draft
+    from mailer.outbound import newsletters
+    from mailer.store import stamp
+
+    plan = app.plan()
+    draft = read_draft(path, plan)
+    moment = plan.local(at or draft.send_at or now)
+    source = str(path.resolve())
+    renderer = app.renderer(now)
+    with app.store() as store, store.transaction() as conn:
+        replacing = newsletters.unsent_from(conn, source)
+        if replacing is None and not again:
+            earlier = newsletters.latest_sent_from(conn, source)
+            frozen = earlier and newsletters.content(conn, earlier.id)
+            if frozen and (frozen.subject, frozen.text) == _newsletter_text(renderer, draft):
+                from mailer import german
+
+                queued = german.long_datetime(plan.local(datetime.fromisoformat(earlier.queued_at)))
+                raise MailerError(
+                    f"{path.name} went out unchanged as newsletter {earlier.id} on {queued};"
+                    " to send it once more, add --again"
+                )
+        newsletter_id = replacing or newsletters.create(conn, source, stamp(moment), stamp(now))
+        web = plan.web.base_url
+        letter, public = renderer.newsletter(
+            draft.subject,
+            draft.body,
+            preheader=draft.preheader,
+            greeting=draft.greeting,
+            browser_url=f"{web}/rundbrief/{newsletter_id}" if web else None,
+        )
+        content = newsletters.Frozen(letter.subject, letter.html, letter.text, public)
+        newsletters.freeze(conn, newsletter_id, content, stamp(moment), stamp(now))
+    return newsletter_id, moment, replacing is not None
+
+
+def _newsletter_text(renderer: Renderer, draft) -> tuple[str, str]:
+    """Subject and text part of a draft as it would be frozen (to compare with a sent one)."""
+    letter, _ = renderer.newsletter(
+        draft.subject, draft.body, preheader=draft.preheader, greeting=draft.greeting,
+        browser_url=None,
+    )  # fmt: skip
+    return letter.subject, letter.text
+
+
+def cancel_newsletter(app: App, newsletter_id: int, now: datetime) -> str:
+    """Cancels a newsletter that has not gone out (or the copies still waiting); what happened."""
+    from mailer.outbound import newsletters
+    from mailer.store import stamp
+
+    with app.store() as store, store.transaction() as conn:
+        found = newsletters.get(conn, newsletter_id)
+        if found is None:
+            raise MailerError(
+                f"there is no newsletter {newsletter_id} (see `mailer newsletter list`)"
+            )
+        if found.status == newsletters.CANCELLED:
+            return f"newsletter {newsletter_id} was already cancelled"
+        if found.status == newsletters.SENT:
+            raise MailerError(
+                f"newsletter {newsletter_id} went out to {found.counts.get('sent', 0)} members"
+                " already; a sent mail cannot be called back"
+            )
+        stopped = newsletters.cancel(conn, newsletter_id, stamp(now))
+    if found.status == newsletters.SCHEDULED:
+        return f"newsletter {newsletter_id} cancelled; nothing of it went out"
+    return (
+        f"newsletter {newsletter_id} cancelled: {stopped} copies stopped,"
+        f" {found.counts.get('sent', 0)} members had it already"
+    )
+
+
+def newsletter_listing(app: App) -> list:
+    from mailer.outbound import newsletters
+
+    if not app.workspace.db.exists():
+        return []
+    with app.store() as store:
+        return newsletters.listing(store.conn)

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from mailer.app import App
-from mailer.commands import delivery, inbound, plan, subscribers, web
+from mailer.commands import delivery, inbound, newsletter, plan, subscribers, web
 from mailer.commands.common import MailerGroup
 
 
@@ -78,6 +78,7 @@ for command in (
     plan.preview,
     plan.ics,
     subscribers.subscribers,
+    newsletter.newsletter,
     *delivery.COMMANDS,
     *inbound.COMMANDS,
     web.serve,

@@ -90,6 +90,8 @@ class Sender:
 class MailTimes:
     announcement: timedelta
     reminders: tuple[timedelta, ...]
+    recap: timedelta = timedelta(hours=2)  # after the session's end
+    recap_to: str = "all"  # all, or attended: everyone but those who declined
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,10 @@ class Session:
     line: int | None = None
     reason: str | None = None  # why it was cancelled, for the cancellation mail
     notify: bool = True  # False: a change that is not worth a mail (a typo fixed)
+    # The follow-up after the session (Markdown). Not part of `content`: writing or
+    # editing it is no change of the session, and owes nobody an update.
+    recap: str | None = None
+    recap_to: str | None = None  # this session's own choice; None: emails.recap_to
 
     @cached_property
     def content(self) -> str:

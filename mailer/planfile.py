@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from mailer.errors import PlanError
 from mailer.inbound.kinds import DEFAULT_FOLDERS
+from mailer.mailkinds import RECAP_TO
 from mailer.plan import (
     Guest,
     MailTimes,
@@ -47,7 +48,7 @@ SERIES_KEYS = {
     "genitive",
 }
 SENDER_KEYS = {"from", "reply_to", "imprint", "list_id", "envelope_from"}
-EMAILS_KEYS = {"announcement", "reminders"}
+EMAILS_KEYS = {"announcement", "reminders", "recap", "recap_to"}
 SESSION_KEYS = {
     "date",
     "time",
@@ -60,6 +61,8 @@ SESSION_KEYS = {
     "moved_from",
     "reason",
     "notify",
+    "recap",
+    "recap_to",
 }
 GUEST_KEYS = {"name", "role"}
 SMTP_KEYS = {"url", "rate_per_minute"}
@@ -74,6 +77,7 @@ LONGEST_DURATION = timedelta(days=366)
 YEARS = (1970, 2999)  # dates outside are a slip of the keyboard, and near 9999 they overflow
 DEFAULT_ANNOUNCEMENT = timedelta(days=14)
 DEFAULT_REMINDERS = (timedelta(days=1), timedelta(hours=1))
+DEFAULT_RECAP = timedelta(hours=2)
 
 
 def load_plan(path: Path) -> Plan:
@@ -207,7 +211,11 @@ class _PlanReader(Reader):
                     )
             if len(set(reminders)) != len(reminders):
                 raise self.fail(value.line, "emails.reminders lists the same time twice")
-        return MailTimes(announcement, tuple(sorted(reminders, reverse=True)))
+        recap = DEFAULT_RECAP
+        if (value := emails.get("recap")) is not None:
+            recap = self._duration(value, "emails.recap")
+        recap_to = self._choice(emails.get("recap_to"), "emails.recap_to", RECAP_TO, "all")
+        return MailTimes(announcement, tuple(sorted(reminders, reverse=True)), recap, recap_to)
 
     def _sessions(self, node: Node | None, series: Series) -> tuple[Session, ...]:
         if node is None:
@@ -250,6 +258,9 @@ class _PlanReader(Reader):
         notify = True
         if (flag := entry.get("notify")) is not None:
             notify = self.boolean(flag, "notify")
+        recap_to = None
+        if entry.get("recap_to") is not None:
+            recap_to = self._choice(entry.get("recap_to"), "recap_to", RECAP_TO, "all")
         return Session(
             key=key.isoformat(),
             date=day,
@@ -265,6 +276,8 @@ class _PlanReader(Reader):
             line=entry.line,
             reason=self._optional_text(entry.get("reason"), "reason", multiline=True),
             notify=notify,
+            recap=self._optional_text(entry.get("recap"), "recap", multiline=True),
+            recap_to=recap_to,
         )
 
     def _guest(self, node: Node) -> Guest:

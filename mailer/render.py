@@ -13,7 +13,7 @@ import html
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy
 from email.header import Header
@@ -33,11 +33,12 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
-from mailer import german, salutation
+from mailer import german, richtext, salutation
 from mailer.conference import button_label, link_label
 from mailer.errors import MailerError
-from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, KINDS, REMINDER, UPDATE
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, KINDS, NEWSLETTER, RECAP, REMINDER, UPDATE
 from mailer.plan import Plan, Session
 from mailer.salutation import Person
 from mailer.store import member_ref
@@ -55,7 +56,7 @@ UNSUBSCRIBE_WORD = "abmelden"
 WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 TEMPLATE_NAMES = [
     f"{kind}.{ext}"
-    for kind in (*KINDS, "thanks", "digest", "goodbye", "confirm")
+    for kind in (*KINDS, RECAP, NEWSLETTER, "thanks", "digest", "goodbye", "confirm")
     for ext in ("html", "txt")
 ]
 # RFC 8058 3.1: the POST body a mail client sends for a one-click unsubscribe.
@@ -163,7 +164,8 @@ class Renderer:
     ) -> Letter:
         """One mail of the session. `told`, for an update: the SEQUENCE and content of the
         version the member was sent before, so the mail can name what changed."""
-        key = (session.key, session.version, kind, sequence, told[0] if told else None)
+        recap = session.recap if kind == RECAP else None
+        key = (session.key, session.version, kind, sequence, told[0] if told else None, recap)
         if key not in self._letters:
             self._letters[key] = self._render(session, kind, sequence, told)
         return self._letters[key]
@@ -187,6 +189,43 @@ class Renderer:
             page, text = self._pages(kind, context)
             self._letters[key] = Letter(kind, "", 0, one_line(subject), page, text, None, None)
         return self._letters[key]
+
+    def newsletter(
+        self,
+        subject: str,
+        body: str,
+        *,
+        preheader: str | None,
+        greeting: bool,
+        browser_url: str | None,
+    ) -> tuple[Letter, str]:
+        """A one-off newsletter from its Markdown `body`: the letter for the members, and
+        its web version (no member's data in it, no member's links)."""
+        from mailer.inline import inline_css
+
+        context = {
+            **self._base_context(),
+            "subject": subject,
+            "kind": NEWSLETTER,
+            "body_html": Markup(richtext.to_html(body)),
+            "body_text": richtext.to_text(body),
+            "show_greeting": greeting,
+            "preheader": one_line(preheader or richtext.first_words(body)),
+            "browser_url": browser_url,
+        }
+        page, text = self._pages(NEWSLETTER, context)
+        letter = Letter(NEWSLETTER, "", 0, one_line(subject), page, text, None, None)
+        public = {
+            **context,
+            "public": True,
+            "browser_url": None,
+            "greeting": salutation.greeting(self.plan.series.salutation, Person()),
+        }
+        try:
+            public_page = self.env.get_template(f"{NEWSLETTER}.html").render(public)
+        except TemplateError as error:
+            raise template_problem(error) from None
+        return letter, inline_css(public_page)
 
     def public_page(self, session: Session, kind: str) -> str:
         """The web version of a session mail ("im Browser ansehen"): the same page with
@@ -280,6 +319,7 @@ class Renderer:
         topic = f": {session.topic}" if session.topic else ""
         found = changes(told[1] if told else None, session) if kind == UPDATE else []
         soon_part = f" ({soon})" if soon else ""
+        recap = (session.recap or "") if kind == RECAP else ""
         subjects = {
             ANNOUNCEMENT: f"{series.name} am {date_words}{topic or ': Offener Austausch'}",
             REMINDER: f"Erinnerung: {series.name} {day_words} um {german.clock(session.start)}"
@@ -287,6 +327,8 @@ class Renderer:
             + (f" – {session.topic}" if session.topic else ""),
             UPDATE: update_subject(series.name, session, found),
             CANCELLATION: f"Abgesagt: {series.name} am {date_words}{topic}",
+            RECAP: f"Rückblick: {series.name} am {date_words}"
+            + (f" – {session.topic}" if session.topic else ""),
         }
         guests = ", ".join(guest.name for guest in session.guests)
         preheaders = {
@@ -298,6 +340,7 @@ class Renderer:
             UPDATE: " · ".join(f"{c.label}: jetzt {c.after}" for c in found if c.before)
             or f"Der Termin am {date_words} hat sich geändert.",
             CANCELLATION: f"Der Termin am {german.long_date(session.date)} entfällt.",
+            RECAP: richtext.first_words(recap) if recap else "",
         }
         planned_after = [
             {"when": german.long_datetime(s.start), "topic": s.topic}
@@ -324,6 +367,8 @@ class Renderer:
             "link_label": link_label(session.join_url),
             "planned_after": planned_after,
             "upcoming_title": "Die nächsten Termine" if kind == CANCELLATION else "Schon geplant",
+            "recap_html": Markup(richtext.to_html(recap)),
+            "recap_text": richtext.to_text(recap),
         }
 
 
@@ -355,6 +400,9 @@ def check_templates(renderer: Renderer, session: Session) -> None:
             raise template_problem(error) from None
     for kind in KINDS:
         renderer.letter(session, kind, 0, told=(0, session.content) if kind == UPDATE else None)
+    sample = "Danke fürs Dabeisein!\n\n- [Folien](https://example.org/folien.pdf)\n"
+    renderer.letter(replace(session, recap=session.recap or sample), RECAP, 0)
+    renderer.newsletter("Beispiel", sample, preheader=None, greeting=True, browser_url=None)
 
 
 def personalize(

@@ -16,6 +16,10 @@ from mailer.store import ACTIVE
 ACCEPTED, DECLINED, TENTATIVE = "accepted", "declined", "tentative"
 ANSWERS = (ACCEPTED, DECLINED, TENTATIVE)
 CALENDAR, WEB = "calendar", "web"
+# The members who declined the session named :session_key (for a query's WHERE ... IN).
+DECLINED_MEMBERS = (
+    f"SELECT subscriber_id FROM rsvps WHERE session_key = :session_key AND answer = '{DECLINED}'"
+)
 
 
 def record(

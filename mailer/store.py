@@ -223,6 +223,23 @@ MIGRATIONS: list[str] = [
     ALTER TABLE consent_log ADD COLUMN ip TEXT;
     ALTER TABLE inbound ADD COLUMN done_at TEXT;
     """,
+    # 12: one-off newsletters (see outbound/newsletters.py), their content frozen when
+    # they are scheduled; ids are never used again, since Message-IDs name them
+    """
+    CREATE TABLE newsletters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        html TEXT NOT NULL,
+        text TEXT NOT NULL,
+        public_html TEXT NOT NULL,
+        send_at TEXT NOT NULL,
+        scheduled_at TEXT NOT NULL,
+        queued_at TEXT,
+        cancelled_at TEXT
+    );
+    CREATE INDEX outbox_stage ON outbox(stage, status);
+    """,
 ]
 
 

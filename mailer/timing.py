@@ -75,3 +75,27 @@ def next_due_moments(plan: Plan, start: datetime, end: datetime) -> list[datetim
         if start <= entry.due_at <= end
     }
     return sorted(moments)
+
+
+# A recap written later than its time still goes out at the next tick, for this long;
+# after that it is only shown in the web archive (a month-old "thanks for coming" is noise).
+RECAP_WINDOW = timedelta(days=14)
+
+
+def recap_due_at(plan: Plan, session: Session) -> datetime:
+    """When the session's recap goes out: emails.recap after its end, in wall-clock time."""
+    return before(session.end, -plan.mail_times.recap)
+
+
+def recaps_due(plan: Plan, now: datetime) -> list[Session]:
+    """The sessions whose recap is due at `now`: held (not cancelled), with a recap, and
+    from their recap's moment for RECAP_WINDOW."""
+    now = plan.local(now)
+    reach = RECAP_WINDOW + plan.mail_times.recap + timedelta(days=2)
+    return [
+        session
+        for session in plan.sessions_between(now.date() - reach, now.date())
+        if session.recap
+        and not session.cancelled
+        and recap_due_at(plan, session) <= now < recap_due_at(plan, session) + RECAP_WINDOW
+    ]

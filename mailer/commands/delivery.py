@@ -9,7 +9,7 @@ import click
 
 from mailer.app import App, tick_once
 from mailer.commands.common import UserError, pass_app, print_json, print_table
-from mailer.mailkinds import KINDS
+from mailer.mailkinds import SESSION_MAIL_KINDS
 
 
 class _Progress:
@@ -132,7 +132,7 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
 @click.command("send-test")
 @click.option("--to", "to", required=True, help="Where the test mail goes.")
 @click.argument("session_date")
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=click.Choice(SESSION_MAIL_KINDS))
 @click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
 @pass_app
 def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:

@@ -10,7 +10,7 @@ import click
 
 from mailer.app import App
 from mailer.commands.common import Cell, Piece, UserError, pass_app, print_json, print_table
-from mailer.mailkinds import KINDS
+from mailer.mailkinds import SESSION_MAIL_KINDS
 
 if TYPE_CHECKING:
     from mailer.plan import Plan
@@ -70,8 +70,9 @@ def check(app: App, now_text: str | None) -> None:
 def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> None:
     """Upcoming sessions and when each mail will go out."""
     from mailer import german
-    from mailer.app import notices_owed, rsvp_counts
-    from mailer.timing import schedule
+    from mailer.app import newsletter_listing, notices_owed, rsvp_counts
+    from mailer.outbound.newsletters import SCHEDULED
+    from mailer.timing import recap_due_at, schedule
 
     plan = app.plan()
     now = app.now(now_text)
@@ -89,6 +90,11 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
             for entry in schedule(plan, session)
             if not session.cancelled
         ]
+        if session.recap and not session.cancelled:
+            mails.append(
+                {"kind": "recap", "due_at": recap_due_at(plan, session).isoformat(),
+                 "state": "upcoming"}
+            )  # fmt: skip
         entries.append(
             {
                 "date": session.date.isoformat(),
@@ -135,6 +141,18 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
             else ""
         )
         rows.append([german.long_datetime(session.start), topic, mails, replies])
+    moments = [session.start for session in sessions]
+    for letter in reversed(newsletter_listing(app)):
+        if letter.status != SCHEDULED:
+            continue
+        moment = plan.local(datetime.fromisoformat(letter.send_at))
+        due = [(" (due)", "yellow")] if moment <= now else []
+        moments.append(moment)
+        rows.append(
+            [german.long_datetime(moment), f"newsletter {letter.id}: {letter.subject}",
+             [f"newsletter: {moment:%Y-%m-%d %H:%M}", *due], ""]
+        )  # fmt: skip
+    rows = [row for _, row in sorted(zip(moments, rows, strict=True), key=lambda pair: pair[0])]
     columns = ["session", "topic", "mails (local time)", "answers"]
     if not any(key != "*" for key in answers):  # no answers yet: no column for them
         columns.pop()
@@ -144,7 +162,7 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
 
 @click.command()
 @click.argument("session_date")
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=click.Choice(SESSION_MAIL_KINDS))
 @click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
 @pass_app
 def preview(app: App, session_date: str, kind: str, now_text: str | None) -> None:
@@ -227,7 +245,13 @@ def visible_sequence(app: App, session) -> int:
 def sample_letter(app: App, session, kind: str, now):
     """The letter as members would get it now: the SEQUENCE they would see (0 before
     anything was sent) and, for an update, the changes since the version recorded before."""
-    from mailer.mailkinds import UPDATE
+    from mailer.mailkinds import RECAP, UPDATE
+
+    if kind == RECAP and not session.recap:
+        raise UserError(
+            f"the session on {session.date} has no recap yet: write `recap:` under it in"
+            f" {app.workspace.config.name}"
+        )
 
     sequence, told = visible_sequence(app, session), None
     if kind == UPDATE and app.workspace.db.exists():

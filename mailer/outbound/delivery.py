@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
-from mailer.outbound import outbox
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, NEWSLETTER, RECAP, REMINDER, UPDATE
+from mailer.outbound import newsletters, outbox
 from mailer.outbound.ledger import Ledger
 from mailer.outbound.outbox import (
+    CANCELLED,
     CONFIRM,
     DEFERRED,
     DIGEST,
@@ -43,7 +44,7 @@ from mailer.outbound.smtp import (
     Transport,
 )
 from mailer.plan import Plan, Session
-from mailer.render import Recipient, Renderer
+from mailer.render import Letter, Recipient, Renderer
 from mailer.store import ACTIVE, PENDING, UNSUBSCRIBED, Store, stamp
 
 BACKOFF_FIRST = timedelta(minutes=5)
@@ -91,10 +92,11 @@ class DeliveryReport:
     expired: int = 0
     skipped: int = 0
     unknown: int = 0
+    cancelled: int = 0
 
     def summary(self) -> str:
         parts = [f"sent {self.sent}", f"deferred {self.deferred}", f"failed {self.failed}"]
-        for name in ("expired", "skipped", "unknown"):
+        for name in ("expired", "skipped", "cancelled", "unknown"):
             if value := getattr(self, name):
                 parts.append(f"{name} {value}")
         return ", ".join(parts)
@@ -183,6 +185,8 @@ class _Sender:
     _last_look: float = float("-inf")
     _deadlines: dict[str, float] = field(default_factory=dict)
     _told_versions: dict[tuple[str, int], tuple[int, str | None]] = field(default_factory=dict)
+    _held: dict[str, Session | None] = field(default_factory=dict)  # sessions that began
+    _newsletters: dict[int, Letter | None] = field(default_factory=dict)
     monotonic: Callable[[], float] = time.monotonic
     # The refusals since the server last took a mail, all with the same signature; their
     # bounces wait until the run ends, so that a server refusing us marks nobody.
@@ -230,6 +234,16 @@ class _Sender:
                 0,
                 lambda: reply_bytes(conn, plan, renderer, row, recipient, self.now),
             )
+        if row.kind == NEWSLETTER:
+            letter = self._newsletter(newsletters.id_of_stage(row.stage))
+            if letter is None:
+                return self._skip(row, CANCELLED, "the organizer cancelled it")
+            return self._member_mail(row, letter, 0, None, None)
+        if row.kind == RECAP:
+            held = self._held_session(row.session_key)
+            if held is None or not held.recap or held.cancelled:
+                return self._skip(row, SKIPPED, "the recap is no longer in the plan")
+            return self._member_mail(row, self.renderer.letter(held, RECAP, 0), 0, None, None)
         found = self.sessions.get(row.session_key)
         if found is None:
             return self._skip(row, EXPIRED, "the session has started or is no longer in the plan")
@@ -242,6 +256,18 @@ class _Sender:
         if row.kind in (UPDATE, CANCELLATION):
             announcement = OutboxKey.scheduled(session.key, ANNOUNCEMENT).to(row.subscriber_id)
             references = announcement.message_id(plan.sender.list_id, self.secret)
+        return self._member_mail(row, letter, sequence, references, self._deadline(session))
+
+    def _member_mail(
+        self,
+        row: DueRow,
+        letter: Letter,
+        sequence: int,
+        references: str | None,
+        deadline: float | None,
+    ) -> _Mail:
+        """A letter to a member, through its wire template (made once per letter)."""
+        assert row.email is not None
         template = self.renderer.wire(letter, replies=references is not None)
         address = _wire_address(row.email)
         recipient = Recipient(
@@ -253,8 +279,26 @@ class _Sender:
             address,
             sequence,
             lambda: template.fill(recipient, row.message_id, references),
-            deadline=self._deadline(session),
+            deadline=deadline,
         )
+
+    def _newsletter(self, newsletter_id: int) -> Letter | None:
+        """The newsletter's frozen letter; None once it is cancelled."""
+        if newsletter_id not in self._newsletters:
+            conn = self.ledger.store.conn
+            frozen = newsletters.content(conn, newsletter_id)
+            self._newsletters[newsletter_id] = (
+                None
+                if frozen is None or newsletters.is_cancelled(conn, newsletter_id)
+                else Letter(NEWSLETTER, "", 0, frozen.subject, frozen.html, frozen.text, None, None)
+            )
+        return self._newsletters[newsletter_id]
+
+    def _held_session(self, key: str) -> Session | None:
+        """A session that may have begun (a recap's), as the plan says now."""
+        if key not in self._held:
+            self._held[key] = self.plan.session(key)
+        return self._held[key]
 
     def _told(self, row: DueRow) -> tuple[int, str | None] | None:
         """The version of the session this member was sent before, for the update's words."""
@@ -282,6 +326,12 @@ class _Sender:
             if status != _wanted(mail.row):
                 self._skip(mail.row, SKIPPED, f"subscriber is {status or 'removed'}")
                 return False
+            if (
+                mail.row.kind == NEWSLETTER
+                and outbox.row_status(store.conn, mail.row.id) == CANCELLED
+            ):
+                self._skip(mail.row, CANCELLED, "the organizer cancelled it")
+                return False
         return True
 
     def _deadline(self, session: Session) -> float:
@@ -307,6 +357,8 @@ class _Sender:
             self.report.skipped += 1
         elif status == EXPIRED:
             self.report.expired += 1
+        elif status == CANCELLED:
+            self.report.cancelled += 1
         self.on_progress()
 
     def _start(self, mail: _Mail, payload: bytes, upcoming: _Mail | None) -> DeliveryProblem | None:

@@ -19,7 +19,7 @@ from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, NEWSLETTER, RECAP, REMINDER, UPDATE
 from mailer.outbound.ledger import ledger_path
 from mailer.outbound.outbox import DIGEST, GOODBYE, SENT, THANKS
 from mailer.outbound.tick import run_tick
@@ -108,12 +108,15 @@ def _explained(store: Store, plan: Plan, taken: list[tuple[str, str, str]]) -> l
         THANKS: "thanks for a topic idea",
         GOODBYE: "confirms that the member left",
         DIGEST: "the organizer's report",
+        RECAP: f"the recap is due ({format_offset(plan.mail_times.recap)} after the end)",
     }
     planned = []
     for to, message_id, subject in taken:
         session_key, stage, kind, attempts, last_answer, told = rows[message_id]
         if kind == REMINDER:
             why = f"the reminder {stage.removeprefix('reminder-')} before the start is due"
+        elif kind == NEWSLETTER:
+            why = f"{stage.replace('-', ' ')} is due"
         elif kind == UPDATE:
             why = "the session changed since this member's invitation" + changed(session_key, told)
         else:

@@ -11,6 +11,8 @@ a bounce or a complaint that quotes it leads back to the row (`OutboxKey.parse`)
     2023-09-07/reminder-1d/20230907T1600/12    a reminder belongs to the start it reminds of
     2023-09-07/update/3/12                     the update for SEQUENCE 3
     2023-09-07/cancellation/12
+    2023-09-07/recap/12                        the recap after the session
+    newsletter/3/12                            newsletter 3 (outbound/newsletters.py)
     thanks/2023-08-25/12                       the thank-you for a topic idea, once a day
     confirm/2023-08-25/12                      the sign-up confirmation (double opt-in), once a day
     digest/2023-09-04                          the organizer's digest: no member
@@ -39,7 +41,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, REMINDER, UPDATE
+from mailer import rsvps
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, NEWSLETTER, REMINDER, UPDATE
 from mailer.store import ACTIVE
 
 # -- the status of a row ---------------------------------------------------------------
@@ -51,7 +54,8 @@ FAILED = "failed"  # the server answered 5xx: final
 SUPERSEDED = "superseded"  # a later mail of the session was due first, or the session changed
 EXPIRED = "expired"  # the session started, or left the plan, before the mail went out
 SKIPPED = "skipped"  # the member left before the mail went out
-STATUSES = (QUEUED, DEFERRED, SENT, FAILED, SUPERSEDED, EXPIRED, SKIPPED)
+CANCELLED = "cancelled"  # the organizer cancelled the newsletter before this copy went out
+STATUSES = (QUEUED, DEFERRED, SENT, FAILED, SUPERSEDED, EXPIRED, SKIPPED, CANCELLED)
 WAITING = (QUEUED, DEFERRED)
 
 # -- keys and Message-IDs ---------------------------------------------------------------
@@ -88,6 +92,10 @@ class OutboxKey:
         """An update (one per SEQUENCE) or the cancellation (one per session)."""
         parts = (session_key, kind, str(sequence)) if kind == UPDATE else (session_key, kind)
         return cls(parts)
+
+    @classmethod
+    def newsletter(cls, newsletter_id: int) -> OutboxKey:
+        return cls((NEWSLETTER, str(newsletter_id)))
 
     @classmethod
     def thanks(cls, day: str, subscriber_id: int) -> OutboxKey:
@@ -203,13 +211,17 @@ def queue_for_members(
     secret: bytes,
     now: str,
     changed_after: int | None = None,
+    without_declined: bool = False,
 ) -> int:
     """One row of `mail` for every active member (or only those whose consent log moved
-    past `changed_after`); a member who has the row already gets nothing, and a reminder
-    goes only to those who want reminders. How many rows."""
+    past `changed_after`, or all but those who declined the session); a member who has
+    the row already gets nothing, and a reminder goes only to those who want reminders.
+    How many rows."""
     members = "SELECT id FROM subscribers WHERE status = :active"
     if kind == REMINDER:
         members += " AND reminders = 1"
+    if without_declined:
+        members += f" AND id NOT IN ({rsvps.DECLINED_MEMBERS})"
     if changed_after is not None:
         members += " AND id IN (SELECT subscriber_id FROM consent_log WHERE id > :changed_after)"
     key_sql, message_id_sql, keys = _member_key_sql(conn, mail, domain, secret, "id")
@@ -316,6 +328,29 @@ def mark_queued_through(conn: sqlite3.Connection, mail: OutboxKey, consent_mark:
         " ON CONFLICT (prefix) DO UPDATE SET consent_mark = excluded.consent_mark",
         (mail.prefix, consent_mark),
     )
+
+
+def cancel_waiting(conn: sqlite3.Connection, stage: str) -> int:
+    """Every copy of a mail (by its stage) that has not gone out yet: cancelled."""
+    return conn.execute(
+        "UPDATE outbox SET status = ?, last_answer = 'the organizer cancelled it'"
+        " WHERE stage = ? AND status IN (?, ?)",
+        (CANCELLED, stage, *WAITING),
+    ).rowcount
+
+
+def status_counts(conn: sqlite3.Connection, stage: str) -> dict[str, int]:
+    """How many copies of a mail (by its stage) are in each status."""
+    return dict(
+        conn.execute(
+            "SELECT status, count(*) FROM outbox WHERE stage = ? GROUP BY status", (stage,)
+        )
+    )
+
+
+def row_status(conn: sqlite3.Connection, row_id: int) -> str | None:
+    found = conn.execute("SELECT status FROM outbox WHERE id = ?", (row_id,)).fetchone()
+    return found[0] if found else None
 
 
 def supersede_earlier(conn: sqlite3.Connection, mail: OutboxKey) -> int:

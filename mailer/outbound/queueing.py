@@ -1,5 +1,6 @@
 """What is due at a moment becomes outbox rows: the scheduled mails, the notices of a
-changed or cancelled session, and the replies. Each is queued once (see outbox.py).
+changed or cancelled session, the recaps after sessions, the newsletters, and the
+replies. Each is queued once (see outbox.py).
 """
 
 from __future__ import annotations
@@ -7,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, UPDATE
-from mailer.outbound import outbox
+from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, NEWSLETTER, RECAP, UPDATE
+from mailer.outbound import newsletters, outbox
 from mailer.outbound.outbox import OutboxKey
 from mailer.outbound.replies import queue_replies
 from mailer.plan import Plan, Session
 from mailer.store import Store, stamp
-from mailer.timing import due
+from mailer.timing import due, recaps_due
 
 VERSION_HORIZON_DAYS = 400
 
@@ -91,5 +92,50 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
                     conn, notice, kind=kind, sequence=sequence, domain=domain, secret=secret, now=at
                 )
             store.notices_done(key, sequence)
+        report.queued += _queue_recaps(conn, plan, now, secret, latest_change)
+        report.queued += _queue_newsletters(conn, plan, at, secret)
         report.queued += queue_replies(conn, plan, now, secret)
     return report
+
+
+def _queue_recaps(conn, plan: Plan, now: datetime, secret: bytes, latest_change: int) -> int:
+    """Each recap once, to the members active when it is due (all of them, or all but
+    those who declined): whoever joins later, or edits the recap afterwards, sends nothing."""
+    queued = 0
+    for session in recaps_due(plan, now):
+        mail = OutboxKey.scheduled(session.key, RECAP)
+        if outbox.queued_through(conn, mail) is not None:
+            continue
+        queued += outbox.queue_for_members(
+            conn,
+            mail,
+            session_key=session.key,
+            stage=RECAP,
+            kind=RECAP,
+            sequence=0,
+            domain=plan.sender.list_id,
+            secret=secret,
+            now=stamp(now),
+            without_declined=(session.recap_to or plan.mail_times.recap_to) == "attended",
+        )
+        outbox.mark_queued_through(conn, mail, latest_change)
+    return queued
+
+
+def _queue_newsletters(conn, plan: Plan, at: str, secret: bytes) -> int:
+    """Each newsletter whose moment has come, once, to every member active now."""
+    queued = 0
+    for newsletter_id in newsletters.due(conn, at):
+        queued += outbox.queue_for_members(
+            conn,
+            OutboxKey.newsletter(newsletter_id),
+            session_key="",
+            stage=newsletters.stage(newsletter_id),
+            kind=NEWSLETTER,
+            sequence=0,
+            domain=plan.sender.list_id,
+            secret=secret,
+            now=at,
+        )
+        newsletters.mark_queued(conn, newsletter_id, at)
+    return queued

@@ -36,9 +36,11 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
     " frame-ancestors 'none'; base-uri 'none'"
 )
-# The web version of a mail is the mail's own HTML: its CSS is inline, as mail needs.
+# The web version of a mail is the mail's own HTML: its CSS is inline, as mail needs, and
+# a newsletter or recap may show the organizer's pictures from elsewhere (https only).
 CSP_LETTER = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self';"
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:;"
+    " form-action 'self';"
     " frame-ancestors 'none'; base-uri 'none'"
 )
 
@@ -139,7 +141,7 @@ def create_app(
 
     @web.after_request
     def security_headers(response):
-        letter = request.endpoint == "members.letter"
+        letter = request.endpoint in ("members.letter", "members.newsletter")
         response.headers.setdefault("Content-Security-Policy", CSP_LETTER if letter else CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

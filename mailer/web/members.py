@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from itsdangerous import BadSignature, Signer
+from markupsafe import Markup
 
-from mailer import german, optin, rsvps
+from mailer import german, optin, richtext, rsvps
 from mailer.errors import MailerError
 from mailer.members import clean_text, normalize_address
+from mailer.outbound import newsletters
 from mailer.outbound.outbox import SENT
 from mailer.render import ONE_CLICK, Renderer
 from mailer.salutation import Person
@@ -32,7 +34,7 @@ FORM_VALID = timedelta(days=1)
 AHEAD_DAYS = 120
 ARCHIVE_DAYS = 3 * 366
 ANSWERS = {"ja": rsvps.ACCEPTED, "nein": rsvps.DECLINED}
-SESSION_KINDS = ("announcement", "reminder", "update", "cancellation")
+SESSION_KINDS = ("announcement", "reminder", "update", "cancellation", "recap")
 
 
 def typed_address() -> str:
@@ -313,7 +315,30 @@ def archive():
     plan, moment = pages.plan(), pages.now()
     past = plan.sessions_between(moment.date() - timedelta(days=ARCHIVE_DAYS), moment.date())
     held = [_session_view(s) for s in reversed(past) if s.start <= moment and not s.cancelled]
-    return render_template("archive.html", sessions=held)
+    letters = [
+        {
+            "id": item.id,
+            "subject": item.subject,
+            "when": german.long_date(
+                pages.plan().local(datetime.fromisoformat(item.queued_at)).date()
+            ),
+        }
+        for item in newsletters.published(pages.store().conn)
+        if item.queued_at
+    ]
+    return render_template("archive.html", sessions=held, newsletters=letters)
+
+
+@blueprint.route("/rundbrief/<int:newsletter_id>")
+def newsletter(newsletter_id: int):
+    """The web version of a newsletter that went out: no member's data in it."""
+    conn = pages.store().conn
+    found = newsletters.get(conn, newsletter_id)
+    if found is None or found.queued_at is None or found.cancelled_at is not None:
+        abort(404)
+    content = newsletters.content(conn, newsletter_id)
+    assert content is not None
+    return content.public_html
 
 
 @blueprint.route("/kalender.ics")
@@ -341,4 +366,5 @@ def _session_view(session) -> dict:
         "guests": session.guests,
         "description": session.description,
         "key": session.key,
+        "recap": Markup(richtext.to_html(session.recap)) if session.recap else None,
     }

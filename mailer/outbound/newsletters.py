@@ -1,0 +1,192 @@
+"""The newsletters table, and its one owner: one-off mails made from a Markdown file.
+
+Scheduling freezes the rendered mail here (subject, HTML and text with the per-member
+markers, and the web version): editing the file afterwards changes nothing scheduled.
+Scheduling the same file again before it went out replaces the content and keeps the id.
+
+At its `send_at` the tick queues it once for every member active then (outbox key
+`newsletter/ID/MEMBER`, stage `newsletter-ID`), and from then on it is outbox rows like
+every other mail: sent once, retried on 4xx, re-sent with the same Message-ID after a
+crash. Members who join later do not get it. A status is never stored, it is read:
+
+    scheduled   not queued yet
+    sending     queued, some copies still waiting
+    sent        queued, nothing waiting
+    cancelled   cancelled before it was queued, or while copies were waiting
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from mailer.mailkinds import NEWSLETTER
+from mailer.outbound import outbox
+
+SCHEDULED, SENDING, SENT, CANCELLED = "scheduled", "sending", "sent", "cancelled"
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """The rendered newsletter, as it is kept."""
+
+    subject: str
+    html: str
+    text: str
+    public_html: str
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    id: int
+    source: str
+    subject: str
+    send_at: str
+    scheduled_at: str
+    queued_at: str | None
+    cancelled_at: str | None
+    counts: dict[str, int]
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at:
+            return CANCELLED
+        if self.queued_at is None:
+            return SCHEDULED
+        return SENDING if any(self.counts.get(s, 0) for s in outbox.WAITING) else SENT
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "file": self.source,
+            "at": self.send_at,
+            "status": self.status,
+            "scheduled_at": self.scheduled_at,
+            "queued_at": self.queued_at,
+            "cancelled_at": self.cancelled_at,
+            "members": sum(self.counts.values()),
+            "sent": self.counts.get(outbox.SENT, 0),
+            "waiting": sum(self.counts.get(s, 0) for s in outbox.WAITING),
+            "failed": self.counts.get(outbox.FAILED, 0),
+            "skipped": self.counts.get(outbox.SKIPPED, 0),
+            "cancelled": self.counts.get(outbox.CANCELLED, 0),
+        }
+
+
+def stage(newsletter_id: int) -> str:
+    """The outbox `stage` of a newsletter's rows: `newsletter-3`."""
+    return f"{NEWSLETTER}-{newsletter_id}"
+
+
+def id_of_stage(stage_text: str) -> int:
+    return int(stage_text.removeprefix(f"{NEWSLETTER}-"))
+
+
+def create(conn: sqlite3.Connection, source: str, send_at: str, now: str) -> int:
+    """A new, empty newsletter (its content follows with `freeze`, in the same transaction)."""
+    return conn.execute(
+        "INSERT INTO newsletters (source, subject, html, text, public_html, send_at,"
+        " scheduled_at) VALUES (?, '', '', '', '', ?, ?)",
+        (source, send_at, now),
+    ).lastrowid
+
+
+def freeze(
+    conn: sqlite3.Connection, newsletter_id: int, content: Frozen, send_at: str, now: str
+) -> bool:
+    """Keeps `content` as the newsletter's, if it was not queued or cancelled meanwhile."""
+    return bool(
+        conn.execute(
+            "UPDATE newsletters SET subject = ?, html = ?, text = ?, public_html = ?,"
+            " send_at = ?, scheduled_at = ?"
+            " WHERE id = ? AND queued_at IS NULL AND cancelled_at IS NULL",
+            (content.subject, content.html, content.text, content.public_html, send_at, now,
+             newsletter_id),
+        ).rowcount
+    )  # fmt: skip
+
+
+def unsent_from(conn: sqlite3.Connection, source: str) -> int | None:
+    """The newsletter made from this file that is scheduled and not queued yet, if any."""
+    row = conn.execute(
+        "SELECT max(id) FROM newsletters WHERE source = ? AND queued_at IS NULL"
+        " AND cancelled_at IS NULL",
+        (source,),
+    ).fetchone()
+    return row[0]
+
+
+def latest_sent_from(conn: sqlite3.Connection, source: str) -> Newsletter | None:
+    """The newest newsletter made from this file that went (or goes) out."""
+    row = conn.execute(
+        "SELECT max(id) FROM newsletters WHERE source = ? AND queued_at IS NOT NULL", (source,)
+    ).fetchone()
+    return get(conn, row[0]) if row[0] is not None else None
+
+
+def get(conn: sqlite3.Connection, newsletter_id: int) -> Newsletter | None:
+    found = [n for n in _read(conn, "WHERE id = ?", (newsletter_id,))]
+    return found[0] if found else None
+
+
+def listing(conn: sqlite3.Connection) -> list[Newsletter]:
+    """Every newsletter, newest first."""
+    return list(_read(conn, "ORDER BY id DESC", ()))
+
+
+def _read(conn: sqlite3.Connection, where: str, args: tuple):
+    rows = conn.execute(
+        "SELECT id, source, subject, send_at, scheduled_at, queued_at, cancelled_at"
+        f" FROM newsletters {where}",
+        args,
+    ).fetchall()
+    for row in rows:
+        counts = outbox.status_counts(conn, stage(row[0])) if row[5] else {}
+        yield Newsletter(*row, counts=counts)
+
+
+def due(conn: sqlite3.Connection, at: str) -> list[int]:
+    """The newsletters to queue at `at`: their moment has come and nobody queued them."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM newsletters WHERE queued_at IS NULL AND cancelled_at IS NULL"
+            " AND send_at <= ? ORDER BY send_at, id",
+            (at,),
+        )
+    ]
+
+
+def mark_queued(conn: sqlite3.Connection, newsletter_id: int, at: str) -> None:
+    conn.execute("UPDATE newsletters SET queued_at = ? WHERE id = ?", (at, newsletter_id))
+
+
+def cancel(conn: sqlite3.Connection, newsletter_id: int, now: str) -> int:
+    """Cancels it, and every copy still waiting; how many copies were stopped."""
+    conn.execute(
+        "UPDATE newsletters SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
+        (now, newsletter_id),
+    )
+    return outbox.cancel_waiting(conn, stage(newsletter_id))
+
+
+def content(conn: sqlite3.Connection, newsletter_id: int) -> Frozen | None:
+    row = conn.execute(
+        "SELECT subject, html, text, public_html FROM newsletters WHERE id = ?", (newsletter_id,)
+    ).fetchone()
+    return Frozen(*row) if row else None
+
+
+def is_cancelled(conn: sqlite3.Connection, newsletter_id: int) -> bool:
+    row = conn.execute(
+        "SELECT cancelled_at FROM newsletters WHERE id = ?", (newsletter_id,)
+    ).fetchone()
+    return row is None or row[0] is not None
+
+
+def published(conn: sqlite3.Connection) -> list[Newsletter]:
+    """The newsletters that went out (queued, not cancelled), newest first: the archive."""
+    return list(
+        _read(conn, "WHERE queued_at IS NOT NULL AND cancelled_at IS NULL ORDER BY id DESC", ())
+    )
