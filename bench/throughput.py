@@ -11,6 +11,8 @@ in a temporary directory. It reports:
   them through smtp-sink: mails per second, ratio to smtp-source, peak memory (from
   /usr/bin/time, Debian package `time`); smtp-source and the tick take turns, --runs
   times each (the tick on a fresh copy of the list), and the medians are compared;
+- a newsletter (Markdown, `mailer newsletter schedule`) to the same N members, one tick,
+  at a moment when no session mail is due: the same wire path, measured on its own;
 - naive: the mail-merge way (per recipient: Jinja2, Premailer, EmailMessage, and a new
   smtplib connection), on a sample, as mails per second;
 - the big list: peak memory of a tick to --big members, and a tick with nothing due;
@@ -35,6 +37,22 @@ from benchtools import free_port, start_sink
 
 SEND_AT = "2023-08-24T16:00"  # the announcement of 7 September 2023 is due
 NOTHING_DUE = "2023-08-25T10:00"  # everything sent; nothing new is due
+NEWSLETTER_AT = "2023-09-08T10:00"  # the day after a session: no session mail is due
+NEWSLETTER = """---
+subject: Rückblick und Ausblick
+---
+Wir blicken zurück auf **drei** Termine und voraus auf den *Herbst*.
+
+## Was war
+
+- Wärmeplanung mit [Julia Stolzenberger](https://example.org/kww)
+- Kommunalfinanzen mit dem Aktionsbündnis „Für die Würde unserer Städte“
+
+| Termin | Thema |
+|---|---|
+| 5. Oktober | Kommunalfinanzen |
+| 2. November | Künstliche Intelligenz in der Kommune |
+"""
 
 
 def mailer(work: Path, *args: str, env: dict[str, str]) -> tuple[float, int, str]:
@@ -129,6 +147,19 @@ def naive(port: int, sample: int) -> float:
     return sample / (time.perf_counter() - started)
 
 
+def newsletter(work: Path, pristine: bytes, count: int, env: dict[str, str]) -> tuple[float, float]:
+    """A newsletter to every member, in one tick on a fresh copy of the list: (mails/s, s)."""
+    for leftover in work.glob("subscribers.db?*"):
+        leftover.unlink()
+    (work / "subscribers.db").write_bytes(pristine)
+    (work / "newsletter.md").write_text(NEWSLETTER, "utf-8")
+    mailer(work, "newsletter", "schedule", "newsletter.md", "--now", NEWSLETTER_AT, env=env)
+    seconds, _, out = mailer(work, "tick", "--now", NEWSLETTER_AT, env=env)
+    sent = int(re.search(r"sent (\d+)", out).group(1))
+    assert sent == count, out
+    return sent / seconds, seconds
+
+
 def help_time(env: dict[str, str]) -> float:
     times = []
     for _ in range(10):
@@ -175,6 +206,7 @@ def main() -> None:
             assert sent == options.members, out
             ticks.append((sent / seconds, seconds, peak))
         ceiling = statistics.median(ceilings)
+        newsletter_rate, newsletter_seconds = newsletter(work, pristine, options.members, env)
         rate, seconds, peak = sorted(ticks)[len(ticks) // 2]
         naive_rate = naive(port, options.naive_sample)
         print(
@@ -190,6 +222,10 @@ def main() -> None:
             f"mailer tick (announcement to all):   {rate:8.0f} mails/s  ({options.members} in"
             f" {seconds:.2f} s, {rate / ceiling:.2f} of smtp-source, peak {peak} MB;"
             f" runs: {', '.join(f'{r:.0f}' for r, _, _ in ticks)})"
+        )
+        print(
+            f"mailer tick (a newsletter to all):   {newsletter_rate:8.0f} mails/s  ({options.members}"
+            f" in {newsletter_seconds:.2f} s, {newsletter_rate / ceiling:.2f} of smtp-source)"
         )
         print(
             f"naive mail merge ({options.naive_sample} sample):       {naive_rate:8.0f} mails/s"

@@ -96,7 +96,7 @@ def parse_draft(text: str, source: str, plan: Plan) -> Draft:
         greeting = reader.boolean(node, "greeting")
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
-        raise reader.fail(end + 1, "there is no text after the front matter")
+        raise reader.fail(end + 2, "there is no text after the front matter")
     return Draft(source, subject, body, send_at, preheader, greeting)
 
 

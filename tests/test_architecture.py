@@ -97,7 +97,12 @@ def test_the_core_knows_nothing_of_click() -> None:
 
 @pytest.mark.parametrize(
     ("table", "owner"),
-    [("outbox", "outbound/outbox.py"), ("inbound", "inbound/table.py")],
+    [
+        ("outbox", "outbound/outbox.py"),
+        ("inbound", "inbound/table.py"),
+        ("newsletters", "outbound/newsletters.py"),
+        ("rsvps", "rsvps.py"),
+    ],
 )
 def test_one_module_writes_each_table(table: str, owner: str) -> None:
     writes = re.compile(
