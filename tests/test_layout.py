@@ -130,3 +130,48 @@ def test_the_mail_as_sent_fits_a_phone_and_a_wide_window(kind: str, tmp_path: Pa
     assert phone["page"] <= 375 and phone["card"] <= 375 - 2 * 12
     assert phone["wider"] == []
     assert measured(page, 1200, tmp_path)["card"] == 600
+
+
+PROSE = """Wir blicken zurück auf **drei** Termine.
+
+## Was war
+
+- Wärmeplanung mit [Julia Stolzenberger](https://example.org/kww)
+- Die Aufzeichnung: https://example.org/aufzeichnungen/2023-09-07-kommunale-waermeplanung-digital-impuls.mp4
+
+| Termin | Thema | Gast |
+|---|---|---|
+| 5. Oktober | Kommunalfinanzen – für die Würde unserer Städte | Aktionsbündnis |
+| 2. November | Künstliche Intelligenz in der Kommune | Ein Experte |
+
+> Ein Zitat aus der Runde.
+"""
+
+
+def prose_html(kind: str) -> str:
+    """A newsletter, or a recap, with a table, a list, a quote and a long address."""
+    from dataclasses import replace
+
+    plan = parse_plan(STARTER)
+    now = plan.local(datetime(2023, 9, 7, 19, 30))
+    renderer = Renderer(plan, None, now)
+    if kind == "newsletter":
+        letter, _ = renderer.newsletter(
+            "Rückblick", PROSE, preheader=None, greeting=True, browser_url=None
+        )
+    else:
+        letter = renderer.letter(replace(plan.session("2023-09-07"), recap=PROSE), kind, 0)
+    message = personalize(
+        plan, letter, Recipient("anna@example.org", "Anna Schmidt", "T0K3N"), "<id@x>", now
+    )
+    return message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ["newsletter", "recap"])
+def test_markdown_mails_hold_in_outlook_and_fit_a_phone(kind: str, tmp_path: Path) -> None:
+    page = prose_html(kind)
+    assert "<table" in page and "<blockquote" in page
+    outlook = measured(as_outlook_draws(page), 1200, tmp_path)
+    assert outlook["card"] == 600 and outlook["wider"] == []
+    phone = measured(page, 375, tmp_path)
+    assert phone["page"] <= 375 and phone["wider"] == []
