@@ -1,7 +1,8 @@
 """`mailer demo`: the contract shown end to end in a throw-away directory, with no server.
 
 Sample members, the Digital-Impuls plan, a month of ticks at the moments mail is due,
-a late joiner, a change of time that sends an update, and every mail in a Maildir.
+a late joiner, a change of time that sends an update, the recap after the session, a
+newsletter from a Markdown file, and every mail in a Maildir.
 """
 
 from __future__ import annotations
@@ -31,10 +32,31 @@ LATE_JOINER = (
 START = datetime(2023, 8, 20, 9, 0)
 END = datetime(2023, 9, 21, 16, 0)
 MOVED_AT = datetime(2023, 9, 1, 10, 0)
+RECAP_AT = datetime(2023, 9, 8, 9, 0)  # the morning after: the organizer writes the recap
+NEWSLETTER_SCHEDULED = datetime(2023, 9, 12, 10, 0)
+NEWSLETTER_AT = datetime(2023, 9, 15, 10, 0)
+NEWSLETTER = """---
+subject: Rückblick und Ausblick
+---
+Der Herbst des **Digital-Impulses** steht:
+
+| Termin | Thema |
+|---|---|
+| 5. Oktober | Kommunalfinanzen – für die Würde unserer Städte |
+| 2. November | Künstliche Intelligenz in der Kommune |
+
+Wer ein Thema für den Winter hat: einfach auf diese Mail antworten.
+"""
+RECAP = """    recap: |
+      Danke an **Julia Stolzenberger** und an alle, die dabei waren!
+
+      - Die Folien: [Kommunale Wärmeplanung (PDF)](https://example.org/folien-waermeplanung.pdf)
+      - Der Leitfaden des KWW: https://example.org/kww-leitfaden
+"""
 
 
 def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
-    from mailer.app import App, poll_once, suggestions, tick_once
+    from mailer.app import App, poll_once, schedule_newsletter, suggestions, tick_once
     from mailer.timing import next_due_moments
 
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="mailer-demo-"))
@@ -54,6 +76,9 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
         plan.local(datetime(2023, 8, 25, 9, 30)): "replies",
         plan.local(datetime(2023, 8, 26, 12, 0)): "late joiner",
         plan.local(MOVED_AT): "move",
+        plan.local(RECAP_AT): "recap",
+        plan.local(NEWSLETTER_SCHEDULED): "newsletter",
+        plan.local(NEWSLETTER_AT): "newsletter due",
     }
     moment = plan.local(START)
     first = True
@@ -79,6 +104,21 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
             _move_september_session(config)
             app.reload()
             say(f"{moment:%Y-%m-%d %H:%M}  the organizer moves 7 September to 16:30")
+        elif events.get(moment) == "recap":
+            _add_recap(config)
+            app.reload()
+            say(f"{moment:%Y-%m-%d %H:%M}  the organizer writes the recap of 7 September")
+        elif events.get(moment) == "newsletter":
+            letter = root / "herbst.md"
+            letter.write_text(NEWSLETTER, "utf-8")
+            newsletter_id, _, _ = schedule_newsletter(
+                app, letter, plan.local(NEWSLETTER_AT), moment
+            )
+            say(
+                f"{moment:%Y-%m-%d %H:%M}  newsletter {newsletter_id} ({letter.name}) is scheduled"
+                f" for {NEWSLETTER_AT:%Y-%m-%d %H:%M}"
+            )
+            continue
         say(f"{moment:%Y-%m-%d %H:%M}  tick: {tick_once(app, moment)}")
         if first:
             again = tick_once(app, moment)
@@ -136,6 +176,12 @@ def _members_reply(app, moment: datetime) -> None:
     inbox = mailbox.Maildir(app.workspace.inbox, create=True)
     inbox.add(idea.as_bytes())
     inbox.add(away.as_bytes())
+
+
+def _add_recap(config: Path) -> None:
+    text = config.read_text("utf-8")
+    role = "        role: Seniorexpertin beim Kompetenzzentrum Kommunale Wärmewende (KWW)\n"
+    config.write_text(text.replace(role, role + RECAP, 1), "utf-8")
 
 
 def _move_september_session(config: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import logging
 import mailbox
 import re
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -58,10 +60,15 @@ def test_demo_finishes_in_seconds_with_mail_in_a_maildir(tmp_path: Path) -> None
     )
     assert time.monotonic() - started < 60
     box = mailbox.Maildir(tmp_path / "demo" / "outbox", create=False)
-    subjects = [message["Subject"] for message in box]
+    subjects = [
+        email.message_from_bytes(box.get_bytes(key), policy=policy.default)["Subject"]
+        for key in box.iterkeys()
+    ]
     assert len(subjects) >= 20
     assert any(s.startswith("Digital-Impuls am 7. September") for s in subjects)
     assert any("Erinnerung" in s for s in subjects)
+    assert any(s.startswith("Rückblick: Digital-Impuls am 7. September") for s in subjects)
+    assert subjects.count("Rückblick und Ausblick") == 5  # the newsletter, once to each member
     assert str(tmp_path / "demo" / "outbox") in result.stdout
 
 
