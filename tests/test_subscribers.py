@@ -340,3 +340,37 @@ def test_case_does_not_matter_beyond_ascii_either(mailer: Mailer, tmp_path: Path
     assert sorted(p["email"] for p in mailer.json("subscribers", "list")) == [
         "ANNA@example.org", "äb@example.org",
     ]  # fmt: skip
+
+
+ADDRESS_CASES = [
+    "Anna@Example.ORG", "a.b@example.org", "a..b@example.org", ".a@example.org",
+    "a.@example.org", "a@münchen.de", "A@XN--MNCHEN-3YA.DE", "x@localhost", "x@example",
+    "x@example..org", "x@-ex.org", "x@ex.invalid", "x@ex.local", '"q u"@example.org',
+    "ä@example.org", "Ä@example.org", "a+tag@sub.example.co.uk", "a@[127.0.0.1]",
+    "a@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 60 + ".org",
+    "a" * 64 + "@example.org", "a" * 65 + "@example.org", "a@example.org.", "a@EXAMPLE.org",
+    "a@ex_ample.org", "a@123.45.67.89", "user@example.test", "a@b.c", " ab@example.com ",
+    "a@b@example.org", "@example.org", "a@", "a b@example.org",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("address", ADDRESS_CASES)
+def test_the_per_domain_cache_answers_as_email_validator_does(address: str) -> None:
+    """normalize_address checks the domain of a plain address once per domain (import
+    speed); its answer and its reason must be email-validator's for every address."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from mailer.members import InvalidAddress, normalize_address
+
+    try:
+        expected = validate_email(address.strip(), check_deliverability=False).normalized
+        local, _, domain = expected.rpartition("@")
+        expected = expected if local.isascii() else f"{local.lower()}@{domain}"
+    except EmailNotValidError as error:
+        expected = f"'{address.strip()}' is not a mail address: {error}"
+    for _ in range(2):  # the second time from the cache
+        try:
+            found = normalize_address(address)
+        except InvalidAddress as error:
+            found = str(error)
+        assert found == expected
