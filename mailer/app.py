@@ -77,6 +77,17 @@ class App:
 
         return Renderer(self.plan(), self.workspace.templates, now)
 
+    def transports(self) -> list[Transport]:
+        """The connections a tick delivers through: `smtp.connections` to an SMTP server
+        (one when a rate is set: the cap is simplest kept on one), one Maildir otherwise."""
+        from mailer.outbound.smtp import SmtpTransport
+
+        first = self.transport()
+        smtp = self.plan().smtp
+        if not isinstance(first, SmtpTransport) or smtp.rate_per_minute:
+            return [first]
+        return [first, *(SmtpTransport(first.server) for _ in range(smtp.connections - 1))]
+
     def transport(self) -> Transport:
         from mailer.outbound.smtp import MaildirTransport, SmtpTransport
         from mailer.workspace import server_address
@@ -104,17 +115,19 @@ def tick_once(
     from mailer.outbound.tick import TickBusy, run_tick
 
     plan = app.plan()
+    first, *more = app.transports()
     with app.store() as store:
         try:
             report = run_tick(
                 store,
                 plan,
                 app.renderer(now),
-                app.transport(),
+                first,
                 now,
                 on_start=on_start,
                 on_progress=on_progress,
                 should_stop=should_stop,
+                more_transports=more,
             )
         except TickBusy:
             return "another tick is running; this one sends nothing"

@@ -142,6 +142,9 @@ class Session:
 class ServerSettings:
     url: str | None = None
     rate_per_minute: int | None = None
+    # SMTP: how many connections deliver at once. 3 is what Microsoft 365 allows a mailbox
+    # (SMTP AUTH client submission), the tightest of the common providers.
+    connections: int = 3
     poll_minutes: int = 5
     folders: dict[str, str] = field(default_factory=dict)
 

@@ -65,7 +65,8 @@ SESSION_KEYS = {
     "recap_to",
 }
 GUEST_KEYS = {"name", "role"}
-SMTP_KEYS = {"url", "rate_per_minute"}
+SMTP_KEYS = {"url", "rate_per_minute", "connections"}
+MOST_CONNECTIONS = 50
 IMAP_KEYS = {"url", "poll_minutes", "folders"}
 SECRET_WORDS = ("password", "passwort", "passwd", "secret", "token")
 
@@ -307,6 +308,14 @@ class _PlanReader(Reader):
         rate = None
         if (rate_node := settings.get("rate_per_minute")) is not None:
             rate = self.integer(rate_node, f"{section}.rate_per_minute", minimum=1)
+        connections = 3
+        if (node := settings.get("connections")) is not None:
+            connections = self.integer(node, f"{section}.connections", minimum=1)
+            if connections > MOST_CONNECTIONS:
+                raise self.fail(
+                    node.line,
+                    f"{section}.connections: at most {MOST_CONNECTIONS}, not {connections}",
+                )
         poll = 5
         if (poll_node := settings.get("poll_minutes")) is not None:
             poll = self.integer(poll_node, f"{section}.poll_minutes", minimum=1)
@@ -314,7 +323,10 @@ class _PlanReader(Reader):
         if (folder_node := settings.get("folders")) is not None:
             mapping = self.mapping(folder_node, f"{section}.folders", set(DEFAULT_FOLDERS))
             folders = {k: self.text(v, f"the folder for {k}") for k, _, v in mapping.items()}
-        return ServerSettings(url=url, rate_per_minute=rate, poll_minutes=poll, folders=folders)
+        return ServerSettings(
+            url=url, rate_per_minute=rate, connections=connections, poll_minutes=poll,
+            folders=folders,
+        )  # fmt: skip
 
     def _suggestions(self, node: Node | None) -> SuggestionSettings:
         if node is None:

@@ -15,7 +15,7 @@ from email import policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 def closed_port() -> socket.socket:
@@ -49,6 +49,9 @@ class RecordingHandler:
     senders_refused: dict[str, str] = field(default_factory=dict)  # MAIL FROM -> "553 ..."
     delay: float = 0.0
     pipelining: bool = False  # advertise RFC 2920 PIPELINING, as Postfix does
+    max_connections: int | None = None  # more at once are greeted with 421 and closed
+    open_connections: int = 0
+    peers: set = field(default_factory=set)  # the client ports that delivered a mail
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -85,6 +88,7 @@ class RecordingHandler:
             self.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
             )
+            self.peers.add(session.peer)
             if self.drop_after_data or self.drop_after_data_to & set(envelope.rcpt_tos):
                 self.drop_after_data = max(0, self.drop_after_data - 1)
                 server.transport.close()
@@ -107,12 +111,39 @@ class Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
+class _LimitedSMTP(SMTP):
+    """aiosmtpd's SMTP session, greeting with 421 when the handler's limit of connections
+    at once is reached, as a provider that allows a mailbox only so many does."""
+
+    def connection_made(self, transport) -> None:
+        handler = self.event_handler
+        handler.open_connections += 1
+        self._counted = True
+        if (
+            handler.max_connections is not None
+            and handler.open_connections > handler.max_connections
+        ):
+            transport.write(b"421 4.7.0 Too many concurrent SMTP connections\r\n")
+            transport.close()
+            return
+        super().connection_made(transport)
+
+    def connection_lost(self, error) -> None:
+        if getattr(self, "_counted", False):
+            self.event_handler.open_connections -= 1
+            self._counted = False
+        super().connection_lost(error)
+
+
 class LoopbackController(Controller):
     """aiosmtpd's Controller on a port the kernel picks (port 0), read back once bound:
     no window in which another server could take the port."""
 
     def __init__(self, handler, **options):
         super().__init__(handler, hostname="127.0.0.1", port=0, **options)
+
+    def factory(self):
+        return _LimitedSMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self):
         return self._bind()

@@ -361,7 +361,8 @@ def test_a_tick_killed_mid_send_is_completed_by_the_next(
     copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     assert len(copies) == 2000
     twice = [address for address, n in copies.items() if n > 1]
-    assert len(twice) <= 1 and max(copies.values()) <= 2
+    # At most the mails in flight, one per connection (smtp.connections: 3 by default).
+    assert len(twice) <= 3 and max(copies.values()) <= 2
     for address in twice:
         assert len({m.message["Message-ID"] for m in smtp.to(address)}) == 1
 
@@ -540,7 +541,10 @@ def test_a_server_refusing_everyone_marks_nobody_and_stops_the_tick(
     assert "nobody was marked bounced" in result.stderr
     statuses = {p["status"] for p in smtp_mailer.json("subscribers", "list")}
     assert statuses == {"active"}
-    assert Counter(r["status"] for r in smtp_mailer.json("outbox")) == {"deferred": 10, "queued": 4}
+    # The 10 of the run, and what the other connections had in hand then, wait; none failed.
+    statuses = Counter(r["status"] for r in smtp_mailer.json("outbox"))
+    assert set(statuses) <= {"deferred", "queued"} and statuses["deferred"] >= 10
+    assert statuses.total() == 14
     smtp.rcpt_refusal = None  # the organizer fixed the relay
     tick(smtp_mailer, "2023-08-24T16:06")
     assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == addresses

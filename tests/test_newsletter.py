@@ -414,7 +414,8 @@ def test_a_tick_killed_in_the_middle_of_a_newsletter_to_2000_is_completed_by_the
     copies = Counter(r for m in smtp_pipelining.messages for r in m.rcpt_tos)
     assert len(copies) == 2000
     twice = [address for address, n in copies.items() if n > 1]
-    assert len(twice) <= 1 and max(copies.values()) <= 2
+    # At most the mails in flight, one per connection (smtp.connections: 3 by default).
+    assert len(twice) <= 3 and max(copies.values()) <= 2
     for address in twice:
         assert len({m.message["Message-ID"] for m in smtp_pipelining.to(address)}) == 1
     [listed] = mailer.json("newsletter", "list")

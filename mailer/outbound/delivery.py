@@ -8,9 +8,12 @@ Message-ID (its fate is unknown, so it is never dropped).
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -114,8 +117,10 @@ def deliver(
     should_stop: Callable[[], bool] = lambda: False,
     batch_size: int = 500,
     monotonic: Callable[[], float] = time.monotonic,
+    more_transports: Sequence[Transport] = (),
 ) -> DeliveryReport:
-    """Sends every row that is due, one at a time; stops early on a server problem."""
+    """Sends every row that is due, one at a time per connection (`transport`, and
+    `more_transports` beside it); stops early on a server problem."""
     now = plan.local(now)
     report = DeliveryReport()
     at = stamp(now)
@@ -126,9 +131,13 @@ def deliver(
         ledger, plan, renderer, transport, sessions, at, now, report, on_progress, monotonic(),
         store.message_id_key(), monotonic=monotonic,
     )  # fmt: skip
+    rows = _due_rows(store, ledger, at, batch_size)
     try:
-        transport.open()
-        sender.deliver(_due_rows(store, ledger, at, batch_size), should_stop)
+        if more_transports:
+            sender.deliver_parallel(rows, should_stop, [transport, *more_transports])
+        else:
+            transport.open()
+            sender.deliver(rows, should_stop)
     finally:
         try:
             ledger.fold(at)
@@ -187,6 +196,8 @@ class _Sender:
     _told_versions: dict[tuple[str, int], tuple[int, str | None]] = field(default_factory=dict)
     _held: dict[str, Session | None] = field(default_factory=dict)  # sessions that began
     _newsletters: dict[int, Letter | None] = field(default_factory=dict)
+    _busy: int = 0  # parallel delivery: mails handed to a connection and not answered yet
+    _opening: int = 0  # parallel delivery: connections not open yet
     monotonic: Callable[[], float] = time.monotonic
     # The refusals since the server last took a mail, all with the same signature; their
     # bounces wait until the run ends, so that a server refusing us marks nobody.
@@ -213,6 +224,97 @@ class _Sender:
             self.on_progress()
             current, upcoming = upcoming, after
         self._end_run()
+
+    def deliver_parallel(
+        self, rows: Iterator[DueRow], should_stop: Callable[[], bool], transports: list[Transport]
+    ) -> None:
+        """The same, over several connections at once, each in a thread of its own (_Lane).
+
+        Only this thread reads the database, renders, and writes the ledger: a mail is
+        marked `sending` before it is handed to an idle connection, and its answer is
+        recorded when the connection reports it, so at most one mail per connection is in
+        doubt after a crash. A connection the server refuses (421 when it allows fewer) is
+        left out; one that fails later gives its mail back unsent. Without any connection
+        the tick stops as with one.
+        """
+        self._data_version = self.ledger.store.changed_elsewhere()
+        results: queue.SimpleQueue = queue.SimpleQueue()
+        lanes = [
+            _Lane(transport, self.plan.sender.envelope_from, results) for transport in transports
+        ]
+        for lane in lanes:
+            lane.thread.start()
+        mails = (mail for row in rows if (mail := self._mail(row)) is not None)
+        idle: list[_Lane] = []
+        self._busy, self._opening = 0, len(lanes)
+        lost: list[ServerUnavailable] = []
+        exhausted = False
+        try:
+            while True:
+                while idle and not exhausted:
+                    mail = None if should_stop() else next(mails, None)
+                    if mail is None:
+                        exhausted = True
+                    elif self._still_due(mail):
+                        payload = mail.make()
+                        self.ledger.sending(mail.row.id, mail.sequence, mail.row.attempts + 1)
+                        idle.pop().inbox.put((mail, payload))
+                        self._busy += 1
+                if self._busy == 0 and self._opening == 0:
+                    if exhausted:
+                        break
+                    if not idle:
+                        raise lost[0]
+                lane, mail, outcome = results.get()
+                if mail is None:  # a connection opened, or could not
+                    self._opening -= 1
+                    if isinstance(outcome, ServerUnavailable):
+                        lost.append(outcome)
+                    elif outcome is not None:
+                        raise outcome
+                    else:
+                        idle.append(lane)
+                    continue
+                self._busy -= 1
+                if isinstance(outcome, ServerUnavailable):
+                    self.ledger.withdraw(mail.row.id)  # nothing was handed over
+                    lost.append(outcome)
+                    continue
+                if outcome is not None and not isinstance(outcome, DeliveryProblem):
+                    raise outcome
+                self._record(mail.row, outcome)
+                self.on_progress()
+                idle.append(lane)
+            self._end_run()
+        finally:
+            for lane in lanes:
+                lane.inbox.put(None)
+            self._drain(results)
+            for lane in lanes:
+                lane.thread.join()
+
+    def _drain(self, results: queue.SimpleQueue) -> None:
+        """After a stop: the answers of the mails still on their way, recorded."""
+        while self._busy or self._opening:
+            _, mail, outcome = results.get()
+            if mail is None:
+                self._opening -= 1
+                continue
+            self._busy -= 1
+            if isinstance(outcome, ServerUnavailable):
+                self.ledger.withdraw(mail.row.id)
+                continue
+            if outcome is not None and not isinstance(outcome, DeliveryProblem):
+                continue  # a bug in a connection: its mail's fate is unknown, sent again
+            if isinstance(outcome, Rejected):
+                # Refused while the tick stops (on a run of refusals, most likely): held
+                # back for a later tick like the run, never failed or counted as a bounce.
+                self._finish(mail.row, DEFERRED, "held back: the tick stopped",
+                             retry_at=stamp(self.now + BACKOFF_FIRST))  # fmt: skip
+                self.report.deferred += 1
+                continue
+            with contextlib.suppress(ServerUnavailable):  # the tick is stopping already
+                self._record(mail.row, outcome)
 
     def _mail(self, row: DueRow) -> _Mail | None:
         """What to send for this row; None (and its fate recorded) when nothing goes out."""
@@ -487,6 +589,49 @@ class _Sender:
     ) -> None:
         at = self.at
         self.ledger.answered(row.id, status, answer[:500], retry_at or at, at if sent else None)
+
+
+class _Lane:
+    """One connection of a parallel delivery, in a thread of its own: it opens its
+    connection and reports that, then hands over each mail it is given and reports the
+    server's answer. It touches nothing but its connection."""
+
+    def __init__(self, transport: Transport, envelope_from: str, results: queue.SimpleQueue):
+        self.transport = transport
+        self.envelope_from = envelope_from
+        self.results = results
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="smtp-connection", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.transport.open()
+        except Exception as refused:
+            self.results.put((self, None, refused))
+            return
+        self.results.put((self, None, None))
+        try:
+            while (job := self.inbox.get()) is not None:
+                mail, payload = job
+                try:
+                    outcome = self._hand_over(mail, payload)
+                except Exception as error:
+                    self.results.put((self, mail, error))
+                    return
+                self.results.put((self, mail, outcome))
+                if isinstance(outcome, ServerUnavailable):
+                    return
+        finally:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                self.transport.close()
+
+    def _hand_over(self, mail: _Mail, payload: bytes) -> DeliveryProblem | ServerUnavailable | None:
+        try:
+            self.transport.start(self.envelope_from, mail.recipient, payload)
+            self.transport.finish()
+        except (DeliveryProblem, ServerUnavailable) as problem:
+            return problem
+        return None
 
 
 def _wanted(row: DueRow) -> str:

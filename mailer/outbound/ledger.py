@@ -14,8 +14,8 @@ outbox in one transaction and empties the file. The lines carry absolute values 
 attempt count, not "+1"), so folding the same lines twice, after a crash between the
 commit and the emptying, changes nothing.
 
-After a crash the file holds at most one mark without an answer: the mail in hand, whose
-fate is unknown. `fold` queues it again, to be sent with the same Message-ID; it never
+After a crash the file holds at most one mark without an answer per connection (see
+`smtp.connections`): the mails in hand, whose fate is unknown. `fold` queues it again, to be sent with the same Message-ID; it never
 drops it. Until a fold, `mailer outbox` shows the mails of the running batch as queued.
 
 Each line is tab-separated UTF-8:
@@ -67,14 +67,15 @@ class Ledger:
         except OSError as error:
             raise MailerError(f"cannot open {self.path}: {error.strerror}") from None
         self._answer = ""  # the last answer's line, written with the next mark
-        self._in_hand: tuple[int, str] | None = None  # the row marked and unanswered
+        # The rows marked and not answered yet: one per connection at most.
+        self._in_hand: dict[int, str] = {}
 
     def sending(self, row_id: int, sequence: int, attempts: int) -> None:
         """On record when this returns: the mail may go out now."""
         mark = f"{SENDING}\t{row_id}\t{sequence}\t{attempts}\n"
         self._write(self._answer + mark)
         self._answer = ""
-        self._in_hand = (row_id, mark)
+        self._in_hand[row_id] = mark
 
     def answered(
         self, row_id: int, status: str, answer: str, next_at: str, sent_at: str | None
@@ -82,14 +83,13 @@ class Ledger:
         """Held until the next mark (one write for both), or written by `flush`."""
         self.flush()
         self._answer = f"{status}\t{row_id}\t{next_at}\t{sent_at or ''}\t{one_line(answer)}\n"
-        if self._in_hand is not None and self._in_hand[0] == row_id:
-            self._in_hand = None
+        self._in_hand.pop(row_id, None)
 
     def withdraw(self, row_id: int) -> None:
         """Nothing was handed over after all (the server could not be reached)."""
         self.flush()
         self._write(f"{WITHDRAWN}\t{row_id}\n")
-        self._in_hand = None
+        self._in_hand.pop(row_id, None)
 
     def flush(self) -> None:
         if self._answer:
@@ -97,16 +97,15 @@ class Ledger:
             self._answer = ""
 
     def fold(self, now: str) -> int:
-        """Folds everything but the mail in hand, which may be on the wire right now."""
+        """Folds everything but the mails in hand, which may be on the wire right now."""
         self.flush()
-        keep = self._in_hand
-        unanswered = _fold(self.store, self.path, now, keep=keep[0] if keep else None)
+        unanswered = _fold(self.store, self.path, now, keep=set(self._in_hand))
         try:
             os.ftruncate(self._fd, 0)
         except OSError as error:
             raise MailerError(f"cannot empty {self.path}: {error.strerror}") from None
-        if keep is not None:
-            self._write(keep[1])
+        if self._in_hand:
+            self._write("".join(self._in_hand.values()))
         return unanswered
 
     def close(self) -> None:
@@ -134,7 +133,7 @@ def recover(store: Store, now: str) -> int:
         ledger.close()
 
 
-def _fold(store: Store, path: Path, now: str, keep: int | None) -> int:
+def _fold(store: Store, path: Path, now: str, keep: set[int]) -> int:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
@@ -160,7 +159,7 @@ _ANSWER, _NEXT_AT, _SENT_AT = (
 _ROW_ID = _FIELDS.index("row_id")
 
 
-def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
+def _changes(text: str, path: Path, keep: set[int]) -> dict[int, list]:
     """row id -> its outbox.Outcome, as the lines leave it (a list in Outcome's order)."""
     changes: dict[int, list] = {}
     # Every line ends with a line break; a last piece without one was cut off mid-write.
@@ -179,7 +178,7 @@ def _changes(text: str, path: Path, keep: int | None) -> dict[int, list]:
             # Not written by us; skipping it can only send a mail again, never lose one.
             log.warning("%s:%d: unreadable line skipped: %r", path.name, number, line[:80])
             continue
-        if row_id == keep:
+        if row_id in keep:
             continue
         if kind == WITHDRAWN:
             changes.pop(row_id, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +73,7 @@ def run_tick(
     on_start: Callable[[int], None] = lambda total: None,
     on_progress: Callable[[], None] = lambda: None,
     should_stop: Callable[[], bool] = lambda: False,
+    more_transports: Sequence[Transport] = (),
 ) -> TickReport:
     """One pass. Raises TickBusy when another tick holds the lock, ServerUnavailable when
     the server cannot be reached (nothing is marked; the next tick delivers everything once).
@@ -94,5 +95,6 @@ def run_tick(
             sessions,
             on_progress=on_progress,
             should_stop=should_stop,
+            more_transports=more_transports,
         )
     return TickReport(recovered, queued, delivery)
