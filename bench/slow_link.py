@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from benchtools import free_port, start_sink, wait_for
-from throughput import SEND_AT, fresh_directory, mailer, message_size
+from throughput import SEND_AT, fresh_directory, mailer, message_size, restore
 
 HERE = Path(__file__).resolve().parent
 
@@ -78,9 +78,7 @@ def main() -> None:
         for _ in range(options.runs):
             parallel.append(smtp_source(proxy_port, options.members, size, options.connections))
             single.append(smtp_source(proxy_port, min(options.members, 200), size, 1))
-            for leftover in work.glob("subscribers.db?*"):
-                leftover.unlink()
-            (work / "subscribers.db").write_bytes(pristine)
+            restore(work, pristine)
             seconds, peak, out = mailer(work, "tick", "--now", SEND_AT, env=env)
             sent = int(re.search(r"sent (\d+)", out).group(1))
             assert sent == options.members, out

@@ -89,6 +89,13 @@ def fresh_directory(root: Path, name: str, count: int, env: dict[str, str]) -> t
     return work, elapsed
 
 
+def restore(work: Path, pristine: bytes) -> None:
+    """The list as it was imported: the database back, its WAL and ledger gone."""
+    for leftover in work.glob("subscribers.db?*"):
+        leftover.unlink()
+    (work / "subscribers.db").write_bytes(pristine)
+
+
 def message_size(work: Path, env: dict[str, str]) -> int:
     mailer(work, "preview", "2023-09-07", "announcement", env=env)
     return (work / "preview" / "2023-09-07-announcement.eml").stat().st_size
@@ -149,9 +156,7 @@ def naive(port: int, sample: int) -> float:
 
 def newsletter(work: Path, pristine: bytes, count: int, env: dict[str, str]) -> tuple[float, float]:
     """A newsletter to every member, in one tick on a fresh copy of the list: (mails/s, s)."""
-    for leftover in work.glob("subscribers.db?*"):
-        leftover.unlink()
-    (work / "subscribers.db").write_bytes(pristine)
+    restore(work, pristine)
     (work / "newsletter.md").write_text(NEWSLETTER, "utf-8")
     mailer(work, "newsletter", "schedule", "newsletter.md", "--now", NEWSLETTER_AT, env=env)
     seconds, _, out = mailer(work, "tick", "--now", NEWSLETTER_AT, env=env)
@@ -198,9 +203,7 @@ def main() -> None:
         for _ in range(options.runs):
             # Alternating, so both meet the same state of the machine.
             ceilings.append(smtp_source(port, options.members, size))
-            for leftover in work.glob("subscribers.db?*"):
-                leftover.unlink()
-            (work / "subscribers.db").write_bytes(pristine)
+            restore(work, pristine)
             seconds, peak, out = mailer(work, "tick", "--now", SEND_AT, env=env)
             sent = int(re.search(r"sent (\d+)", out).group(1))
             assert sent == options.members, out

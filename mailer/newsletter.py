@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mailer.errors import PlanError
 from mailer.plan import Plan
-from mailer.yamlsource import Reader, Scalar
+from mailer.yamlsource import Reader, Scalar, read_source
 
 KEYS = {"subject", "send_at", "preheader", "greeting"}
 FENCE = "---"
@@ -36,20 +36,7 @@ class Draft:
 
 def read_draft(path: Path, plan: Plan) -> Draft:
     """The newsletter in `path`; PlanError (`FILE:LINE: ...`) for any mistake in it."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PlanError(str(path), None, "no such file") from None
-    except OSError as error:
-        raise PlanError(str(path), None, f"cannot be read: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise PlanError(
-            path.name, line, "this line is not UTF-8 text; save the file as UTF-8"
-        ) from None
-    return parse_draft(text, path.name, plan)
+    return parse_draft(read_source(path), path.name, plan)
 
 
 def parse_draft(text: str, source: str, plan: Plan) -> Draft:

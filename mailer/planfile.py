@@ -28,7 +28,7 @@ from mailer.plan import (
     first_occurrence,
 )
 from mailer.salutation import DU, FORMS
-from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence
+from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence, read_source
 
 SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions", "web"}
 WEB_KEYS = {"base_url"}
@@ -82,21 +82,7 @@ DEFAULT_RECAP = timedelta(hours=2)
 
 
 def load_plan(path: Path) -> Plan:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PlanError(
-            path.name, None, "no such file; `mailer init` writes a starter plan here"
-        ) from None
-    except OSError as error:
-        raise PlanError(path.name, None, f"cannot be read: {error.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise PlanError(
-            path.name, line, "this line is not UTF-8 text; save the file as UTF-8"
-        ) from None
+    text = read_source(path, "no such file; `mailer init` writes a starter plan here")
     if "\0" in text:
         line = text[: text.index("\0")].count("\n") + 1
         raise PlanError(path.name, line, "this line holds a NUL character; remove it")

@@ -201,8 +201,6 @@ class Renderer:
     ) -> tuple[Letter, str]:
         """A one-off newsletter from its Markdown `body`: the letter for the members, and
         its web version (no member's data in it, no member's links)."""
-        from mailer.inline import inline_css
-
         context = {
             **self._base_context(),
             "subject": subject,
@@ -215,47 +213,31 @@ class Renderer:
         }
         page, text = self._pages(NEWSLETTER, context)
         letter = Letter(NEWSLETTER, "", 0, one_line(subject), page, text, None, None)
-        public = {
-            **context,
-            "public": True,
-            "browser_url": None,
-            "greeting": salutation.greeting(self.plan.series.salutation, Person()),
-        }
-        try:
-            public_page = self.env.get_template(f"{NEWSLETTER}.html").render(public)
-        except TemplateError as error:
-            raise template_problem(error) from None
-        return letter, inline_css(public_page)
+        return letter, self._public(NEWSLETTER, context)
 
     def public_page(self, session: Session, kind: str) -> str:
         """The web version of a session mail ("im Browser ansehen"): the same page with
         nobody's data in it, no join link (the meeting stays among members) and no
         member's links."""
-        from mailer.inline import inline_css
+        return self._public(kind, {**self._context(session, kind, None), "rsvp_url": None})
 
-        context = {
-            **self._context(session, kind, None),
-            "public": True,
-            "browser_url": None,
-            "rsvp_url": None,
-            "greeting": salutation.greeting(self.plan.series.salutation, Person()),
-        }
-        try:
-            page = self.env.get_template(f"{kind}.html").render(context)
-        except TemplateError as error:
-            raise template_problem(error) from None
-        return inline_css(page)
+    def _public(self, kind: str, context: dict) -> str:
+        """The HTML of a mail as its web version shows it: the neutral greeting, no
+        member's links."""
+        greeting = salutation.greeting(self.plan.series.salutation, Person())
+        public = {**context, "public": True, "browser_url": None, "greeting": greeting}
+        return self._pages(kind, public, text=False)[0]
 
-    def _pages(self, kind: str, context: dict) -> tuple[str, str]:
+    def _pages(self, kind: str, context: dict, *, text: bool = True) -> tuple[str, str]:
         """The HTML (CSS inlined, network off) and the text of one kind of mail."""
         from mailer.inline import inline_css  # Premailer: loaded when a mail is rendered
 
         try:
             page = self.env.get_template(f"{kind}.html").render(context)
-            text = self.env.get_template(f"{kind}.txt").render(context)
+            plain = self.env.get_template(f"{kind}.txt").render(context) if text else ""
         except TemplateError as error:
             raise template_problem(error) from None
-        return inline_css(page), text
+        return inline_css(page), plain
 
     def _base_context(self) -> dict:
         series = self.plan.series

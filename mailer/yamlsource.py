@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
@@ -93,6 +94,24 @@ class Mapping:
 
 
 Node = Scalar | Sequence | Mapping
+
+
+def read_source(path: Path, missing: str = "no such file") -> str:
+    """A hand-edited file as text: PlanError (`NAME[:LINE]: ...`) when it is missing,
+    unreadable, or not UTF-8 (with the first line that is not)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PlanError(path.name, None, missing) from None
+    except OSError as error:
+        raise PlanError(path.name, None, f"cannot be read: {error.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise PlanError(
+            path.name, line, "this line is not UTF-8 text; save the file as UTF-8"
+        ) from None
 
 
 class Reader:

@@ -144,3 +144,36 @@ def database_at_schema(path: Path, version: int, rows_sql: str) -> None:
     old.executescript(rows_sql)
     old.commit()
     old.close()
+
+
+def killed_and_rerun(
+    app: Mailer, handler: RecordingHandler, *args: str, members: int = 2000
+) -> tuple[list[str], str]:
+    """`mailer ARGS` as a process, killed with SIGKILL once 300 mails crossed the socket
+    (the server slowed down so that it is mid-send), then run again to the end. Checks that
+    every one of `members` got the mail, none more than twice, and that a second copy
+    carried the first one's Message-ID; returns the addresses that got it twice, and
+    what the second run printed."""
+    import subprocess
+    import time
+    from collections import Counter
+
+    handler.delay = 0.002
+    command = [*app.command(), *args]
+    victim = subprocess.Popen(command, env=app.process_env(), stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(handler.messages) < 300 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    victim.kill()
+    victim.wait()
+    assert 300 <= len(handler.messages) < members
+    handler.delay = 0
+    second = subprocess.run(
+        command, env=app.process_env(), capture_output=True, text=True, check=True
+    )
+    copies = Counter(r for m in handler.messages for r in m.rcpt_tos)
+    assert len(copies) == members and max(copies.values()) <= 2
+    twice = [address for address, n in copies.items() if n > 1]
+    for address in twice:
+        assert len({m.message["Message-ID"] for m in handler.to(address)}) == 1
+    return twice, second.stdout

@@ -16,7 +16,7 @@ import trustme
 from icalendar import Calendar
 
 from mailer.store import Store
-from tests.conftest import STARTER, Mailer
+from tests.conftest import STARTER, Mailer, killed_and_rerun
 from tests.smtpserver import Authenticator, RecordingHandler, closed_port, start_server
 
 MEMBERS = ("anna@example.org", "ben@example.org", "cem@example.org")
@@ -343,28 +343,10 @@ def test_a_tick_killed_mid_send_is_completed_by_the_next(
         "email;name\n" + "".join(f"m{i}@example.org;M {i}\n" for i in range(2000)), "utf-8"
     )
     smtp_mailer("subscribers", "import", str(members))
-    smtp.delay = 0.002
-    command = [*smtp_mailer.command(), "tick", "--now", "2023-08-24T16:00"]
-    victim = subprocess.Popen(command, env=smtp_mailer.process_env(), stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while len(smtp.messages) < 300 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    victim.kill()
-    victim.wait()
-    before = len(smtp.messages)
-    assert 300 <= before < 2000
-    smtp.delay = 0
-    result = subprocess.run(
-        command, env=smtp_mailer.process_env(), capture_output=True, text=True, check=True
-    )
-    assert "sent" in result.stdout
-    copies = Counter(r for m in smtp.messages for r in m.rcpt_tos)
-    assert len(copies) == 2000
-    twice = [address for address, n in copies.items() if n > 1]
+    twice, out = killed_and_rerun(smtp_mailer, smtp, "tick", "--now", "2023-08-24T16:00")
+    assert "sent" in out
     # At most the mails in flight, one per connection (smtp.connections: 3 by default).
-    assert len(twice) <= 3 and max(copies.values()) <= 2
-    for address in twice:
-        assert len({m.message["Message-ID"] for m in smtp.to(address)}) == 1
+    assert len(twice) <= 3
 
 
 def test_a_name_with_a_line_break_cannot_add_a_header(

@@ -141,8 +141,7 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
     from mailer.commands.plan import find_session, sample_letter
     from mailer.members import normalize_address
     from mailer.outbound.outbox import OutboxKey
-    from mailer.outbound.smtp import DeliveryProblem, send
-    from mailer.render import WIRE_POLICY, Recipient, personalize
+    from mailer.render import Recipient, personalize
 
     plan = app.plan()
     address = normalize_address(to)
@@ -159,16 +158,25 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
         ),
         now,
     )
-    message.replace_header("Subject", f"[Test] {letter.subject}")
+    send_test_message(app, address, message, letter.subject)
+    click.echo(f"sent a test {kind} for {session.key} to {address}")
+
+
+def send_test_message(app: App, address: str, message, subject: str) -> None:
+    """One mail, marked "[Test]", to one address through the configured server."""
+    from mailer.outbound.smtp import DeliveryProblem, send
+    from mailer.render import WIRE_POLICY
+
+    message.replace_header("Subject", f"[Test] {subject}")
     transport = app.transport()
     transport.open()
     try:
-        send(transport, plan.sender.envelope_from, address, message.as_bytes(policy=WIRE_POLICY))
+        data = message.as_bytes(policy=WIRE_POLICY)
+        send(transport, app.plan().sender.envelope_from, address, data)
     except DeliveryProblem as problem:
         raise UserError(f"the server did not take the test mail: {problem.answer}") from None
     finally:
         transport.close()
-    click.echo(f"sent a test {kind} for {session.key} to {address}")
 
 
 @click.command()

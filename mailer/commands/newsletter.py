@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mailer.app import App
-from mailer.commands.common import UserError, pass_app, print_json, print_table
+from mailer.commands.common import pass_app, print_json, print_table
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -37,9 +37,7 @@ def _draft_mail(app: App, path: Path, now, recipient, message_id: str):
 @pass_app
 def preview(app: App, file: Path, now_text: str | None) -> None:
     """Render the newsletter in FILE to an HTML file and an .eml file, and say where."""
-    from email import policy
-
-    from mailer.commands.plan import SAMPLE_RECIPIENT
+    from mailer.commands.plan import SAMPLE_RECIPIENT, write_preview
     from mailer.outbound.outbox import OutboxKey
     from mailer.render import Recipient
 
@@ -50,17 +48,7 @@ def preview(app: App, file: Path, now_text: str | None) -> None:
         plan.sender.list_id, b"preview"
     )
     draft, message = _draft_mail(app, file, now, Recipient(**SAMPLE_RECIPIENT), message_id)
-    folder = app.workspace.previews
-    folder.mkdir(parents=True, exist_ok=True)
-    html_path = folder / f"newsletter-{file.stem}.html"
-    eml_path = folder / f"newsletter-{file.stem}.eml"
-    body = message.get_body(("html",))
-    assert body is not None
-    html_path.write_text(body.get_content(), "utf-8")
-    eml_path.write_bytes(message.as_bytes(policy=policy.default))
-    click.echo(f"Subject: {draft.subject}")
-    click.echo(f"html: {html_path}")
-    click.echo(f"eml:  {eml_path}")
+    write_preview(app, message, f"newsletter-{file.stem}", draft.subject)
 
 
 @newsletter.command("send-test")
@@ -70,10 +58,10 @@ def preview(app: App, file: Path, now_text: str | None) -> None:
 @pass_app
 def send_test(app: App, file: Path, to: str, now_text: str | None) -> None:
     """Send the newsletter in FILE to one address, outside the outbox."""
+    from mailer.commands.delivery import send_test_message
     from mailer.members import normalize_address
     from mailer.outbound.outbox import OutboxKey
-    from mailer.outbound.smtp import DeliveryProblem, send
-    from mailer.render import WIRE_POLICY, Recipient
+    from mailer.render import Recipient
 
     plan = app.plan()
     address = normalize_address(to)
@@ -83,15 +71,7 @@ def send_test(app: App, file: Path, to: str, now_text: str | None) -> None:
         plan.sender.list_id, b"test"
     )
     draft, message = _draft_mail(app, file, now, Recipient(address, None, "TEST"), message_id)
-    message.replace_header("Subject", f"[Test] {draft.subject}")
-    transport = app.transport()
-    transport.open()
-    try:
-        send(transport, plan.sender.envelope_from, address, message.as_bytes(policy=WIRE_POLICY))
-    except DeliveryProblem as problem:
-        raise UserError(f"the server did not take the test mail: {problem.answer}") from None
-    finally:
-        transport.close()
+    send_test_message(app, address, message, draft.subject)
     click.echo(f"sent a test of {file.name} to {address}")
 
 

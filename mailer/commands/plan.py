@@ -167,8 +167,6 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
 @pass_app
 def preview(app: App, session_date: str, kind: str, now_text: str | None) -> None:
     """Render one mail to an HTML file and an .eml file, and say where."""
-    from email import policy
-
     from mailer.outbound.outbox import OutboxKey
     from mailer.render import Recipient, personalize
 
@@ -180,15 +178,22 @@ def preview(app: App, session_date: str, kind: str, now_text: str | None) -> Non
     # Signed with a throw-away secret: a sample is no mail of ours to anyone.
     message_id = OutboxKey.preview(session.key, kind).message_id(plan.sender.list_id, b"preview")
     message = personalize(plan, letter, recipient, message_id, now)
+    write_preview(app, message, f"{session.key}-{kind}", letter.subject)
+
+
+def write_preview(app: App, message, stem: str, subject: str) -> None:
+    """The mail's HTML part and the whole .eml into preview/, and where they are."""
+    from email import policy
+
     folder = app.workspace.previews
     folder.mkdir(parents=True, exist_ok=True)
-    html_path = folder / f"{session.key}-{kind}.html"
-    eml_path = folder / f"{session.key}-{kind}.eml"
+    html_path = folder / f"{stem}.html"
+    eml_path = folder / f"{stem}.eml"
     body = message.get_body(("html",))
     assert body is not None
     html_path.write_text(body.get_content(), "utf-8")
     eml_path.write_bytes(message.as_bytes(policy=policy.default))
-    click.echo(f"Subject: {letter.subject}")
+    click.echo(f"Subject: {subject}")
     click.echo(f"html: {html_path}")
     click.echo(f"eml:  {eml_path}")
 

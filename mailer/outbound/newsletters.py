@@ -126,8 +126,7 @@ def latest_sent_from(conn: sqlite3.Connection, source: str) -> Newsletter | None
 
 
 def get(conn: sqlite3.Connection, newsletter_id: int) -> Newsletter | None:
-    found = [n for n in _read(conn, "WHERE id = ?", (newsletter_id,))]
-    return found[0] if found else None
+    return next(_read(conn, "WHERE id = ?", (newsletter_id,)), None)
 
 
 def listing(conn: sqlite3.Connection) -> list[Newsletter]:

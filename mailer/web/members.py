@@ -324,7 +324,6 @@ def archive():
             ),
         }
         for item in newsletters.published(pages.store().conn)
-        if item.queued_at
     ]
     return render_template("archive.html", sessions=held, newsletters=letters)
 
