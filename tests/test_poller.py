@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailer.inbound.poller import ImapSource, MailboxUnavailable, poll
+from mailer.inbound.poller import BATCH, ImapSource, MailboxUnavailable, poll
 from mailer.store import Store
 from mailer.workspace import ServerAddress
 from tests.conftest import CORPUS, Mailer, needs_corpus, person_mail
@@ -196,6 +196,43 @@ def test_every_kind_lands_in_its_folder_once(members: Mailer, dovecot: Dovecot) 
     client.logout()
 
 
+class CountsMoves(ImapSource):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.moves: list[tuple[str, int]] = []
+
+    def _move(self, uids, folder):
+        super()._move(uids, folder)
+        self.moves.append((folder, len(uids)))
+
+
+def test_a_full_mailbox_is_filed_a_batch_and_a_folder_at_a_time(
+    mailer: Mailer, dovecot: Dovecot
+) -> None:
+    user, server = account(dovecot)
+    client = dovecot.client(user)
+    for n in range(BATCH * 2 + 20):
+        if n % 3:
+            client.append("INBOX", plain(f"m{n}@example.org", f"Idee {n}", f"Thema {n}"))
+        else:
+            client.append("INBOX", plain(f"m{n}@example.org", "Abwesenheitsnotiz", "Im Urlaub."))
+    client.select_folder("INBOX", readonly=True)
+    last_uid = max(client.search(["ALL"]))
+    with Store(mailer.db) as store, CountsMoves(server, store) as source:
+        report = poll(store, source, LIST_ID, {}, NOW)
+        cursor = store.conn.execute("SELECT last_uid FROM poll_cursors").fetchone()[0]
+    assert report.counts == {"suggestion": 80, "auto_reply": 40}
+    # One MOVE per folder per batch of 50, not one per message.
+    assert sorted(source.moves) == sorted(
+        [("Themenvorschläge", 33), ("Automatische Antworten", 17)] * 2
+        + [("Themenvorschläge", 14), ("Automatische Antworten", 6)]
+    )
+    assert cursor == last_uid
+    counts = folder_counts(dovecot, user)
+    assert counts["INBOX"] == 0 and counts["Themenvorschläge"] == 80
+    client.logout()
+
+
 @needs_corpus
 def test_a_uidvalidity_change_files_nothing_twice(members: Mailer, dovecot: Dovecot) -> None:
     user, server = account(dovecot, "Antworten")
@@ -223,18 +260,21 @@ def test_a_uidvalidity_change_files_nothing_twice(members: Mailer, dovecot: Dove
 
 
 class DropsAfter(ImapSource):
-    """A real connection that the server loses in the middle of a batch."""
+    """A real connection that the server loses while a batch is filed, after `drop_at` of
+    its folders."""
 
     def __init__(self, *args, drop_at: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.drop_at = drop_at
-        self.filed = 0
+        self.folders_filed = 0
+        self.messages_filed = 0
 
-    def file(self, item, folder):
-        if self.filed == self.drop_at:
+    def _move(self, uids, folder):
+        if self.folders_filed == self.drop_at:
             self.client.shutdown()
-        super().file(item, folder)
-        self.filed += 1
+        super()._move(uids, folder)
+        self.folders_filed += 1
+        self.messages_filed += len(uids)
 
 
 @needs_corpus
@@ -255,9 +295,9 @@ def test_a_connection_lost_mid_batch_loses_nothing_and_records_nothing_twice(
             poll(store, source, LIST_ID, {}, NOW)
         with ImapSource(server, store) as fresh:
             report = poll(store, fresh, LIST_ID, {}, NOW)
-        # The fourth message was recorded before the drop and is only filed now.
-        assert report.refiled == 1
-        assert sum(report.counts.values()) == len(messages) - 4
+        # The whole batch was recorded before the drop; what was not filed is filed now.
+        assert 3 <= source.messages_filed < len(messages)
+        assert report.counts == {} and report.refiled == len(messages) - source.messages_filed
         assert store.conn.execute("SELECT count(*) FROM inbound").fetchone()[0] == len(messages)
     assert folder_counts(dovecot, user)["INBOX"] == 0
     client.logout()
@@ -422,21 +462,19 @@ def test_address_only_reports_bounce_a_member_only_on_three_separate_days(
 
 
 class AnotherClientExpunges(ImapSource):
-    """A real second client deletes and expunges a message just before mailer files it."""
+    """A real second client deletes and expunges one message of the batch (the `victim`-th)
+    just before mailer files it."""
 
     def __init__(self, *args, dovecot: Dovecot, user: str, victim: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.other = dovecot.client(user)
         self.other.select_folder("INBOX")
         self.victim = victim
-        self.seen = 0
 
-    def file(self, item, folder):
-        self.seen += 1
-        if self.seen == self.victim:
-            self.other.delete_messages([item.ref])
-            self.other.expunge()
-        super().file(item, folder)
+    def _file_all(self, uids, folder):
+        self.other.delete_messages([uids[self.victim - 1]])
+        self.other.expunge()
+        super()._file_all(uids, folder)
 
 
 @pytest.mark.parametrize("capability", ["MOVE", "COPY and UID EXPUNGE"])

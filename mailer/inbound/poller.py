@@ -1,10 +1,12 @@
 """The inbound poller: read new mail, decide what it is, record it, file it. Exactly once.
 
 Record first, then move: the record and its effect (a subscriber bounced, unsubscribed)
-are one transaction keyed by the message (its Message-ID, or a digest of its bytes). A
-crash between recording and moving leaves the message in the mailbox; the next poll
-finds the key already recorded and only moves it. The same message appended again, or
-seen again after a UIDVALIDITY change, is recognised the same way.
+are one transaction keyed by the message (its Message-ID, or a digest of its bytes).
+Messages come in batches; when every message of a batch is recorded, each folder's share
+of it is moved with one command. A crash between recording and moving leaves messages in
+the mailbox; the next poll finds their keys already recorded and only moves them. The
+same message appended again, or seen again after a UIDVALIDITY change, is recognised the
+same way.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import email.parser
 import mailbox
 import ssl
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,13 +68,15 @@ class Incoming:
 
 
 class Source(Protocol):
-    def pending(self) -> Iterator[Incoming]: ...
+    def batches(self) -> Iterator[list[Incoming]]: ...
 
-    def file(self, item: Incoming, folder: str) -> None: ...
+    def file(self, filed: Mapping[str, list[Incoming]]) -> None:
+        """Moves recorded messages into their folders: {folder: messages}."""
 
     def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool: ...
 
-    def done(self, item: Incoming) -> None: ...
+    def done(self, batch: list[Incoming]) -> None:
+        """Remembers that this batch is recorded and filed."""
 
 
 @dataclass
@@ -96,16 +100,19 @@ def poll(
     report = PollReport()
     names = {**DEFAULT_FOLDERS, **folders}
     secret = store.message_id_key()
-    for item in source.pending():
-        kind, is_new, change = _record(store, item, list_id, secret, now)
-        if is_new:
-            report.counts[kind] = report.counts.get(kind, 0) + 1
-            if change:
-                report.changes.append(change)
-        else:
-            report.refiled += 1
-        source.file(item, names[kind])
-        source.done(item)
+    for batch in source.batches():
+        filed: dict[str, list[Incoming]] = {}
+        for item in batch:
+            kind, is_new, change = _record(store, item, list_id, secret, now)
+            if is_new:
+                report.counts[kind] = report.counts.get(kind, 0) + 1
+                if change:
+                    report.changes.append(change)
+            else:
+                report.refiled += 1
+            filed.setdefault(names[kind], []).append(item)
+        source.file(filed)
+        source.done(batch)
     return report
 
 
@@ -294,20 +301,26 @@ class MaildirSource:
             (path / sub).mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(path, create=False)
 
-    def pending(self) -> Iterator[Incoming]:
-        for key in sorted(self.box.keys()):
-            try:
-                with self.box.get_file(key) as handle:
-                    raw = handle.read(MAX_MESSAGE_BYTES + 1)
-            except (KeyError, FileNotFoundError):
-                continue  # moved away by someone else meanwhile
-            yield Incoming(key, raw if len(raw) <= MAX_MESSAGE_BYTES else None)
+    def batches(self) -> Iterator[list[Incoming]]:
+        keys = sorted(self.box.keys())
+        for start in range(0, len(keys), BATCH):
+            yield [item for key in keys[start : start + BATCH] if (item := self._read(key))]
 
-    def file(self, item: Incoming, folder: str) -> None:
-        known = folder in self.box.list_folders()
-        target = self.box.get_folder(folder) if known else self.box.add_folder(folder)
-        target.add(self.box.get_bytes(item.ref))
-        self.box.remove(item.ref)
+    def _read(self, key: str) -> Incoming | None:
+        try:
+            with self.box.get_file(key) as handle:
+                raw = handle.read(MAX_MESSAGE_BYTES + 1)
+        except (KeyError, FileNotFoundError):
+            return None  # moved away by someone else meanwhile
+        return Incoming(key, raw if len(raw) <= MAX_MESSAGE_BYTES else None)
+
+    def file(self, filed: Mapping[str, list[Incoming]]) -> None:
+        for folder, items in filed.items():
+            known = folder in self.box.list_folders()
+            target = self.box.get_folder(folder) if known else self.box.add_folder(folder)
+            for item in items:
+                target.add(self.box.get_bytes(item.ref))
+                self.box.remove(item.ref)
 
     def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool:
         """Moves a filed message to another folder; False if it is not there (any more)."""
@@ -324,7 +337,7 @@ class MaildirSource:
                 return True
         return False
 
-    def done(self, item: Incoming) -> None:
+    def done(self, batch: list[Incoming]) -> None:
         pass
 
 
@@ -396,9 +409,9 @@ class ImapSource:
         ).fetchone()
         return row[0] if row else 0
 
-    def pending(self) -> Iterator[Incoming]:
+    def batches(self) -> Iterator[list[Incoming]]:
         with self._translated():
-            yield from self._pending()
+            yield from self._batches()
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -413,7 +426,7 @@ class ImapSource:
                 f"{self.server.where} closed the connection: {error}"
             ) from None
 
-    def _pending(self) -> Iterator[Incoming]:
+    def _batches(self) -> Iterator[list[Incoming]]:
         assert self.client is not None
         after = self._cursor()
         uids = sorted(uid for uid in self.client.search(["UID", f"{after + 1}:*"]) if uid > after)
@@ -426,40 +439,52 @@ class ImapSource:
                 if sizes.get(uid, {}).get(b"RFC822.SIZE", 0) <= MAX_MESSAGE_BYTES
             ]
             bodies = self.client.fetch(small, ["BODY.PEEK[]"]) if small else {}
-            for uid in batch:
-                if uid not in sizes:
-                    continue  # expunged meanwhile
-                yield Incoming(uid, bodies.get(uid, {}).get(b"BODY[]"))
+            yield [
+                Incoming(uid, bodies.get(uid, {}).get(b"BODY[]"))
+                for uid in batch
+                if uid in sizes  # else expunged meanwhile
+            ]
 
-    def file(self, item: Incoming, folder: str) -> None:
+    def file(self, filed: Mapping[str, list[Incoming]]) -> None:
+        with self._translated():
+            for folder, items in filed.items():
+                self._file_all([item.ref for item in items], folder)
+
+    def _file_all(self, uids: list, folder: str) -> None:
+        """One command for all of them; when another client removed one of them meanwhile
+        (RFC 5530 EXPUNGEISSUED), one at a time, leaving out what is gone: it is on record
+        already, there is nothing left to file, and the batch goes on."""
         from imapclient.exceptions import IMAPClientError
 
-        with self._translated():
+        try:
+            self._move(uids, folder)
+            return
+        except IMAPClientError as error:
+            if "EXPUNGEISSUED" not in str(error).upper():
+                raise
+        for uid in uids:
             try:
-                self._file(item, folder)
+                self._move([uid], folder)
             except IMAPClientError as error:
-                # RFC 5530 EXPUNGEISSUED: another client removed it meanwhile. It is on
-                # record already; there is nothing left to file, and the batch goes on.
                 if "EXPUNGEISSUED" not in str(error).upper():
                     raise
 
-    def _file(self, item: Incoming, folder: str) -> None:
+    def _move(self, uids: list, folder: str) -> None:
         assert self.client is not None
         if folder not in self._folders:
             if not self.client.folder_exists(folder):
                 self.client.create_folder(folder)
             self._folders.add(folder)
-        uid = [item.ref]
         if self.client.has_capability("MOVE"):
-            self.client.move(uid, folder)
+            self.client.move(uids, folder)
             return
         if not self.client.has_capability("UIDPLUS"):
             raise MailboxUnavailable(
                 f"{self.server.where} offers neither MOVE nor UIDPLUS; mailer cannot file one message alone"
             )
-        self.client.copy(uid, folder)
-        self.client.add_flags(uid, [b"\\Deleted"])
-        self.client.uid_expunge(uid)
+        self.client.copy(uids, folder)
+        self.client.add_flags(uids, [b"\\Deleted"])
+        self.client.uid_expunge(uids)
 
     def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool:
         """Moves a filed message to another folder; False if it is not there (any more)."""
@@ -469,19 +494,21 @@ class ImapSource:
                 return False
             self.client.select_folder(from_folder)
             uids = self.client.search(["HEADER", "Message-ID", message_id.strip()])
-            for uid in uids:
-                self._file(Incoming(uid, None), to_folder)
+            if uids:
+                self._move(uids, to_folder)
             self.client.select_folder(self.mailbox)
             return bool(uids)
 
-    def done(self, item: Incoming) -> None:
+    def done(self, batch: list[Incoming]) -> None:
+        if not batch:
+            return
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO poll_cursors (account, mailbox, uidvalidity, last_uid, updated_at)"
                 " VALUES (?, ?, ?, ?, datetime('now'))"
                 " ON CONFLICT (account, mailbox, uidvalidity) DO UPDATE SET"
                 " last_uid = max(last_uid, excluded.last_uid), updated_at = excluded.updated_at",
-                (self.account, self.mailbox, self.uidvalidity, item.ref),
+                (self.account, self.mailbox, self.uidvalidity, max(item.ref for item in batch)),
             )
 
 

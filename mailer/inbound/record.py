@@ -17,6 +17,7 @@ from mailer.inbound.mailparts import header, sender_address
 from mailer.outbound.outbox import OutboxKey
 
 MAX_STORED_TEXT = 20_000
+MAX_RETURNED_HEADERS = 20_000
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,10 @@ def our_message(message: EmailMessage, list_id: str, secret: bytes) -> OurMessag
     Message-ID whose MAC matches counts: it proves we sent that mail to that member."""
     candidates = [header(message, "In-Reply-To"), header(message, "References")]
     for part in message.walk():
-        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
-            candidates.append(str(part)[:20_000])
+        if part.get_content_type() == "text/rfc822-headers":
+            candidates.append(str(part)[:MAX_RETURNED_HEADERS])
+        elif part.get_content_type() == "message/rfc822":
+            candidates.append(_returned_headers(part))
     for text in candidates:
         ours = [
             key
@@ -65,6 +68,15 @@ def our_message(message: EmailMessage, list_id: str, secret: bytes) -> OurMessag
         if ours:
             return OurMessage(ours[-1].session_key, ours[-1].subscriber_id)  # type: ignore[arg-type]
     return None
+
+
+def _returned_headers(part: EmailMessage) -> str:
+    """The header block of a message carried inside another, where its Message-ID is.
+    Only the headers: writing the whole message out again cost more than parsing it."""
+    inner = part.get_payload()
+    carried = inner if isinstance(inner, list) else []
+    lines = (f"{name}: {value}" for message in carried for name, value in message.items())
+    return "\n".join(lines)[:MAX_RETURNED_HEADERS]
 
 
 def record(
