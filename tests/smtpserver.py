@@ -10,6 +10,7 @@ import email
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -46,6 +47,7 @@ class RecordingHandler:
     drop_after_data: int = 0  # how many of the next DATAs to record and then hang up on
     drop_after_data_to: set[str] = field(default_factory=set)  # always, for these recipients
     hang_up_at_rcpt: set[str] = field(default_factory=set)  # hang up on RCPT TO these
+    on_rcpt: Callable[[str], None] | None = None  # called before RCPT TO is answered
     senders_refused: dict[str, str] = field(default_factory=dict)  # MAIL FROM -> "553 ..."
     delay: float = 0.0
     pipelining: bool = False  # advertise RFC 2920 PIPELINING, as Postfix does
@@ -68,6 +70,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.on_rcpt is not None:
+            self.on_rcpt(address)
         if address.lower() in self.hang_up_at_rcpt:
             server.transport.close()
             return "250 OK"  # never reaches the client: the connection is gone

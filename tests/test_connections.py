@@ -4,7 +4,9 @@ a real SMTP server on loopback."""
 from __future__ import annotations
 
 import subprocess
+import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,58 @@ def test_a_refusal_or_a_dropped_connection_on_one_does_not_disturb_the_others(
     rows = {r["email"]: r for r in app.json("outbox")}
     assert rows["m8@example.org"]["status"] == "deferred"
     assert rows["m9@example.org"]["status"] == "queued"  # fate unknown: sent again later
+
+
+def test_a_member_who_leaves_after_their_envelope_went_ahead_gets_nothing(
+    app: Mailer, smtp_pipelining: RecordingHandler
+) -> None:
+    """Each connection announces its next mail's envelope with this mail's body. A member
+    who leaves once theirs is announced is skipped all the same: the body never follows,
+    and the DATA opened for them ends with the connection, delivering nothing."""
+    from mailer.store import UNSUBSCRIBED, Store
+
+    connections(app, 4)
+    leaver = "m20@example.org"
+
+    def leave(address: str) -> None:
+        if address == leaver:
+            with Store(app.db) as store:
+                store.set_status(leaver, UNSUBSCRIBED, "left during the tick", datetime.now(UTC))
+            # Blocks the server: the tick notices a change within 10 ms (CHANGE_CHECK_SECONDS).
+            time.sleep(0.05)
+
+    smtp_pipelining.on_rcpt = leave
+    out = app("tick", "--now", SEND_AT).stdout
+    assert "sent 59" in out and "skipped 1" in out
+    assert leaver not in copies(smtp_pipelining)
+    assert len(copies(smtp_pipelining)) == 59 and set(copies(smtp_pipelining).values()) == {1}
+    rows = {r["email"]: r for r in app.json("outbox")}
+    assert rows[leaver]["status"] == "skipped"
+
+
+def test_a_connection_that_cannot_come_back_gives_its_mail_to_another(
+    app: Mailer, smtp_pipelining: RecordingHandler
+) -> None:
+    """The server hangs up on one connection at m10's RCPT and then allows only two: that
+    connection cannot reconnect, and m10 goes out over another one in the same tick."""
+    connections(app, 3)
+    leaver = "m10@example.org"
+    seen: list[str] = []
+
+    def hang_up_once(address: str) -> None:
+        if address == leaver:
+            seen.append(address)
+            if len(seen) == 1:
+                smtp_pipelining.hang_up_at_rcpt.add(leaver)
+                smtp_pipelining.max_connections = 2
+            else:
+                smtp_pipelining.hang_up_at_rcpt.discard(leaver)
+
+    smtp_pipelining.on_rcpt = hang_up_once
+    out = app("tick", "--now", SEND_AT).stdout
+    assert out.strip() == "queued 60; sent 60, deferred 0, failed 0"
+    assert len(copies(smtp_pipelining)) == 60 and set(copies(smtp_pipelining).values()) == {1}
+    assert len(seen) >= 2  # m10 was offered again, on another connection
 
 
 def test_an_unreachable_server_sends_nothing_with_several_connections(app: Mailer) -> None:

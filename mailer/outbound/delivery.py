@@ -232,10 +232,13 @@ class _Sender:
 
         Only this thread reads the database, renders, and writes the ledger: a mail is
         marked `sending` before it is handed to an idle connection, and its answer is
-        recorded when the connection reports it, so at most one mail per connection is in
-        doubt after a crash. A connection the server refuses (421 when it allows fewer) is
-        left out; one that fails later gives its mail back unsent. Without any connection
-        the tick stops as with one.
+        recorded before that connection gets its next mail, so at most one mail per
+        connection is in doubt after a crash. Each connection's next mail is chosen when
+        it gets this one, so that its envelope goes out with this one's body (one round
+        trip a mail, as with one connection); it is marked and handed over, and its body
+        sent, only after this one's answer is on record. A connection the server refuses
+        (421 when it allows fewer) is left out; one that fails later gives its mail back
+        unsent, for another connection. Without any connection the tick stops as with one.
         """
         self._data_version = self.ledger.store.changed_elsewhere()
         results: queue.SimpleQueue = queue.SimpleQueue()
@@ -244,27 +247,18 @@ class _Sender:
         ]
         for lane in lanes:
             lane.thread.start()
-        mails = (mail for row in rows if (mail := self._mail(row)) is not None)
+        feed = _Feed(mail for row in rows if (mail := self._mail(row)) is not None)
         idle: list[_Lane] = []
         self._busy, self._opening = 0, len(lanes)
         lost: list[ServerUnavailable] = []
-        exhausted = False
         try:
             while True:
-                while idle and not exhausted:
-                    mail = None if should_stop() else next(mails, None)
-                    if mail is None:
-                        exhausted = True
-                    elif self._still_due(mail):
-                        payload = mail.make()
-                        self.ledger.sending(mail.row.id, mail.sequence, mail.row.attempts + 1)
-                        idle.pop().inbox.put((mail, payload))
-                        self._busy += 1
+                if not should_stop():
+                    idle = [lane for lane in idle if not self._hand_over(lane, feed)]
                 if self._busy == 0 and self._opening == 0:
-                    if exhausted:
-                        break
-                    if not idle:
-                        raise lost[0]
+                    if idle or feed.empty():
+                        break  # stopped, or nothing left to send
+                    raise lost[0]
                 lane, mail, outcome = results.get()
                 if mail is None:  # a connection opened, or could not
                     self._opening -= 1
@@ -278,6 +272,7 @@ class _Sender:
                 self._busy -= 1
                 if isinstance(outcome, ServerUnavailable):
                     self.ledger.withdraw(mail.row.id)  # nothing was handed over
+                    feed.give_back(lane, mail)  # to another connection, if one is left
                     lost.append(outcome)
                     continue
                 if outcome is not None and not isinstance(outcome, DeliveryProblem):
@@ -292,6 +287,20 @@ class _Sender:
             self._drain(results)
             for lane in lanes:
                 lane.thread.join()
+
+    def _hand_over(self, lane: _Lane, feed: _Feed) -> bool:
+        """Gives an idle connection its next mail, if one is still due; whether it got one."""
+        mail = feed.next_for(lane)
+        while mail is not None and not self._still_due(mail):
+            mail = feed.next_for(lane)
+        if mail is None:
+            return False
+        upcoming = feed.reserve(lane)
+        payload = mail.make()
+        self.ledger.sending(mail.row.id, mail.sequence, mail.row.attempts + 1)
+        lane.inbox.put((mail, payload, upcoming.recipient if upcoming else None))
+        self._busy += 1
+        return True
 
     def _drain(self, results: queue.SimpleQueue) -> None:
         """After a stop: the answers of the mails still on their way, recorded."""
@@ -591,6 +600,43 @@ class _Sender:
         self.ledger.answered(row.id, status, answer[:500], retry_at or at, at if sent else None)
 
 
+class _Feed:
+    """The mails of a parallel delivery, and each connection's reserved next mail: the
+    one whose envelope went out with the body of the mail before it."""
+
+    def __init__(self, mails: Iterator[_Mail]):
+        self._mails = mails
+        self._reserved: dict[_Lane, _Mail] = {}
+        self._spare: list[_Mail] = []  # reserved for a connection that was lost
+        self._exhausted = False
+
+    def next_for(self, lane: _Lane) -> _Mail | None:
+        """The connection's reserved mail, else the next one; None when there are none."""
+        return self._reserved.pop(lane, None) or self._next()
+
+    def reserve(self, lane: _Lane) -> _Mail | None:
+        mail = self._next()
+        if mail is not None:
+            self._reserved[lane] = mail
+        return mail
+
+    def give_back(self, lane: _Lane, mail: _Mail) -> None:
+        """A lost connection's mail, unsent, and its reserved one go to another one."""
+        if (reserved := self._reserved.pop(lane, None)) is not None:
+            self._spare.append(reserved)
+        self._spare.append(mail)  # the next to go
+
+    def empty(self) -> bool:
+        return self._exhausted and not self._spare and not self._reserved
+
+    def _next(self) -> _Mail | None:
+        if self._spare:
+            return self._spare.pop()
+        mail = None if self._exhausted else next(self._mails, None)
+        self._exhausted = mail is None
+        return mail
+
+
 class _Lane:
     """One connection of a parallel delivery, in a thread of its own: it opens its
     connection and reports that, then hands over each mail it is given and reports the
@@ -612,9 +658,9 @@ class _Lane:
         self.results.put((self, None, None))
         try:
             while (job := self.inbox.get()) is not None:
-                mail, payload = job
+                mail, payload, next_recipient = job
                 try:
-                    outcome = self._hand_over(mail, payload)
+                    outcome = self._hand_over(mail, payload, next_recipient)
                 except Exception as error:
                     self.results.put((self, mail, error))
                     return
@@ -625,9 +671,14 @@ class _Lane:
             with contextlib.suppress(Exception):  # closing a broken connection
                 self.transport.close()
 
-    def _hand_over(self, mail: _Mail, payload: bytes) -> DeliveryProblem | ServerUnavailable | None:
+    def _hand_over(
+        self, mail: _Mail, payload: bytes, next_recipient: str | None
+    ) -> DeliveryProblem | ServerUnavailable | None:
+        """Its body, with the envelope of the connection's next mail (see SmtpTransport)."""
         try:
-            self.transport.start(self.envelope_from, mail.recipient, payload)
+            self.transport.start(
+                self.envelope_from, mail.recipient, payload, next_recipient=next_recipient
+            )
             self.transport.finish()
         except (DeliveryProblem, ServerUnavailable) as problem:
             return problem
