@@ -607,7 +607,7 @@ class _Feed:
     def __init__(self, mails: Iterator[_Mail]):
         self._mails = mails
         self._reserved: dict[_Lane, _Mail] = {}
-        self._spare: list[_Mail] = []  # reserved for a connection that was lost
+        self._spare: list[_Mail] = []  # the mails of connections that were lost
         self._exhausted = False
 
     def next_for(self, lane: _Lane) -> _Mail | None:
