@@ -147,3 +147,29 @@ def test_the_organizer_logs_in_and_refiles_a_misread_reply(site, browser, shots)
     page.get_by_role("button", name="Ausloggen").click()
     page.get_by_label("Passwort").wait_for()
     page.close()
+
+
+def test_the_organizers_pages_fit_a_phone(site, browser, shots):
+    """Wide tables (long addresses, the outbox, the newsletters) scroll inside their card;
+    the page itself never grows wider than a 375 px phone."""
+    mailer, base = site
+    mailer.add("buergermeisterin.mit.langem.namen@verbandsgemeinde-beispielstadt.example")
+    letter = mailer.root / "rundbrief.md"
+    letter.write_text("---\nsubject: Sommergrüße aus dem Orga-Team\n---\nHallo!\n", "utf-8")
+    mailer("newsletter", "schedule", str(letter), "--at", "2023-08-21T10:00", "--now",
+           "2023-08-20T10:00")  # fmt: skip
+    mailer("tick", "--now", "2023-08-21T10:00")
+
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto(base + "/admin/")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("heading", name="Rundbriefe").wait_for()
+    page.screenshot(path=shots / "9-uebersicht-telefon.png", full_page=True)
+    assert page.get_by_role("row").filter(has_text="verbandsgemeinde").count() == 1  # outbox
+    assert page.get_by_role("row").filter(has_text="Sommergrüße").count() == 1
+    for path in ("/admin/", "/admin/antworten", "/admin/mitglieder"):
+        page.goto(base + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} px wide on a 375 px phone"
+    page.close()

@@ -419,6 +419,42 @@ def test_admin_login_logout_and_the_overview(door):
     assert web.get("/admin/").status_code == 302
 
 
+def test_admin_shows_the_recap_and_the_newsletters_with_their_state(door):
+    mailer, _clock, web = door
+    session_line = "        role: Seniorexpertin beim Kompetenzzentrum Kommunale Wärmewende (KWW)\n"
+    recap = "    recap: Danke an Julia Stolzenberger!\n"
+    mailer.write_plan(
+        STARTER.replace(session_line, session_line + recap, 1)
+        + "\nweb:\n  base_url: http://127.0.0.1:8080\n"
+    )
+    mailer.add("anna@example.org", "ben@example.org")
+    letters = {
+        "sent.md": "---\nsubject: Sommergrüße\nsend_at: 2023-08-21T10:00\n---\nHallo!\n",
+        "later.md": "---\nsubject: Tipps <b>fett</b> & mehr\nsend_at: 2023-09-20T10:00\n---\nBald.\n",
+    }
+    for name, text in letters.items():
+        (mailer.root / name).write_text(text, "utf-8")
+        mailer("newsletter", "schedule", str(mailer.root / name), "--now", "2023-08-20T10:00")
+    mailer("tick", "--now", "2023-08-21T10:00")
+    log_in(web)
+    text = web.get("/admin/").get_data(as_text=True)
+    assert "Rückblick: Donnerstag, 7. September 2023, 19:30 Uhr" in text
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", text)
+    assert (
+        "Tipps &lt;b&gt;fett&lt;/b&gt; &amp; mehr",
+        "Mittwoch, 20. September 2023, 10:00 Uhr",
+        "geplant",
+        "",
+    ) in rows
+    assert (
+        '<a href="/rundbrief/1">Sommergrüße</a>',
+        "Montag, 21. August 2023, 10:00 Uhr",
+        "verschickt",
+        "2 von 2 verschickt",
+    ) in rows
+    assert web.get("/rundbrief/1").status_code == 200
+
+
 def test_the_admin_cookie_is_secure_behind_https(mailer: Mailer):
     with_web(mailer, "https://impuls.example.org")
     web = client(mailer, Clock(START))

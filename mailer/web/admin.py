@@ -21,10 +21,10 @@ from mailer import german, report, rsvps
 from mailer.errors import MailerError
 from mailer.inbound import table as inbound_table
 from mailer.members import clean_text, normalize_address
-from mailer.outbound import outbox
+from mailer.outbound import newsletters, outbox
 from mailer.salutation import Person
 from mailer.store import ACTIVE, PENDING, stamp
-from mailer.timing import schedule
+from mailer.timing import recap_due_at, schedule
 from mailer.web import pages
 from mailer.web.forms import AddMemberForm, ButtonForm, LoginForm, RefileForm
 
@@ -82,7 +82,8 @@ def logout():
 @blueprint.route("/")
 @login_required
 def overview():
-    """The sessions ahead with what goes out when, their answers, and the outbox."""
+    """The sessions ahead with what goes out when, their answers, the newsletters, and
+    the outbox."""
     plan, moment, store = pages.plan(), pages.now(), pages.store()
     answers = rsvps.listing(store.conn)
     by_session: dict[str, list[dict]] = {}
@@ -96,16 +97,7 @@ def overview():
                 "when": german.long_datetime(item.start),
                 "topic": item.topic,
                 "cancelled": item.cancelled,
-                "mails": [
-                    {
-                        "label": _stage_words(due.stage.label),
-                        "at": german.long_datetime(due.due_at),
-                        "done": due.due_at <= moment,
-                    }
-                    for due in schedule(plan, item)
-                ]
-                if not item.cancelled
-                else [],
+                "mails": [] if item.cancelled else _session_mails(plan, item, moment),
                 "answers": given,
                 "counted": Counter(answer["answer"] for answer in given),
             }
@@ -118,6 +110,7 @@ def overview():
     return render_template(
         "admin/overview.html",
         sessions=sessions,
+        letters=[_newsletter(letter) for letter in newsletters.listing(store.conn)],
         counts=counts,
         recent=recent,
         members=members,
@@ -232,6 +225,37 @@ def _local(stamped: str | None) -> str:
     if not stamped:
         return ""
     return german.long_datetime(pages.plan().local(datetime.fromisoformat(stamped)))
+
+
+def _session_mails(plan, item, moment: datetime) -> list[dict]:
+    """What goes out for one session and when: invitation, reminders, and the recap."""
+    moments = [(_stage_words(due.stage.label), due.due_at) for due in schedule(plan, item)]
+    if item.recap:
+        moments.append(("Rückblick", recap_due_at(plan, item)))
+    return [
+        {"label": label, "at": german.long_datetime(at), "done": at <= moment}
+        for label, at in moments
+    ]
+
+
+NEWSLETTER_STATUS_WORDS = {
+    newsletters.SCHEDULED: "geplant",
+    newsletters.SENDING: "wird verschickt",
+    newsletters.SENT: "verschickt",
+    newsletters.CANCELLED: "abgesagt",
+}
+
+
+def _newsletter(letter: newsletters.Newsletter) -> dict:
+    counted = letter.as_json()
+    return {
+        "id": letter.id,
+        "subject": letter.subject,
+        "at": _local(letter.send_at),
+        "status": NEWSLETTER_STATUS_WORDS[letter.status],
+        "published": letter.queued_at is not None and letter.cancelled_at is None,
+        **{key: counted[key] for key in ("members", "sent", "waiting", "failed", "skipped")},
+    }
 
 
 def _stage_words(label: str) -> str:
