@@ -55,6 +55,11 @@ class Newsletter:
             return SCHEDULED
         return SENDING if any(self.counts.get(s, 0) for s in outbox.WAITING) else SENT
 
+    @property
+    def published(self) -> bool:
+        """Whether it went out (queued, not cancelled): then it has a web version."""
+        return self.queued_at is not None and self.cancelled_at is None
+
     def as_json(self) -> dict:
         return {
             "id": self.id,

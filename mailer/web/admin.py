@@ -253,7 +253,7 @@ def _newsletter(letter: newsletters.Newsletter) -> dict:
         "subject": letter.subject,
         "at": _local(letter.send_at),
         "status": NEWSLETTER_STATUS_WORDS[letter.status],
-        "published": letter.queued_at is not None and letter.cancelled_at is None,
+        "published": letter.published,
         **{key: counted[key] for key in ("members", "sent", "waiting", "failed", "skipped")},
     }
 

@@ -333,7 +333,7 @@ def newsletter(newsletter_id: int):
     """The web version of a newsletter that went out: no member's data in it."""
     conn = pages.store().conn
     found = newsletters.get(conn, newsletter_id)
-    if found is None or found.queued_at is None or found.cancelled_at is not None:
+    if found is None or not found.published:
         abort(404)
     content = newsletters.content(conn, newsletter_id)
     assert content is not None
