@@ -453,6 +453,7 @@ def test_admin_shows_the_recap_and_the_newsletters_with_their_state(door):
         "2 von 2 verschickt",
     ) in rows
     assert web.get("/rundbrief/1").status_code == 200
+    assert "<p>verschickt: 2</p>" in text  # the outbox in the organizer's words
 
 
 def test_the_admin_cookie_is_secure_behind_https(mailer: Mailer):

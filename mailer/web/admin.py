@@ -113,6 +113,7 @@ def overview():
         letters=[_newsletter(letter) for letter in newsletters.listing(store.conn)],
         counts=counts,
         recent=recent,
+        status_words=OUTBOX_STATUS_WORDS,
         members=members,
         logout=ButtonForm(),
     )
@@ -238,6 +239,16 @@ def _session_mails(plan, item, moment: datetime) -> list[dict]:
     ]
 
 
+OUTBOX_STATUS_WORDS = {
+    outbox.QUEUED: "wartet",
+    outbox.DEFERRED: "später erneut",
+    outbox.SENT: "verschickt",
+    outbox.FAILED: "fehlgeschlagen",
+    outbox.SUPERSEDED: "ersetzt",
+    outbox.EXPIRED: "verfallen",
+    outbox.SKIPPED: "übersprungen",
+    outbox.CANCELLED: "abgesagt",
+}
 NEWSLETTER_STATUS_WORDS = {
     newsletters.SCHEDULED: "geplant",
     newsletters.SENDING: "wird verschickt",
