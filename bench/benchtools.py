@@ -1,5 +1,5 @@
 """What the benchmarks share: a free loopback port, Postfix's smtp-sink, waiting for a
-server to listen."""
+server to listen, a command timed with its peak memory."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -35,3 +36,19 @@ def start_sink(port: int) -> subprocess.Popen:
     sink = subprocess.Popen([*command, f"127.0.0.1:{port}", "512"], stdout=subprocess.DEVNULL)
     wait_for(port, sink, seconds=10)
     return sink
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
+    """Runs `command` under /usr/bin/time (Debian package `time`); returns (seconds, peak
+    RSS in MB, stdout). RuntimeError with its stderr if it fails."""
+    report = cwd / ".time"
+    started = time.perf_counter()
+    result = subprocess.run(
+        ["/usr/bin/time", "-o", str(report), "-f", "%M", *command],
+        cwd=cwd, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {result.stderr}")
+    # %M is what `/usr/bin/time -v` calls "Maximum resident set size (kbytes)".
+    return elapsed, int(report.read_text().split()[-1]) // 1024, result.stdout

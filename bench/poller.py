@@ -23,14 +23,15 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the tests' Dovecot
+
+from benchtools import timed  # noqa: E402
+from throughput import mailer  # noqa: E402
 
 from tests.imapserver import Dovecot  # noqa: E402
 
@@ -86,20 +87,6 @@ def fill(server: Dovecot, raws: list[bytes]) -> str:
     return user
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    """Runs `command` under /usr/bin/time; returns (seconds, peak RSS in MB, stdout)."""
-    report = cwd / ".time"
-    started = time.perf_counter()
-    result = subprocess.run(
-        ["/usr/bin/time", "-o", str(report), "-f", "%M", *command],
-        cwd=cwd, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {result.stderr}")
-    return elapsed, int(report.read_text().split()[-1]) // 1024, result.stdout
-
-
 def inbox_count(server: Dovecot, user: str) -> int:
     client = server.client(user)
     count = client.folder_status("INBOX", ["MESSAGES"])[b"MESSAGES"]
@@ -134,14 +121,9 @@ def main() -> None:
 
                 work = root / f"run{run}"
                 work.mkdir()
-                subprocess.run(
-                    [sys.executable, "-m", "mailer", "init"], cwd=work, env=env, check=True,
-                    capture_output=True,
-                )  # fmt: skip
+                mailer(work, "init", env=env)
                 url = f"imap://{user}@127.0.0.1:{server.port}/INBOX"
-                seconds, peak, out = timed(
-                    [sys.executable, "-m", "mailer", "poll"], work, {**env, "MAILER_IMAP_URL": url}
-                )
+                seconds, peak, out = mailer(work, "poll", env={**env, "MAILER_IMAP_URL": url})
                 left = inbox_count(server, user)
                 assert left == 0, f"{left} messages left in INBOX after the poll"
                 ours.append((len(raws) / seconds, peak))

@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchtools import free_port, start_sink
+from benchtools import free_port, start_sink, timed
 
 SEND_AT = "2023-08-24T16:00"  # the announcement of 7 September 2023 is due
 NOTHING_DUE = "2023-08-25T10:00"  # everything sent; nothing new is due
@@ -57,18 +57,7 @@ Wir blicken zurück auf **drei** Termine und voraus auf den *Herbst*.
 
 def mailer(work: Path, *args: str, env: dict[str, str]) -> tuple[float, int, str]:
     """Runs `mailer` in `work` under /usr/bin/time; returns (seconds, peak RSS in MB, stdout)."""
-    report = work / ".time"
-    started = time.perf_counter()
-    result = subprocess.run(
-        ["/usr/bin/time", "-o", str(report), "-f", "%M", sys.executable, "-m", "mailer", *args],
-        cwd=work, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"mailer {' '.join(args)} failed: {result.stderr}")
-    # %M is what `/usr/bin/time -v` calls "Maximum resident set size (kbytes)".
-    peak_kb = int(report.read_text().split()[-1])
-    return elapsed, peak_kb // 1024, result.stdout
+    return timed([sys.executable, "-m", "mailer", *args], work, env)
 
 
 def members_csv(path: Path, count: int) -> None:

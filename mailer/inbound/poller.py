@@ -460,13 +460,13 @@ class ImapSource:
             self._move(uids, folder)
             return
         except IMAPClientError as error:
-            if "EXPUNGEISSUED" not in str(error).upper():
+            if not _expunge_issued(error):
                 raise
         for uid in uids:
             try:
                 self._move([uid], folder)
             except IMAPClientError as error:
-                if "EXPUNGEISSUED" not in str(error).upper():
+                if not _expunge_issued(error):
                     raise
 
     def _move(self, uids: list, folder: str) -> None:
@@ -510,6 +510,11 @@ class ImapSource:
                 " last_uid = max(last_uid, excluded.last_uid), updated_at = excluded.updated_at",
                 (self.account, self.mailbox, self.uidvalidity, max(item.ref for item in batch)),
             )
+
+
+def _expunge_issued(error: Exception) -> bool:
+    """The server's answer when a message named was removed by another client meanwhile."""
+    return "EXPUNGEISSUED" in str(error).upper()
 
 
 def _open_problem(server: ServerAddress, error: BaseException) -> BaseException:
