@@ -94,11 +94,11 @@ def run(app: App) -> None:
 
     def tick_job() -> None:
         app.reload()
-        log.info("tick: %s", tick_once(app, app.now(None), should_stop=stop))
+        log.info("tick: %s", tick_once(app, app.now(None), should_stop=stop, via="daemon"))
 
     def poll_job() -> None:
         app.reload()
-        log.info("poll: %s", poll_once(app))
+        log.info("poll: %s", poll_once(app, via="daemon"))
 
     log.info("mailer runs %s; stop with Ctrl-C or SIGTERM", plan.series.name)
     run_daemon(tick_job, poll_job, plan.imap.poll_minutes, stop, timezone=plan.series.timezone.key)
