@@ -459,7 +459,7 @@ class _Writer:
             _append(sessions, entry)
         else:
             sessions.insert(position, entry)
-            _copy_gap(sessions, position - 1, position)
+            _part_gap(sessions, position - 1, position)
 
     def _remove_session(self, entry: CommentedMap) -> None:
         sessions = self._sessions()
@@ -699,14 +699,22 @@ def _append(sequence: CommentedSeq, item: Any) -> None:
     _move_gap(previous, _after(sequence))
 
 
-def _copy_gap(sequence: CommentedSeq, before: int, new: int) -> None:
-    """A new entry between two gets the blank lines that part the entries around it."""
+def _part_gap(sequence: CommentedSeq, before: int, new: int) -> None:
+    """A new entry between two: the comment lines right above the next entry stay with
+    it, and the new entry is parted from both by the blank lines that part the others."""
     if before < 0:
         return
     source, target = _after(sequence, before), _after(sequence, new)
-    _, tail = source.split() if source else ("", "")
-    if target and tail and not tail.strip():
-        target.set("", tail)
+    if source is None or target is None:
+        return
+    head, tail = source.split()
+    own = _without_comment_run(tail)
+    run = tail[len(own) :]
+    if not run and not own.strip():
+        target.set("", own)
+        return
+    source.set(head, own)
+    target.set("", (own if not own.strip() else "") + run)
 
 
 def _pop(sequence: CommentedSeq, index: int) -> None:
