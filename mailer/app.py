@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,6 +102,37 @@ class App:
         return SmtpTransport(server, rate_per_minute=plan.smtp.rate_per_minute)
 
 
+@contextmanager
+def leaving_a_mark(
+    app: App, job: str, via: str, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> Iterator[Ending]:
+    """Records in subscribers.db (runs.py) that `job` started, then how it ended: what
+    the body sets on the Ending it is given, a MailerError's sentence, or the kind of an
+    unexpected error. The error itself goes on up."""
+    from mailer import runs
+
+    with app.store() as store, store.transaction():
+        runs.started(store.conn, job, via, clock())
+    ending = Ending(runs.ERROR, "stopped")
+    try:
+        yield ending
+    except MailerError as problem:
+        ending.outcome, ending.summary = runs.FAILED, str(problem)
+        raise
+    except BaseException as error:
+        ending.outcome, ending.summary = runs.ERROR, type(error).__name__
+        raise
+    finally:
+        with app.store() as store, store.transaction():
+            runs.finished(store.conn, job, via, clock(), ending.outcome, ending.summary)
+
+
+@dataclass
+class Ending:
+    outcome: str
+    summary: str
+
+
 def tick_once(
     app: App,
     now: datetime,
@@ -108,9 +140,20 @@ def tick_once(
     on_start: Callable[[int], None] = lambda total: None,
     on_progress: Callable[[], None] = lambda: None,
     should_stop: Callable[[], bool] = lambda: False,
+    via: str = "command",
 ) -> str:
     """One tick at `now`; the line that says what it did. A server that cannot be reached
-    is a MailerError: nothing more was sent, and the next tick tries again."""
+    is a MailerError: nothing more was sent, and the next tick tries again. The run is
+    recorded (runs.py) as made by `via`: "daemon" or "command"."""
+    from mailer import runs
+
+    with leaving_a_mark(app, runs.TICK, via) as ending:
+        summary, busy = _tick(app, now, on_start, on_progress, should_stop)
+        ending.outcome, ending.summary = (runs.BUSY if busy else runs.OK), summary
+    return summary
+
+
+def _tick(app, now, on_start, on_progress, should_stop) -> tuple[str, bool]:
     from mailer.outbound.smtp import ServerUnavailable
     from mailer.outbound.tick import TickBusy, run_tick
 
@@ -130,12 +173,12 @@ def tick_once(
                 more_transports=more,
             )
         except TickBusy:
-            return "another tick is running; this one sends nothing"
+            return "another tick is running; this one sends nothing", True
         except ServerUnavailable as problem:
             raise MailerError(
                 f"{problem}; nothing more was sent, the next tick tries again"
             ) from None
-    return report.summary()
+    return report.summary(), False
 
 
 def dry_run(app: App, now: datetime) -> list:
@@ -159,15 +202,28 @@ def _mailbox(app: App, store: Store) -> Iterator[Source]:
         yield imap
 
 
-def poll_once(app: App, now: datetime | None = None) -> str:
-    """One pass of the poller over the configured mailbox; the line that says what it did."""
+def poll_once(app: App, now: datetime | None = None, *, via: str = "command") -> str:
+    """One pass of the poller over the configured mailbox; the line that says what it did.
+    The run is recorded (runs.py) as made by `via`: "daemon" or "command"."""
+    from mailer import runs
     from mailer.inbound.poller import poll
 
-    plan = app.plan()
-    now = now or datetime.now(UTC)
-    with app.store() as store, _mailbox(app, store) as source:
-        report = poll(store, source, plan.sender.list_id, plan.imap.folders, now)
-    return "; ".join([report.summary(), *report.changes])
+    with leaving_a_mark(app, runs.POLL, via) as ending:
+        plan = app.plan()
+        now = now or datetime.now(UTC)
+        with app.store() as store, _mailbox(app, store) as source:
+            report = poll(store, source, plan.sender.list_id, plan.imap.folders, now)
+        ending.outcome, ending.summary = runs.OK, "; ".join([report.summary(), *report.changes])
+    return ending.summary
+
+
+def health(app: App):
+    """The health line's facts (runs.Health): the last tick and poll, mails waiting and
+    failed."""
+    from mailer import runs
+
+    with app.store() as store:
+        return runs.health(store.conn)
 
 
 def rsvp_answers(app: App, session_key: str | None = None) -> list[dict]:
@@ -206,24 +262,14 @@ def organizer_report(app: App, start: datetime, end: datetime):
 
 def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
     """Per session key whose content changed since the last tick recorded it: the notice
-    the next tick will send (update or cancellation) and to how many members. A session
-    marked `notify: false` owes none."""
-    from mailer.mailkinds import CANCELLATION, UPDATE
-    from mailer.outbound import outbox
+    the next tick will send (update or cancellation) and to how many members (see
+    outbound.queueing.notices_owed); empty before the database exists."""
+    from mailer.outbound import queueing
 
     if not app.workspace.db.exists():
         return {}
-    owed = {}
     with app.store() as store:
-        for session in sessions:
-            sequence = store.changed_sequence(session.key, session.version)
-            if sequence is None or not session.notify:
-                continue
-            kind = CANCELLATION if session.cancelled else UPDATE
-            members = outbox.notice_audience(store.conn, session.key, kind, sequence)
-            if members:
-                owed[session.key] = (kind, members)
-    return owed
+        return queueing.notices_owed(store, sessions)
 
 
 def refile_message(app: App, message_id: str, kind: str, now: datetime | None = None) -> str:
@@ -327,3 +373,56 @@ def newsletter_listing(app: App) -> list:
         return []
     with app.store() as store:
         return newsletters.listing(store.conn)
+
+
+# -- the plan written back (planedit.py, planstore.py) -----------------------------------
+
+
+def edit_plan(
+    app: App,
+    edit,
+    now: datetime,
+    *,
+    by: str,
+    via: str,
+    expected: str | None = None,
+    dry_run: bool = False,
+):
+    """Applies one edit to schedule.yaml (planstore.save), or with `dry_run` only says
+    what it would write and send (planstore.preview). Without `expected` the edit is
+    made on the file as it is read now (the CLI); a form passes the version it showed."""
+    from mailer import planstore
+
+    path = app.workspace.config
+    with app.store() as store:
+        if dry_run:
+            return planstore.preview(path, store, edit, now, expected=expected)
+        version = expected or planstore.read_plan_text(path).version
+        saved = planstore.save(
+            path, store, edit, expected=version, by=by, via=via, now=now,
+            recorded_at=datetime.now(UTC),
+        )  # fmt: skip
+    app.reload()
+    return saved
+
+
+def undo_plan(app: App, now: datetime, *, by: str, via: str, expected: str | None = None):
+    """Undoes the last change made through mailer (planstore.undo)."""
+    from mailer import planstore
+
+    with app.store() as store:
+        undone = planstore.undo(
+            app.workspace.config, store, by=by, via=via, now=now, expected=expected,
+            recorded_at=datetime.now(UTC),
+        )  # fmt: skip
+    app.reload()
+    return undone
+
+
+def plan_history(app: App, limit: int = 50) -> list:
+    from mailer import planstore
+
+    if not app.workspace.db.exists():
+        return []
+    with app.store() as store:
+        return planstore.history(store, limit)

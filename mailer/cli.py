@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from mailer.app import App
-from mailer.commands import delivery, inbound, newsletter, plan, subscribers, web
+from mailer.commands import admin, delivery, inbound, newsletter, plan, planedits, subscribers, web
 from mailer.commands.common import MailerGroup
 
 
@@ -56,7 +56,8 @@ def _with_workspace_options(command: click.Command) -> None:
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _with_workspace_options(sub)
-        return
+        if not command.invoke_without_command:
+            return
     for name in ("config", "db"):
         command.params.append(
             click.Option(
@@ -71,6 +72,9 @@ def _with_workspace_options(command: click.Command) -> None:
         )
 
 
+plan.plan_command.add_command(planedits.undo)
+plan.plan_command.add_command(planedits.history)
+
 for command in (
     plan.init,
     plan.check,
@@ -82,6 +86,9 @@ for command in (
     *delivery.COMMANDS,
     *inbound.COMMANDS,
     web.serve,
+    planedits.session,
+    planedits.series,
+    admin.admin,
 ):
     _with_workspace_options(command)
     cli.add_command(command)

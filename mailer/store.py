@@ -240,6 +240,49 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_stage ON outbox(stage, status);
     """,
+    # 13: the cockpit's core. Each change of schedule.yaml made through mailer, with who
+    # made it (see planstore.py); the new content of a session the organizer marked as not
+    # worth a mail (see quiet_version below); the organizers' accounts, Argon2 hashes only
+    # (accounts.py); and when the tick and the poll last ran and how they ended (runs.py)
+    """
+    CREATE TABLE plan_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        by TEXT NOT NULL,
+        via TEXT NOT NULL,
+        action TEXT NOT NULL,
+        session_key TEXT,
+        detail TEXT,
+        quiet INTEGER NOT NULL DEFAULT 0,
+        before_sha256 TEXT NOT NULL,
+        after_sha256 TEXT NOT NULL,
+        kept TEXT,
+        undoes INTEGER,
+        undone_by INTEGER
+    );
+    CREATE TABLE quiet_versions (
+        session_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        marked_at TEXT NOT NULL,
+        PRIMARY KEY (session_key, fingerprint)
+    );
+    CREATE TABLE organizers (
+        name TEXT PRIMARY KEY COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE runs (
+        job TEXT NOT NULL,
+        via TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        summary TEXT,
+        last_ok_at TEXT,
+        PRIMARY KEY (job, via)
+    );
+    """,
 ]
 
 
@@ -686,6 +729,25 @@ class Store:
         self.conn.execute(
             "UPDATE session_versions SET notices_done = 1 WHERE session_key = ? AND sequence = ?",
             (session_key, sequence),
+        )
+
+    def mark_quiet(self, session_key: str, fingerprint: str, now: datetime) -> None:
+        """This content of the session owes nobody a notice when a tick first records it:
+        the organizer marked the edit that made it as not worth a mail (the database's
+        `notify: false`, which the file never has to keep; see planstore.save)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO quiet_versions (session_key, fingerprint, marked_at)"
+            " VALUES (?, ?, ?)",
+            (session_key, fingerprint, stamp(now)),
+        )
+
+    def is_quiet(self, session_key: str, fingerprint: str) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM quiet_versions WHERE session_key = ? AND fingerprint = ?",
+                (session_key, fingerprint),
+            ).fetchone()
+            is not None
         )
 
     def changed_sequence(self, session_key: str, fingerprint: str) -> int | None:

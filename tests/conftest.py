@@ -72,13 +72,14 @@ class Mailer:
     def write_plan(self, text: str = STARTER) -> None:
         self.config.write_text(text, "utf-8")
 
-    def __call__(self, *args: str, ok: bool = True) -> Result:
+    def __call__(self, *args: str, ok: bool = True, input: str | None = None) -> Result:
         environment = {"MAILER_SMTP_URL": "", "MAILER_IMAP_URL": "", **self.env}
         result = CliRunner().invoke(
             cli,
             ["--config", str(self.config), "--db", str(self.db), *args],
             env=environment,
             catch_exceptions=False,
+            input=input,
         )
         if ok:
             assert result.exit_code == 0, result.output

@@ -53,11 +53,13 @@ def tick(app: App, now_text: str | None, dry_run: bool, as_json: bool) -> None:
     if dry_run:
         _dry_run(app, app.now(now_text), as_json)
         return
+    from datetime import UTC, datetime
+
     progress = _Progress(sys.stdout.isatty())
+    # Without --now the plan is first read inside tick_once, so a broken plan is on record.
+    now = app.now(now_text) if now_text else datetime.now(UTC)
     try:
-        summary = tick_once(
-            app, app.now(now_text), on_start=progress.start, on_progress=progress.advance
-        )
+        summary = tick_once(app, now, on_start=progress.start, on_progress=progress.advance)
     finally:
         progress.stop()
     click.echo(summary)
@@ -83,6 +85,8 @@ def _dry_run(app: App, now, as_json: bool) -> None:
 @pass_app
 def run(app: App) -> None:
     """The daemon: the tick every minute and the poll every few minutes, until SIGTERM."""
+    from datetime import UTC, datetime
+
     from mailer.app import poll_once
     from mailer.scheduler import StopFlag, run_daemon
 
@@ -94,11 +98,12 @@ def run(app: App) -> None:
 
     def tick_job() -> None:
         app.reload()
-        log.info("tick: %s", tick_once(app, app.now(None), should_stop=stop))
+        now = datetime.now(UTC)  # not app.now(): a broken plan must fail inside, on record
+        log.info("tick: %s", tick_once(app, now, should_stop=stop, via="daemon"))
 
     def poll_job() -> None:
         app.reload()
-        log.info("poll: %s", poll_once(app))
+        log.info("poll: %s", poll_once(app, via="daemon"))
 
     log.info("mailer runs %s; stop with Ctrl-C or SIGTERM", plan.series.name)
     run_daemon(tick_job, poll_job, plan.imap.poll_minutes, stop, timezone=plan.series.timezone.key)

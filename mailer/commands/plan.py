@@ -62,15 +62,22 @@ def check(app: App, now_text: str | None) -> None:
     click.echo(f"{app.workspace.config.name}: ok ({len(plan.listed)} sessions listed)")
 
 
-@click.command("plan")
+@click.group("plan", invoke_without_command=True)
 @click.option("--now", "now_text", metavar="T", help="Look from this moment (ISO 8601).")
 @click.option("--months", default=6, show_default=True, help="How far ahead to look.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_app
-def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> None:
-    """Upcoming sessions and when each mail will go out."""
+@click.pass_context
+def plan_command(ctx: click.Context, now_text: str | None, months: int, as_json: bool) -> None:
+    """Upcoming sessions and when each mail will go out (`mailer plan undo`, `mailer plan
+    history`: the changes made with `mailer session`, `mailer series` and /admin)."""
+    if ctx.invoked_subcommand is None:
+        show_plan(ctx.find_object(App), now_text, months, as_json)
+
+
+def show_plan(app: App, now_text: str | None, months: int, as_json: bool) -> None:
     from mailer import german
     from mailer.app import newsletter_listing, notices_owed, rsvp_counts
+    from mailer.outbound.consequences import notice_line
     from mailer.outbound.newsletters import SCHEDULED
     from mailer.timing import recap_due_at, schedule
 
@@ -131,7 +138,7 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
         if notice := entry["notice"]:
             if mails:
                 mails.append("\n")
-            text = f"{notice['kind']} due for {notice['members']} members at the next tick"
+            text = notice_line(notice["kind"], notice["members"])
             mails.append((text, "bold yellow"))
         counted = entry["rsvps"]
         replies = (

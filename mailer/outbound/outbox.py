@@ -217,11 +217,7 @@ def queue_for_members(
     past `changed_after`, or all but those who declined the session); a member who has
     the row already gets nothing, and a reminder goes only to those who want reminders.
     How many rows."""
-    members = "SELECT id FROM subscribers WHERE status = :active"
-    if kind == REMINDER:
-        members += " AND reminders = 1"
-    if without_declined:
-        members += f" AND id NOT IN ({rsvps.DECLINED_MEMBERS})"
+    members = _members_sql(kind, without_declined)
     if changed_after is not None:
         members += " AND id IN (SELECT subscriber_id FROM consent_log WHERE id > :changed_after)"
     key_sql, message_id_sql, keys = _member_key_sql(conn, mail, domain, secret, "id")
@@ -233,6 +229,27 @@ def queue_for_members(
         {**keys, "session_key": session_key, "stage": stage, "kind": kind, "sequence": sequence,
          "queued": QUEUED, "now": now, "active": ACTIVE, "changed_after": changed_after},
     ).rowcount  # fmt: skip
+
+
+def _members_sql(kind: str, without_declined: bool) -> str:
+    """The members a mail of `kind` goes to: active, and for a reminder only those who
+    want reminders; with `without_declined`, not those who declined the session."""
+    members = "SELECT id FROM subscribers WHERE status = :active"
+    if kind == REMINDER:
+        members += " AND reminders = 1"
+    if without_declined:
+        members += f" AND id NOT IN ({rsvps.DECLINED_MEMBERS})"
+    return members
+
+
+def member_audience(
+    conn: sqlite3.Connection, kind: str, *, session_key: str = "", without_declined: bool = False
+) -> int:
+    """How many members `queue_for_members` would queue a new mail of `kind` for now."""
+    return conn.execute(
+        f"SELECT count(*) FROM ({_members_sql(kind, without_declined)})",
+        {"active": ACTIVE, "session_key": session_key},
+    ).fetchone()[0]
 
 
 def queue_notice(
@@ -337,6 +354,11 @@ def cancel_waiting(conn: sqlite3.Connection, stage: str) -> int:
         " WHERE stage = ? AND status IN (?, ?)",
         (CANCELLED, stage, *WAITING),
     ).rowcount
+
+
+def status_totals(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many rows of the whole outbox are in each status."""
+    return dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
 
 
 def status_counts(conn: sqlite3.Connection, stage: str) -> dict[str, int]:

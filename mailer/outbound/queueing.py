@@ -81,11 +81,13 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
             outbox.mark_queued_through(conn, mail, latest_change)
         # Notices are owed once per new version: whoever is told later hears the new one.
         for key, sequence in store.versions_owing_notices():
-            # `notify: false`: the new version stands (the next invitation carries it), but
-            # nobody is told of this change by mail.
-            if key in sessions and sessions[key][1] == sequence and sessions[key][0].notify:
+            if (
+                key in sessions
+                and sessions[key][1] == sequence
+                and notice_wanted(store, sessions[key][0])
+            ):
                 session = sessions[key][0]
-                kind = CANCELLATION if session.cancelled else UPDATE
+                kind = notice_kind(session)
                 notice = OutboxKey.notice(session.key, kind, sequence)
                 outbox.supersede_for_notice(conn, notice, kind)
                 report.queued += outbox.queue_notice(
@@ -96,6 +98,33 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
         report.queued += _queue_newsletters(conn, plan, at, secret)
         report.queued += queue_replies(conn, plan, now, secret)
     return report
+
+
+def notice_wanted(store: Store, session: Session) -> bool:
+    """Whether a change of the session is told by mail. Not when it is marked `notify:
+    false` in the plan, nor when the organizer saved this content as not worth a mail
+    (Store.mark_quiet): the new version stands (the next invitation carries it), but
+    nobody is told of this change."""
+    return session.notify and not store.is_quiet(session.key, session.version)
+
+
+def notice_kind(session: Session) -> str:
+    return CANCELLATION if session.cancelled else UPDATE
+
+
+def notices_owed(store: Store, sessions: list[Session]) -> dict[str, tuple[str, int]]:
+    """Per session key whose content changed since the last tick recorded it: the notice
+    the next tick will send (update or cancellation) and to how many members."""
+    owed = {}
+    for session in sessions:
+        sequence = store.changed_sequence(session.key, session.version)
+        if sequence is None or not notice_wanted(store, session):
+            continue
+        kind = notice_kind(session)
+        members = outbox.notice_audience(store.conn, session.key, kind, sequence)
+        if members:
+            owed[session.key] = (kind, members)
+    return owed
 
 
 def _queue_recaps(conn, plan: Plan, now: datetime, secret: bytes, latest_change: int) -> int:
