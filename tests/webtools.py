@@ -69,6 +69,12 @@ def sign_up(web, clock: Clock, email_address: str, **extra: str):
     return web.post("/", data={**hidden_fields(page), "email": email_address, **extra})
 
 
+def log_in(web, password: str = PASSWORD):
+    """The organizer's login on /admin, as the form is filled in."""
+    page = web.get("/admin/login").get_data(as_text=True)
+    return web.post("/admin/login", data={**hidden_fields(page), "password": password})
+
+
 def sent_mails(root: Path) -> list[EmailMessage]:
     """The mails the tick wrote to the local Maildir outbox/ (no SMTP configured)."""
     box = mailbox.Maildir(root / "outbox", create=False)
