@@ -26,8 +26,8 @@ BASE_URL = "http://127.0.0.1:8080"
 PASSWORD = "ein langes Passwort für das Orga-Team"
 
 
-def with_web(mailer: Mailer, base_url: str = BASE_URL) -> None:
-    mailer.write_plan(STARTER + f"\nweb:\n  base_url: {base_url}\n")
+def with_web(mailer: Mailer, base_url: str = BASE_URL, plan: str = STARTER) -> None:
+    mailer.write_plan(plan + f"\nweb:\n  base_url: {base_url}\n")
 
 
 class Clock:
@@ -92,11 +92,12 @@ def link_in(message: EmailMessage, pattern: str) -> str:
 
 
 @contextmanager
-def served(mailer: Mailer, password: str | None = PASSWORD) -> Iterator[str]:
-    """The real `mailer serve` process on a free port of 127.0.0.1; yields its address."""
+def served(mailer: Mailer, password: str | None = PASSWORD, plan: str = STARTER) -> Iterator[str]:
+    """The real `mailer serve` process on a free port of 127.0.0.1 (on the real clock);
+    yields its address."""
     port = unused_port()
     base = f"http://127.0.0.1:{port}"
-    with_web(mailer, base)
+    with_web(mailer, base, plan)
     env = mailer.process_env()
     env.pop("MAILER_ADMIN_PASSWORD", None)
     if password:
