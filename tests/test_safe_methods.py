@@ -23,27 +23,8 @@ from mailer.salutation import Person
 from mailer.store import Store
 from mailer.web.app import create_app
 from tests.conftest import Mailer
-from tests.webtools import PASSWORD, hidden_fields, sent_mails, served
+from tests.webtools import PASSWORD, hidden_fields, plan_ahead, sent_mails, served
 
-# The server runs on the real clock: a session ten days ahead has its announcement due.
-PLAN = """\
-series:
-  name: Digital-Impuls
-  timezone: Europe/Berlin
-  time: "16:00"
-  duration: 90m
-  join_url: https://zoom.us/j/00000000000
-sender:
-  from: Digital-Impuls <impuls@example.org>
-  reply_to: themen@example.org
-  imprint: Musterstraße 1, 10115 Berlin
-emails:
-  announcement: 14d
-  reminders: [1d]
-sessions:
-  - date: {day}
-    topic: Kommunale Wärmeplanung
-"""
 SEQUENCES = {
     "GET": ("GET",),
     "HEAD": ("HEAD",),
@@ -117,7 +98,7 @@ def newcomer(member: str) -> str:
 def site(tmp_path_factory) -> Site:
     mailer = Mailer(tmp_path_factory.mktemp("scanned"))
     day = date.today() + timedelta(days=10)
-    with served(mailer, plan=PLAN.format(day=day)) as base:
+    with served(mailer, plan=plan_ahead(day)) as base:
         mailer.add(*MEMBERS)
         plan = App(mailer.config, mailer.db).plan()
         with Store(mailer.db) as store:  # sign-ups, as the form makes them

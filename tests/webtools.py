@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,6 +24,29 @@ from tests.imapserver import unused_port
 
 BASE_URL = "http://127.0.0.1:8080"
 PASSWORD = "ein langes Passwort für das Orga-Team"
+
+
+def plan_ahead(day: date) -> str:
+    """A plan of one session on `day`: for the real `mailer serve`, which runs on the real
+    clock, a day a few days ahead has its announcement due and its answers open."""
+    return f"""\
+series:
+  name: Digital-Impuls
+  timezone: Europe/Berlin
+  time: "16:00"
+  duration: 90m
+  join_url: https://zoom.us/j/00000000000
+sender:
+  from: Digital-Impuls <impuls@example.org>
+  reply_to: themen@example.org
+  imprint: Musterstraße 1, 10115 Berlin
+emails:
+  announcement: 14d
+  reminders: [1d]
+sessions:
+  - date: {day.isoformat()}
+    topic: Kommunale Wärmeplanung
+"""
 
 
 def with_web(mailer: Mailer, base_url: str = BASE_URL, plan: str = STARTER) -> None:
