@@ -6,16 +6,21 @@ through the real `mailer serve` process; the other parameters stay valid."""
 
 from __future__ import annotations
 
-import http.client
-import sqlite3
 from datetime import date, timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 
 from mailer.store import Store
 from tests.conftest import Mailer
-from tests.webtools import PASSWORD, hidden_fields, plan_ahead, served
+from tests.webtools import (
+    PASSWORD,
+    database_snapshot,
+    hidden_fields,
+    http_request,
+    plan_ahead,
+    served,
+)
 
 HOSTILE = {
     "superscript two": "²",
@@ -63,28 +68,14 @@ class Site:
         self.cookie, self.csrf = "", ""
 
     def request(self, method: str, path: str, body: bytes = b""):
-        where = urlsplit(self.base)
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
         headers = {"Cookie": self.cookie} if self.cookie else {}
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.putrequest(method, path, skip_accept_encoding=True)
-        for name, value in {**headers, "Content-Length": str(len(body))}.items():
-            connection.putheader(name, value)
-        connection.endheaders(body or None)
-        answer = connection.getresponse()
-        if self.cookie and answer.getheader("Set-Cookie"):  # the session, as a browser keeps it
-            self.cookie = answer.getheader("Set-Cookie").split(";")[0]
-        result = answer.status, answer.read().decode("utf-8", "replace")
-        connection.close()
-        return result
+        status, answer_headers, page = http_request(self.base, method, path, body, **headers)
+        if self.cookie and "Set-Cookie" in answer_headers:  # the session, as a browser keeps it
+            self.cookie = answer_headers["Set-Cookie"].split(";")[0]
+        return status, page
 
     def snapshot(self) -> list[str]:
-        conn = sqlite3.connect(f"file:{self.mailer.db}?mode=ro", uri=True)
-        try:
-            return list(conn.iterdump())
-        finally:
-            conn.close()
+        return database_snapshot(self.mailer.db)
 
 
 @pytest.fixture(scope="module")
@@ -106,22 +97,11 @@ def site(tmp_path_factory) -> Site:
 
 def log_in(site: Site) -> None:
     """The organizer, logged in: the session cookie and a CSRF token for the buttons."""
-    where = urlsplit(site.base)
-    for method in ("GET", "POST"):
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
-        headers = {"Cookie": site.cookie} if site.cookie else {}
-        body = None
-        if method == "POST":
-            body = f"csrf_token={site.csrf}&password={quote(PASSWORD)}".encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, "/admin/login", body=body, headers=headers)
-        answer = connection.getresponse()
-        site.cookie = answer.getheader("Set-Cookie").split(";")[0]
-        if method == "GET":
-            site.csrf = hidden_fields(answer.read().decode())["csrf_token"]
-        else:
-            assert answer.status == 302
-        connection.close()
+    _, headers, page = http_request(site.base, "GET", "/admin/login")
+    site.cookie = headers["Set-Cookie"].split(";")[0]
+    token = hidden_fields(page)["csrf_token"]
+    body = f"csrf_token={token}&password={quote(PASSWORD)}".encode()
+    assert site.request("POST", "/admin/login", body)[0] == 302
     _, page = site.request("GET", "/admin/antworten")  # a token of the logged-in session
     site.csrf = hidden_fields(page)["csrf_token"]
 

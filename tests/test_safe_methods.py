@@ -7,12 +7,9 @@ the same afterwards (RFC 9110 9.2.1: these methods are safe)."""
 
 from __future__ import annotations
 
-import http.client
 import re
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
-from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
@@ -23,7 +20,15 @@ from mailer.salutation import Person
 from mailer.store import Store
 from mailer.web.app import create_app
 from tests.conftest import Mailer
-from tests.webtools import PASSWORD, hidden_fields, plan_ahead, sent_mails, served
+from tests.webtools import (
+    PASSWORD,
+    database_snapshot,
+    hidden_fields,
+    http_request,
+    plan_ahead,
+    sent_mails,
+    served,
+)
 
 SEQUENCES = {
     "GET": ("GET",),
@@ -49,26 +54,12 @@ class Site:
         self.mailer, self.base, self.day = mailer, base, day
         self.cookie = ""
 
-    def request(self, method: str, path: str, body: bytes = b"", **headers: str):
-        where = urlsplit(self.base)
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body or None, headers=headers)
-        answer = connection.getresponse()
-        result = answer.status, dict(answer.getheaders()), answer.read().decode()
-        connection.close()
-        return result
+    def request(self, method: str, path: str, body: bytes = b""):
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        return http_request(self.base, method, path, body, **headers)
 
     def snapshot(self) -> list[str]:
-        """Everything in subscribers.db, read without writing."""
-        conn = sqlite3.connect(f"file:{self.mailer.db}?mode=ro", uri=True)
-        try:
-            return list(conn.iterdump())
-        finally:
-            conn.close()
+        return database_snapshot(self.mailer.db)
 
     def links(self, address: str | None = None) -> set[str]:
         """Every address on our site that the mails the tick wrote carry (to `address`,

@@ -7,19 +7,18 @@ trusted proxy, as behind the reverse proxy)."""
 
 from __future__ import annotations
 
-import http.client
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from itsdangerous import Signer
 
 from mailer.store import Store
 from tests.conftest import Mailer
-from tests.webtools import hidden_fields, served
+from tests.webtools import hidden_fields, http_request, served
 
 FASTEST_HUMAN = 3  # seconds (members.FASTEST_HUMAN)
 
@@ -36,18 +35,8 @@ class Door:
         self.pool: list[Form] = []
 
     def request(self, method: str, path: str, client: str, body: bytes = b"", cookie: str = ""):
-        where = urlsplit(self.base)
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
-        headers = {"X-Forwarded-For": client}
-        if cookie:
-            headers["Cookie"] = cookie
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body or None, headers=headers)
-        answer = connection.getresponse()
-        result = answer.status, dict(answer.getheaders()), answer.read().decode()
-        connection.close()
-        return result
+        headers = {"X-Forwarded-For": client, **({"Cookie": cookie} if cookie else {})}
+        return http_request(self.base, method, path, body, **headers)
 
     def form(self, client: str) -> Form:
         """The sign-up form as a browser gets it: its fields and its session cookie."""

@@ -8,6 +8,7 @@ import html
 import mailbox
 import re
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +16,9 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
+from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mailer.app import App
 from mailer.web.app import create_app
@@ -112,6 +115,32 @@ def link_in(message: EmailMessage, pattern: str) -> str:
     found = re.search(pattern, text)
     assert found, text
     return found.group(0)
+
+
+def http_request(
+    base: str, method: str, path: str, body: bytes = b"", **headers: str
+) -> tuple[int, dict[str, str], str]:
+    """One request to the real server at `base`, the path sent as it is (already quoted):
+    (status, headers, body). A body is sent form-encoded."""
+    where = urlsplit(base)
+    connection = HTTPConnection(where.hostname, where.port, timeout=10)
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body or None, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def database_snapshot(db: Path) -> list[str]:
+    """Everything in subscribers.db as SQL, read without writing (to compare before/after)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
 
 
 @contextmanager
