@@ -457,8 +457,8 @@ class Store:
         at = stamp(now)
         with self.transaction():
             # UNIQUE ... COLLATE NOCASE folds ASCII letters only, and so does bytes.lower().
-            known = {email.encode().lower(): email for (email,) in self.conn.execute(
-                "SELECT email FROM subscribers")}  # fmt: skip
+            known = {email.encode().lower(): (email, status) for email, status in
+                     self.conn.execute("SELECT email, status FROM subscribers")}  # fmt: skip
             first_id = self._next_subscriber_id()
             new: list[dict] = []
             existing = 0
@@ -466,8 +466,11 @@ class Store:
             for email, person in rows:
                 key = email.encode().lower()
                 if key in known:
-                    current = self.subscriber(known[key])
-                    before = self.standing(current)
+                    # An active member's consent is not withdrawn: the log is read only
+                    # for the others (a list imported again is mostly active members).
+                    found, status = known[key]
+                    before = Standing(status) if status == ACTIVE else (
+                        self.standing(self.subscriber(found)))  # fmt: skip
                     decision = decide(before, Act.IMPORT)
                     if decision.status is None:
                         why = decision.refusal or Refusal.WITHDRAWN
@@ -475,8 +478,8 @@ class Store:
                     else:
                         existing += 1
                     continue
-                known[key] = email
                 decision = decide(Standing(None), Act.IMPORT)
+                known[key] = (email, decision.status)
                 new.append(
                     {"id": first_id + len(new), "email": email, **person.columns(),
                      "status": decision.status, "token": new_token(),
