@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
 
+from mailer.consent import PENDING, Act
 from mailer.outbound import outbox
 from mailer.outbound.outbox import CONFIRM, OutboxKey
 from mailer.salutation import Person
-from mailer.store import ACTIVE, BOUNCED, PENDING, UNSUBSCRIBED, Store, stamp
+from mailer.store import Store, stamp
 
 CONFIRM_DAYS = 3
 _SALT = "mailer.confirm"
@@ -79,44 +80,41 @@ class SignUp:
 
 
 def sign_up(store: Store, signup: SignUp, *, day: str, list_id: str, now: datetime) -> bool:
-    """Records the sign-up and queues the confirmation mail; True if a mail was queued.
+    """Records the sign-up (Act.SIGN_UP) and queues the confirmation mail; True if the
+    sign-up was taken: it made or changed a member, or queued a mail (a duplicate of a
+    sign-up taken today does neither).
 
     An active member's address changes nothing and gets no mail (the page says the same
-    either way). Someone who left, or whose mailbox bounced, waits as pending again until
-    they confirm. A newcomer's name and municipality are kept; a known member's are not
-    overwritten by whoever typed their address.
+    either way). Anyone else waits as pending until they confirm; a withdrawal stays in
+    force until then (mailer.consent). A newcomer's name and municipality are kept; a
+    known member's are not overwritten by whoever typed their address.
     """
     cause = f"signed up on the web form {signup.form} (waiting for confirmation)"
     with store.transaction() as conn:
-        member = store.subscriber(signup.email)
-        if member is not None and member.status == ACTIVE:
-            return False
-        if member is None:
-            member, _ = store.add_subscriber(
-                signup.email, signup.person, consent=cause, now=now, status=PENDING, ip=signup.ip
-            )
-        elif member.status in (UNSUBSCRIBED, BOUNCED):
-            store.set_status(member.email, PENDING, cause, now, signup.ip)
-        return (
-            outbox.queue_one(
-                conn,
-                OutboxKey.confirm(day, member.id),
-                kind=CONFIRM,
-                domain=list_id,
-                secret=store.message_id_key(),
-                now=stamp(now),
-            )
-            > 0
+        done = store.change(
+            signup.email, Act.SIGN_UP, cause, now, person=signup.person, ip=signup.ip
         )
+        member = done.member
+        if member is None or member.status != PENDING:
+            return False
+        queued = outbox.queue_one(
+            conn,
+            OutboxKey.confirm(day, member.id),
+            kind=CONFIRM,
+            domain=list_id,
+            secret=store.message_id_key(),
+            now=stamp(now),
+        )
+        return done.changed or queued > 0
 
 
 def confirm(store: Store, subscriber_id: int, *, ip: str | None, now: datetime) -> str | None:
-    """The confirmation's POST: a pending member becomes active. Returns the address
-    confirmed (or active already); None when the member is gone or left meanwhile."""
+    """The confirmation's POST (Act.CONFIRM): a pending member becomes active, also after
+    a withdrawal, since this is their own new yes. Returns the address confirmed (or
+    active already); None when the member is gone or left meanwhile."""
     member = store.subscriber_by_id(subscriber_id)
     if member is None:
         return None
-    if member.status == PENDING:
-        cause = "confirmed the sign-up with the link in the confirmation mail (double opt-in)"
-        member = store.set_status(member.email, ACTIVE, cause, now, ip, consent=True)
-    return member.email if member is not None and member.status == ACTIVE else None
+    cause = "confirmed the sign-up with the link in the confirmation mail (double opt-in)"
+    done = store.change(member.email, Act.CONFIRM, cause, now, ip=ip)
+    return done.member.email if done.member is not None and not done.refused else None

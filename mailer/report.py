@@ -95,11 +95,16 @@ def gather(
             unsure=kind == UNSURE,
         )
         (report.unsure if idea.unsure else report.ideas).append(idea)
+    # Only the entries that changed the status: a withdrawal said again is logged as
+    # evidence (mailer.consent), and so is a change of reminders, with the status kept.
     for status, into in ((BOUNCED, report.bounces), (UNSUBSCRIBED, report.unsubscribes)):
         for at, email, name, org, cause in conn.execute(
             "SELECT c.at, c.email, s.name, s.org, c.cause FROM consent_log c"
             " LEFT JOIN subscribers s ON s.id = c.subscriber_id"
-            " WHERE c.status = ? AND c.at >= ? AND c.at < ? ORDER BY c.at DESC, c.id DESC",
+            " WHERE c.status = ? AND c.at >= ? AND c.at < ? AND c.status IS NOT"
+            " (SELECT p.status FROM consent_log p WHERE p.subscriber_id = c.subscriber_id"
+            "  AND p.id < c.id ORDER BY p.id DESC LIMIT 1)"
+            " ORDER BY c.at DESC, c.id DESC",
             (status, since, until),
         ):
             into.append(StatusChange(at, email, name, org, cause))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -18,17 +19,28 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mailer.consent import (  # the statuses, defined with the rule that moves between them
+    ACTIVE,
+    BOUNCED,
+    PENDING,
+    STATUSES,
+    UNSUBSCRIBED,
+    Act,
+    Decision,
+    Refusal,
+    Standing,
+    Withdrawal,
+    decide,
+    is_complaint,
+    refusal_sentence,
+)
 from mailer.errors import MailerError
 from mailer.salutation import Person
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-ACTIVE = "active"
-PENDING = "pending"
-UNSUBSCRIBED = "unsubscribed"
-BOUNCED = "bounced"
-STATUSES = (ACTIVE, PENDING, UNSUBSCRIBED, BOUNCED)
+__all__ = ["ACTIVE", "BOUNCED", "PENDING", "STATUSES", "UNSUBSCRIBED"]
 
 # Reports that name a member but carry no mail of ours could be forged by anyone, so they
 # only add to a score, as Mailman does (hard 1, soft 0.5, at most once a day; mailman-admin
@@ -348,6 +360,28 @@ class Subscriber:
         return member_ref(self.id, self.token)
 
 
+@dataclass(frozen=True)
+class Change:
+    """What Store.change did: the standing before, the rule's decision, the member after
+    (None when refused for an address not on the list)."""
+
+    before: Standing
+    decision: Decision
+    member: Subscriber | None
+
+    @property
+    def refused(self) -> bool:
+        return self.decision.status is None
+
+    @property
+    def changed(self) -> bool:
+        return not self.refused and self.decision.status != self.before.status
+
+    def refusal(self, email: str) -> str:
+        """The organizer's sentence for a refused change (English)."""
+        return refusal_sentence(email, self.before, self.decision.refusal or Refusal.NOT_ON_LIST)
+
+
 class Store:
     """The database, opened and migrated: `with Store(path) as store: ...` closes it."""
 
@@ -426,7 +460,8 @@ class Store:
         is found by its id, and the token compared in constant time, so that the time an
         answer takes says nothing about how much of a guessed token was right."""
         number, _, token = ref.partition("-")
-        if not number.isdigit() or len(number) > 18 or not token:
+        # ASCII digits only: str.isdigit() takes '²' (which int() refuses) and '١'.
+        if not _ID.fullmatch(number) or not token:
             return None
         member = self._one("id = ?", int(number))
         if member is None or not hmac.compare_digest(member.token.encode(), token.encode()):
@@ -447,99 +482,155 @@ class Store:
         return Subscriber(**row) if row else None
 
     def add_subscriber(
-        self,
-        email: str,
-        person: Person,
-        *,
-        consent: str,
-        now: datetime,
-        status: str = ACTIVE,
-        ip: str | None = None,
+        self, email: str, person: Person, *, consent: str, now: datetime
     ) -> tuple[Subscriber, bool]:
-        """Adds or re-activates one subscriber; returns it and whether anything changed.
-        Whether someone who left may be added again is the caller's question (see
-        `subscribers add --resubscribe`)."""
-        with self.transaction():
-            return self._add(email, person, consent, stamp(now), status, ip)
+        """The organizer adds one subscriber (Act.ADD); returns it and whether anything
+        changed. Raises MailerError when the rule refuses (a withdrawn consent)."""
+        done = self.change(email, Act.ADD, consent, now, person=person)
+        if done.member is None or done.refused:
+            raise MailerError(done.refusal(email))
+        return done.member, done.changed
 
     def add_many(
         self, rows: Iterable[tuple[str, Person]], *, consent: str, now: datetime
-    ) -> tuple[int, int]:
-        """Adds many in one transaction; returns (added, already there). Nobody is re-activated."""
+    ) -> tuple[int, int, list[tuple[str, str]]]:
+        """Adds many in one transaction (Act.IMPORT); returns (added, already there, and
+        for each address left out by the rule, the address and why). Nobody on the list
+        is changed."""
         at = stamp(now)
         with self.transaction():
             # UNIQUE ... COLLATE NOCASE folds ASCII letters only, and so does bytes.lower().
-            known = {email.encode().lower() for (email,) in self.conn.execute(
-                "SELECT email FROM subscribers")}  # fmt: skip
+            known = {email.encode().lower(): (email, status) for email, status in
+                     self.conn.execute("SELECT email, status FROM subscribers")}  # fmt: skip
             first_id = self._next_subscriber_id()
             new: list[dict] = []
             existing = 0
+            refused: list[tuple[str, str]] = []
             for email, person in rows:
                 key = email.encode().lower()
                 if key in known:
-                    existing += 1
+                    # An active member's consent is not withdrawn: the log is read only
+                    # for the others (a list imported again is mostly active members).
+                    found, status = known[key]
+                    before = Standing(status) if status == ACTIVE else (
+                        self.standing(self.subscriber(found)))  # fmt: skip
+                    decision = decide(before, Act.IMPORT)
+                    if decision.status is None:
+                        why = decision.refusal or Refusal.WITHDRAWN
+                        refused.append((email, refusal_sentence(email, before, why)))
+                    else:
+                        existing += 1
                     continue
-                known.add(key)
+                decision = decide(Standing(None), Act.IMPORT)
+                known[key] = (email, decision.status)
                 new.append(
                     {"id": first_id + len(new), "email": email, **person.columns(),
-                     "status": ACTIVE, "token": new_token(), "consent_source": consent,
-                     "consent_at": at, "created_at": at, "updated_at": at}
+                     "status": decision.status, "token": new_token(),
+                     "consent_source": consent, "consent_at": at, "created_at": at,
+                     "updated_at": at}
                 )  # fmt: skip
             self.db["subscribers"].insert_all(new, batch_size=1000)
             self.db["consent_log"].insert_all(
-                ({"subscriber_id": row["id"], "email": row["email"], "status": ACTIVE,
+                ({"subscriber_id": row["id"], "email": row["email"], "status": row["status"],
                   "cause": consent, "at": at} for row in new),
                 batch_size=1000,
             )  # fmt: skip
-        return len(new), existing
+        return len(new), existing, refused
 
-    def _add(
-        self, email: str, person: Person, consent: str, at: str, status: str, ip: str | None
-    ) -> tuple[Subscriber, bool]:
-        current = self.subscriber(email)
-        if current and current.status == status:
-            return current, False
-        subscribers = self.db["subscribers"]
-        consent_fields = {"status": status, "consent_source": consent, "consent_at": at}
-        if current:
-            known = {key: value for key, value in person.columns().items() if value}
-            subscribers.update(
-                current.id, {**consent_fields, **known, "updated_at": at, "bounce_count": 0}
-            )
-            subscriber_id = current.id
-        else:
-            subscriber_id = subscribers.insert(
-                {"email": email, **person.columns(), **consent_fields,
-                 "token": new_token(), "created_at": at, "updated_at": at},
-            ).last_pk  # fmt: skip
-        self._log(subscriber_id, email, status, consent, at, ip)
-        return self.subscriber(email), True  # type: ignore[return-value]
+    def standing(self, member: Subscriber | None) -> Standing:
+        """The member's status and whether their consent is withdrawn: the first
+        withdrawal (an unsubscribed entry) after their latest consent (an active entry)
+        in the consent log (see mailer.consent)."""
+        if member is None:
+            return Standing(None)
+        row = self.conn.execute(
+            "SELECT at, cause FROM consent_log WHERE subscriber_id = :id AND status = :left"
+            " AND id > coalesce((SELECT max(id) FROM consent_log WHERE subscriber_id = :id"
+            " AND status = :active), 0) ORDER BY id LIMIT 1",
+            {"id": member.id, "left": UNSUBSCRIBED, "active": ACTIVE},
+        ).fetchone()
+        if row is not None:
+            return Standing(member.status, Withdrawal(row[0], is_complaint(row[1])))
+        if member.status == UNSUBSCRIBED:  # a row older than its log: withdrawn all the same
+            return Standing(member.status, Withdrawal(None, complaint=False))
+        return Standing(member.status)
 
-    def set_status(
+    def change(
         self,
         email: str,
-        status: str,
+        act: Act,
         cause: str,
         now: datetime,
-        ip: str | None = None,
         *,
-        consent: bool = False,
-    ) -> Subscriber | None:
-        """Changes one subscriber's status and logs why (and, from the web, the shortened
-        client address); None if the address is unknown. With `consent`, `cause` is also
-        the member's consent now (a confirmed sign-up)."""
+        person: Person | None = None,
+        ip: str | None = None,
+        undoing: tuple[str, str] | None = None,
+    ) -> Change:
+        """Asks the rule (mailer.consent.decide) whether `act` changes the status of
+        `email`, and if so changes it and logs `cause` (and, from the web, the shortened
+        client address). A newcomer's row is made with `person`; an organizer's act also
+        fills in the names it gives. For Act.RESTORE, `undoing` is (when the poller
+        applied the message, the cause a refile of it logs): see Store.undo_point."""
         with self.transaction():
             current = self.subscriber(email)
+            before = self.standing(current)
+            if act is Act.RESTORE and current is not None and undoing is not None:
+                restore_to, changed_since = self.undo_point(current.id, *undoing)
+                decision = decide(before, act, restore_to=restore_to, changed_since=changed_since)
+            else:
+                decision = decide(before, act)
+            if decision.status is None:
+                return Change(before, decision, current)
+            at = stamp(now)
             if current is None:
-                return None
-            if current.status != status:
-                at = stamp(now)
-                changes = {"status": status, "updated_at": at}
-                if consent:
+                subscriber_id = self.db["subscribers"].insert(
+                    {"email": email, **(person or Person()).columns(), "status": decision.status,
+                     "token": new_token(), "consent_source": cause, "consent_at": at,
+                     "created_at": at, "updated_at": at},
+                ).last_pk  # fmt: skip
+            elif decision.status != current.status or decision.log_unchanged:
+                subscriber_id = current.id
+                changes: dict = {"status": decision.status, "updated_at": at}
+                if decision.consent:
                     changes.update(consent_source=cause, consent_at=at)
+                if decision.status == ACTIVE and current.status != ACTIVE:
+                    changes["bounce_count"] = 0
+                if person is not None and act.organizers:
+                    changes.update({k: v for k, v in person.columns().items() if v})
                 self.db["subscribers"].update(current.id, changes)
-                self._log(current.id, current.email, status, cause, at, ip)
-            return self.subscriber(current.email)
+            else:
+                return Change(before, decision, current)
+            self._log(subscriber_id, email if current is None else current.email,
+                      decision.status, cause, at, ip)  # fmt: skip
+            return Change(before, decision, self.subscriber_by_id(subscriber_id))
+
+    def undo_point(
+        self, subscriber_id: int, made_at: str, refile_cause: str
+    ) -> tuple[str | None, bool]:
+        """For a refile that undoes what a message did to a member: (the status before
+        that change, whether anything changed since). The change is the member's latest
+        change of status; it is the message's if the poller logged it when it filed the
+        message (`made_at`), or a refile of this message logged it (`refile_cause`).
+        Anything else since, and any withdrawal since (logged even when the status
+        stayed: a second unsubscribe, a complaint), counts as a change since."""
+        entries = self.conn.execute(
+            "SELECT status, cause, at FROM consent_log WHERE subscriber_id = ? ORDER BY id",
+            (subscriber_id,),
+        ).fetchall()
+        latest, before = None, None
+        for number, (status, _cause, _at) in enumerate(entries):
+            previous = entries[number - 1][0] if number else None
+            if status != previous:
+                latest, before = number, previous
+        if latest is None:
+            return None, True
+        _, cause, at = entries[latest]
+        ours = at == made_at or cause == refile_cause
+        withdrawn_since = any(
+            status == UNSUBSCRIBED and cause != refile_cause
+            for status, cause, _ in entries[latest + 1 :]
+        )
+        return before, not ours or withdrawn_since
 
     def set_reminders(
         self, subscriber_id: int, wanted: bool, cause: str, now: datetime, ip: str | None = None
@@ -558,22 +649,18 @@ class Store:
             return True
 
     def reactivate_bounced(self, since: datetime, cause: str, now: datetime) -> list[str]:
-        """Every member marked bounced at or after `since` is active again, with `cause` in
-        the consent log: the undo for a mass bounce that was the server's fault."""
-        at = stamp(now)
+        """Every member marked bounced at or after `since` is active again (Act.REACTIVATE),
+        with `cause` in the consent log: the undo for a mass bounce that was the server's
+        fault. Returns the addresses made active."""
         with self.transaction():
             rows = self.conn.execute(
-                "SELECT s.id, s.email FROM subscribers s WHERE s.status = ? AND"
+                "SELECT s.email FROM subscribers s WHERE s.status = ? AND"
                 " (SELECT max(c.at) FROM consent_log c"
                 "  WHERE c.subscriber_id = s.id AND c.status = ?) >= ? ORDER BY s.id",
                 (BOUNCED, BOUNCED, stamp(since)),
             ).fetchall()
-            for subscriber_id, email in rows:
-                self.db["subscribers"].update(
-                    subscriber_id, {"status": ACTIVE, "bounce_count": 0, "updated_at": at}
-                )
-                self._log(subscriber_id, email, ACTIVE, cause, at)
-        return [email for _, email in rows]
+            done = [self.change(email, Act.REACTIVATE, cause, now) for (email,) in rows]
+        return [change.member.email for change in done if change.changed and change.member]
 
     def count_bounce(self, subscriber_id: int, cause: str, now: datetime, limit: int) -> bool:
         """Counts one failed delivery; at `limit` the subscriber is bounced. True if so."""
@@ -585,7 +672,9 @@ class Store:
             row = self.conn.execute(
                 "SELECT email, status, bounce_count FROM subscribers WHERE id = ?", (subscriber_id,)
             ).fetchone()
-            if row is None or row[1] != ACTIVE or row[2] < limit:
+            if row is None or row[2] < limit:
+                return False
+            if decide(Standing(row[1]), Act.BOUNCE).status != BOUNCED:
                 return False
             at = stamp(now)
             self.db["subscribers"].update(subscriber_id, {"status": BOUNCED, "updated_at": at})
@@ -624,7 +713,9 @@ class Store:
                 "SELECT email, status, bounce_score, last_bounce_day FROM subscribers WHERE id = ?",
                 (subscriber_id,),
             ).fetchone()
-            if row is None or row[1] != ACTIVE or row[3] == today.isoformat():
+            if row is None or row[3] == today.isoformat():
+                return None
+            if decide(Standing(row[1]), Act.BOUNCE).status != BOUNCED:
                 return None
             score = row[2]
             if (
@@ -656,14 +747,6 @@ class Store:
     def latest_consent_change(self) -> int:
         """The id of the newest consent-log entry (ids only grow): 0 for none."""
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM consent_log").fetchone()[0]
-
-    def status_before(self, subscriber_id: int) -> str | None:
-        """The status the member had before their latest change (None if there was none)."""
-        rows = self.conn.execute(
-            "SELECT status FROM consent_log WHERE subscriber_id = ? ORDER BY id DESC LIMIT 2",
-            (subscriber_id,),
-        ).fetchall()
-        return rows[1][0] if len(rows) == 2 else None
 
     def consent_log(self, email: str) -> list[dict]:
         rows = self.db["consent_log"].rows_where(
@@ -788,6 +871,7 @@ def stored_secret(conn: sqlite3.Connection, name: str) -> bytes:
     return bytes.fromhex(row[0])
 
 
+_ID = re.compile(r"[0-9]{1,18}")  # a row id as a link writes it (SQLite's INTEGER: 64 bits)
 _SUBSCRIBER_COLUMNS = (
     "id, email, name, org, status, token, consent_source, consent_at, created_at,"
     " first_name, last_name, salutation, reminders"

@@ -152,3 +152,27 @@ def test_every_command_has_help_text() -> None:
     assert len(commands) > 15
     for name, command in commands.items():
         assert (command.help or "").strip(), f"{name} has no help text"
+
+
+def test_a_members_status_changes_only_through_the_one_rule() -> None:
+    """mailer.consent.decide is the one rule for every change of status (issue 23): no
+    module but store.py writes the subscribers table, and each function of store.py
+    that writes a status asks the rule."""
+    writes = re.compile(
+        r"\b(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+subscribers\b"
+        r"|\[\"subscribers\"\]\.(insert|update|upsert|delete)",
+        re.IGNORECASE,
+    )
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "store.py" or path.parent != PACKAGE:
+            assert not writes.search(path.read_text("utf-8")), path
+    source = (PACKAGE / "store.py").read_text("utf-8")
+    status_write = re.compile(r"[\"']status[\"']\s*:|\bstatus\s*=\s*[A-Z]|SET\s+status\b")
+    checked = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and node.name != "_log":
+            body = ast.get_source_segment(source, node) or ""
+            if status_write.search(body):
+                checked.append(node.name)
+                assert "decide(" in body, f"Store.{node.name} sets a status without the rule"
+    assert {"change", "add_many", "count_bounce", "score_bounce_report"} <= set(checked)

@@ -81,7 +81,8 @@ def test_a_member_who_leaves_after_their_envelope_went_ahead_gets_nothing(
     """Each connection announces its next mail's envelope with this mail's body. A member
     who leaves once theirs is announced is skipped all the same: the body never follows,
     and the DATA opened for them ends with the connection, delivering nothing."""
-    from mailer.store import UNSUBSCRIBED, Store
+    from mailer.consent import Act
+    from mailer.store import Store
 
     connections(app, 4)
     leaver = "m20@example.org"
@@ -89,7 +90,7 @@ def test_a_member_who_leaves_after_their_envelope_went_ahead_gets_nothing(
     def leave(address: str) -> None:
         if address == leaver:
             with Store(app.db) as store:
-                store.set_status(leaver, UNSUBSCRIBED, "left during the tick", datetime.now(UTC))
+                store.change(leaver, Act.UNSUBSCRIBE, "left during the tick", datetime.now(UTC))
             # Blocks the server: the tick notices a change within 10 ms (CHANGE_CHECK_SECONDS).
             time.sleep(0.05)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from mailer.consent import Act
 from mailer.outbound.outbox import OutboxKey
-from mailer.store import BOUNCED, UNSUBSCRIBED, Store
+from mailer.store import Store
 from tests.conftest import STARTER, Mailer, killed_and_rerun
 from tests.smtpserver import RecordingHandler
 from tests.webtools import Clock, client
@@ -332,7 +333,7 @@ def test_only_active_members_get_it_and_later_joiners_do_not(
 ) -> None:
     app("subscribers", "unsubscribe", "ben@example.org")
     with Store(app.db) as store:
-        store.set_status("cem@example.org", BOUNCED, "test", datetime.now(UTC))
+        store.change("cem@example.org", Act.BOUNCE, "test", datetime.now(UTC))
     app("newsletter", "schedule", str(write(app)), "--now", "2023-09-10T10:00")
     app("tick", "--now", "2023-09-20T10:00")
     app.add("dora@example.org")
@@ -347,7 +348,7 @@ def test_a_member_who_leaves_after_queueing_is_skipped(
     smtp_pipelining.rcpt_answers = {"ben@example.org": "451 4.3.0 try later"}
     app("tick", "--now", "2023-09-20T10:00")
     with Store(app.db) as store:
-        store.set_status("ben@example.org", UNSUBSCRIBED, "test", datetime.now(UTC))
+        store.change("ben@example.org", Act.UNSUBSCRIBE, "test", datetime.now(UTC))
     smtp_pipelining.rcpt_answers = {}
     app("tick", "--now", "2023-09-20T12:00")
     assert sorted(r for m in smtp_pipelining.messages for r in m.rcpt_tos) == [

@@ -235,7 +235,7 @@ def test_refile_both_ways_moves_the_message_and_undoes_what_the_old_kind_did(
     with Store(members.db) as store:
         log = store.consent_log("anna@example.org")
     assert [(e["status"], e["cause"]) for e in log[-2:]] == [
-        ("unsubscribed", "asked by mail"), ("active", "refiled by the organizer"),
+        ("unsubscribed", "asked by mail"), ("active", f"refiled by the organizer: {message_id}"),
     ]  # fmt: skip
     assert [s["kind"] for s in members.json("suggestions")] == ["suggestion"]
     # And the other way round.

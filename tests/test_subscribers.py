@@ -118,8 +118,8 @@ def test_unsubscribe_keeps_the_consent_record_and_remove_erases_everything(maile
 def test_add_never_reactivates_someone_who_unsubscribed_without_a_new_consent(
     mailer: Mailer,
 ) -> None:
-    mailer("subscribers", "add", "anna@example.org", "--now", "2023-08-01T10:00")
-    mailer("subscribers", "unsubscribe", "anna@example.org")
+    mailer("subscribers", "add", "anna@example.org", "--now", "2023-07-01T10:00")
+    mailer("subscribers", "unsubscribe", "anna@example.org", "--now", "2023-08-01T10:00")
     for attempt in (
         ("subscribers", "add", "anna@example.org"),
         ("subscribers", "add", "anna@example.org", "--consent", "telefonisch"),
@@ -129,7 +129,7 @@ def test_add_never_reactivates_someone_who_unsubscribed_without_a_new_consent(
         refused = mailer(*attempt, ok=False)
         assert refused.exit_code == 1
         assert refused.stderr.strip() == (
-            "anna@example.org unsubscribed on 2023-08-01; add them again only with their new"
+            "anna@example.org: unsubscribed on 2023-08-01; add them again only with their new"
             " consent: mailer subscribers add anna@example.org --resubscribe --consent"
             ' "how and when they agreed again"'
         ), attempt
@@ -139,7 +139,10 @@ def test_add_never_reactivates_someone_who_unsubscribed_without_a_new_consent(
         "subscribers", "add", "anna@example.org", "--resubscribe",
         "--consent", "erneut angemeldet per Mail vom 3.9.2023",
     )  # fmt: skip
-    assert again.stdout.strip() == "active again: anna@example.org (was unsubscribed)"
+    assert again.stdout.strip() == (
+        "active again: anna@example.org (was unsubscribed on 2023-08-01;"
+        " their new consent is on record)"
+    )
     with Store(mailer.db) as store:
         log = store.consent_log("anna@example.org")
     assert [(e["status"], e["cause"]) for e in log][-1] == (

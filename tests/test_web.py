@@ -11,15 +11,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from mailer.consent import Act
 from mailer.store import Store
 from tests.conftest import STARTER, Mailer, person_mail
 from tests.webtools import (
     BASE_URL,
-    PASSWORD,
     Clock,
     client,
     hidden_fields,
     link_in,
+    log_in,
     sent_mails,
     sign_up,
     with_web,
@@ -388,11 +389,6 @@ def test_base_url_must_be_https_except_on_this_machine(mailer: Mailer):
 # -- the organizer's pages --------------------------------------------------------------
 
 
-def log_in(web, password: str = PASSWORD):
-    page = web.get("/admin/login").get_data(as_text=True)
-    return web.post("/admin/login", data={**hidden_fields(page), "password": password})
-
-
 def test_admin_is_closed_without_a_password(mailer: Mailer):
     with_web(mailer)
     web = client(mailer, Clock(START), password=None)
@@ -491,10 +487,13 @@ def test_admin_adds_a_member_with_the_consent_note(door):
         "added by the organizer on the web: Visitenkarte"
     )
     with Store(mailer.db) as store:
-        store.set_status("neu@example.org", "unsubscribed", "test", START)
+        store.change("neu@example.org", Act.UNSUBSCRIBE, "test", START)
     again = web.post("/admin/mitglieder", data={**fields, "email": "neu@example.org",
                                                  "consent": "Visitenkarte"})  # fmt: skip
-    assert "hat sich abgemeldet" in again.get_data(as_text=True)
+    assert (
+        "neu@example.org: abgemeldet am Sonntag, 20. August 2023. Nur mit neuer Zustimmung wieder"
+        " aufnehmen" in again.get_data(as_text=True)
+    )
     assert member(mailer, "neu@example.org").status == "unsubscribed"
 
 

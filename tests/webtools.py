@@ -8,14 +8,17 @@ import html
 import mailbox
 import re
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
+from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mailer.app import App
 from mailer.web.app import create_app
@@ -26,8 +29,31 @@ BASE_URL = "http://127.0.0.1:8080"
 PASSWORD = "ein langes Passwort für das Orga-Team"
 
 
-def with_web(mailer: Mailer, base_url: str = BASE_URL) -> None:
-    mailer.write_plan(STARTER + f"\nweb:\n  base_url: {base_url}\n")
+def plan_ahead(day: date) -> str:
+    """A plan of one session on `day`: for the real `mailer serve`, which runs on the real
+    clock, a day a few days ahead has its announcement due and its answers open."""
+    return f"""\
+series:
+  name: Digital-Impuls
+  timezone: Europe/Berlin
+  time: "16:00"
+  duration: 90m
+  join_url: https://zoom.us/j/00000000000
+sender:
+  from: Digital-Impuls <impuls@example.org>
+  reply_to: themen@example.org
+  imprint: Musterstraße 1, 10115 Berlin
+emails:
+  announcement: 14d
+  reminders: [1d]
+sessions:
+  - date: {day.isoformat()}
+    topic: Kommunale Wärmeplanung
+"""
+
+
+def with_web(mailer: Mailer, base_url: str = BASE_URL, plan: str = STARTER) -> None:
+    mailer.write_plan(plan + f"\nweb:\n  base_url: {base_url}\n")
 
 
 class Clock:
@@ -69,6 +95,12 @@ def sign_up(web, clock: Clock, email_address: str, **extra: str):
     return web.post("/", data={**hidden_fields(page), "email": email_address, **extra})
 
 
+def log_in(web, password: str = PASSWORD):
+    """The organizer's login on /admin, as the form is filled in."""
+    page = web.get("/admin/login").get_data(as_text=True)
+    return web.post("/admin/login", data={**hidden_fields(page), "password": password})
+
+
 def sent_mails(root: Path) -> list[EmailMessage]:
     """The mails the tick wrote to the local Maildir outbox/ (no SMTP configured)."""
     box = mailbox.Maildir(root / "outbox", create=False)
@@ -85,12 +117,39 @@ def link_in(message: EmailMessage, pattern: str) -> str:
     return found.group(0)
 
 
+def http_request(
+    base: str, method: str, path: str, body: bytes = b"", **headers: str
+) -> tuple[int, dict[str, str], str]:
+    """One request to the real server at `base`, the path sent as it is (already quoted):
+    (status, headers, body). A body is sent form-encoded."""
+    where = urlsplit(base)
+    connection = HTTPConnection(where.hostname, where.port, timeout=10)
+    if body:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body or None, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def database_snapshot(db: Path) -> list[str]:
+    """Everything in subscribers.db as SQL, read without writing (to compare before/after)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
 @contextmanager
-def served(mailer: Mailer, password: str | None = PASSWORD) -> Iterator[str]:
-    """The real `mailer serve` process on a free port of 127.0.0.1; yields its address."""
+def served(mailer: Mailer, password: str | None = PASSWORD, plan: str = STARTER) -> Iterator[str]:
+    """The real `mailer serve` process on a free port of 127.0.0.1 (on the real clock);
+    yields its address."""
     port = unused_port()
     base = f"http://127.0.0.1:{port}"
-    with_web(mailer, base)
+    with_web(mailer, base, plan)
     env = mailer.process_env()
     env.pop("MAILER_ADMIN_PASSWORD", None)
     if password:

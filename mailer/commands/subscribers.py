@@ -53,9 +53,9 @@ def subscribers_add(
     now_text: str | None,
 ) -> None:
     """Add an active subscriber."""
+    from mailer.consent import PENDING, Act
     from mailer.members import clean_text, normalize_address
     from mailer.salutation import Person
-    from mailer.store import UNSUBSCRIBED
 
     address = normalize_address(email)
     person = Person(
@@ -65,30 +65,28 @@ def subscribers_add(
         last_name=clean_text(last_name, "--last-name"),
         salutation=clean_text(salutation, "--salutation"),
     )
+    # DSGVO Art. 7(3) and UWG § 7: whoever withdrew their consent gets no more mail until
+    # they give it again, and that new consent is what the log must show (mailer.consent).
+    new_consent = resubscribe and bool(consent and consent.strip())
     with app.store() as store:
-        current = store.subscriber(address)
-        # DSGVO Art. 7 and UWG § 7: whoever withdrew their consent gets no more mail until
-        # they give it again, and that new consent is what the log must show.
-        new_consent = resubscribe and bool(consent and consent.strip())
-        if current is not None and current.status == UNSUBSCRIBED and not new_consent:
-            when = f" on {current.consent_at[:10]}" if current.consent_at else ""
-            raise UserError(
-                f"{current.email} unsubscribed{when}; add them again only with their new"
-                f" consent: mailer subscribers add {current.email} --resubscribe --consent"
-                ' "how and when they agreed again"'
-            )
-        subscriber, changed = store.add_subscriber(
+        done = store.change(
             address,
-            person,
-            consent=(consent or "").strip() or "added by the organizer",
-            now=consent_time(app, now_text),
+            Act.ADD_AGAIN if new_consent else Act.ADD,
+            (consent or "").strip() or "added by the organizer",
+            consent_time(app, now_text),
+            person=person,
         )
-    if not changed:
-        click.echo(f"already active: {subscriber.email}")
-    elif current is not None:
-        click.echo(f"active again: {subscriber.email} (was {current.status})")
+    if done.refused or done.member is None:
+        raise UserError(done.refusal(address))
+    before, member = done.before, done.member
+    if not done.changed:
+        click.echo(f"already active: {member.email}")
+    elif before.status is None:
+        click.echo(f"added {member.email}")
     else:
-        click.echo(f"added {subscriber.email}")
+        again = "active" if before.status == PENDING and not before.withdrawn else "active again"
+        recorded = "; their new consent is on record" if before.withdrawn else ""
+        click.echo(f"{again}: {member.email} (was {before.words()}{recorded})")
 
 
 @subscribers.command("import")
@@ -108,12 +106,19 @@ def subscribers_import(app: App, file: Path) -> None:
     for problem in found.problems:
         click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
     with app.store() as store:
-        added, existing = store.add_many(
+        added, existing, withdrawn = store.add_many(
             ((r.email, r.person) for r in found.rows),
             consent=f"imported from {file.name}",
             now=consent_time(app, None),
         )
-    click.echo(f"imported {added}, already on the list {existing}, bad rows {len(found.problems)}")
+    lines = {row.email: row.line for row in found.rows}
+    for address, sentence in withdrawn:
+        click.echo(f"{file.name}:{lines[address]}: {sentence}", err=True)
+    left_out = f", left out after a withdrawal {len(withdrawn)}" if withdrawn else ""
+    click.echo(
+        f"imported {added}, already on the list {existing}{left_out},"
+        f" bad rows {len(found.problems)}"
+    )
     if found.problems and not found.rows:
         sys.exit(1)
 
@@ -188,18 +193,23 @@ def subscribers_export(app: App, output: Path | None) -> None:
 
 @subscribers.command("unsubscribe")
 @click.argument("email")
+@click.option("--now", "now_text", metavar="T", hidden=True)
 @pass_app
-def subscribers_unsubscribe(app: App, email: str) -> None:
+def subscribers_unsubscribe(app: App, email: str, now_text: str | None) -> None:
     """Unsubscribe; the consent record is kept as proof."""
-    from mailer.store import UNSUBSCRIBED
+    from mailer.consent import Act
 
     with app.store() as store:
-        subscriber = store.set_status(
-            email.strip(), UNSUBSCRIBED, "unsubscribed by the organizer", consent_time(app, None)
-        )
-    if subscriber is None:
+        done = store.change(
+            email.strip(), Act.UNSUBSCRIBE, "unsubscribed by the organizer",
+            consent_time(app, now_text),
+        )  # fmt: skip
+    if done.member is None:
         raise UserError(f"{email} is not on the list")
-    click.echo(f"unsubscribed {subscriber.email}")
+    if done.changed:
+        click.echo(f"unsubscribed {done.member.email}")
+    else:
+        click.echo(f"already unsubscribed: {done.member.email} (noted in the consent log again)")
 
 
 @subscribers.command("reactivate")

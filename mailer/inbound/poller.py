@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from mailer import rsvps
+from mailer.consent import ACTIVE, Act, complaint_cause
 from mailer.errors import MailerError
 from mailer.inbound import table
 from mailer.inbound.classify import classify, parse
@@ -42,15 +43,7 @@ from mailer.inbound.kinds import (
 from mailer.inbound.record import Record, message_key, record
 from mailer.outbound import outbox
 from mailer.outbound.outbox import GOODBYE, OutboxKey
-from mailer.store import (
-    ACTIVE,
-    BOUNCE_SCORE_THRESHOLD,
-    BOUNCED,
-    UNSUBSCRIBED,
-    Store,
-    Subscriber,
-    stamp,
-)
+from mailer.store import BOUNCE_SCORE_THRESHOLD, Store, Subscriber, stamp
 from mailer.workspace import ServerAddress
 
 SOFT_BOUNCE_LIMIT = 3
@@ -189,7 +182,8 @@ def _apply(
                 if _named(store, verdict, None)
                 else None
             )
-        return _unsubscribe_all(store, [member.email], f"complaint ({verdict.reason})", now)
+        cause = complaint_cause(verdict.reason)
+        return _unsubscribe_all(store, [member.email], cause, now, act=Act.COMPLAINT)
     if verdict.kind == UNSUBSCRIBE:
         if verdict.token:
             subscriber = store.subscriber_by_token(verdict.token)
@@ -264,8 +258,8 @@ def _bounce(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str
     member = _member_of_our_mail(store, entry)
     if member is not None and member.status == ACTIVE:
         if verdict.hard:
-            store.set_status(member.email, BOUNCED, cause, now)
-            changes.append(f"{member.email} bounced")
+            if store.change(member.email, Act.BOUNCE, cause, now).changed:
+                changes.append(f"{member.email} bounced")
         elif store.count_bounce(member.id, f"soft {cause}", now, SOFT_BOUNCE_LIMIT):
             changes.append(f"{member.email} bounced after {SOFT_BOUNCE_LIMIT} soft bounces")
     for named in _named(store, verdict, member):
@@ -280,12 +274,14 @@ def _bounce(store: Store, verdict: Verdict, entry: Record, now: datetime) -> str
     return "; ".join(changes) or None
 
 
-def _unsubscribe_all(store: Store, addresses: list[str], cause: str, now: datetime) -> str | None:
+def _unsubscribe_all(
+    store: Store, addresses: list[str], cause: str, now: datetime, act: Act = Act.UNSUBSCRIBE
+) -> str | None:
+    """Withdraws each member's consent; the effect names those whose status changed (a
+    withdrawal said again is logged, so that no refile can undo it, and named nowhere)."""
     changes = []
     for address in addresses:
-        subscriber = store.subscriber(address)
-        if subscriber is not None and subscriber.status in (ACTIVE, BOUNCED):
-            store.set_status(address, UNSUBSCRIBED, cause, now)
+        if store.change(address, act, cause, now).changed:
             changes.append(f"{address} unsubscribed")
     return "; ".join(changes) or None
 

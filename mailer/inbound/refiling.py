@@ -2,8 +2,9 @@
 
 The record moves to the other kind, the message to that kind's folder (where the mailbox
 can be reached), and the effect follows: what the old kind did to a member is undone
-(their status before it comes back), what the new kind does is done. Each change goes
-into the consent log as "refiled by the organizer".
+(their status before it comes back, unless it changed since or they withdrew since:
+mailer.consent), what the new kind does is done. Each change goes into the consent log
+as "refiled by the organizer: MESSAGE-ID".
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from mailer.consent import Act
 from mailer.errors import MailerError
 from mailer.inbound import table
 from mailer.inbound.kinds import (
@@ -21,7 +23,7 @@ from mailer.inbound.kinds import (
     UNSUBSCRIBE,
 )
 from mailer.inbound.poller import Source
-from mailer.store import ACTIVE, BOUNCED, UNSUBSCRIBED, Store
+from mailer.store import Store
 
 CAUSE = "refiled by the organizer"
 _CHANGED = re.compile(r"(\S+@\S+) (unsubscribed|bounced)")
@@ -58,26 +60,37 @@ def refile(
     return "; ".join([f"{record['kind']} -> {kind}", *changes, where])
 
 
+def _cause(record: dict) -> str:
+    """The consent log's cause for what refiling this message changes: it names the
+    message, so that a later refile of the same message knows its own entries."""
+    return f"{CAUSE}: {record['message_id']}"
+
+
 def _undo(store: Store, record: dict, now: datetime) -> list[str]:
-    """What the old kind did to members, undone: their status before it comes back."""
+    """What the old kind did to members, undone through the rule (Act.RESTORE): their
+    status before it comes back, unless it changed since or they withdrew since."""
     if record["kind"] not in (UNSUBSCRIBE, COMPLAINT, BOUNCE):
         return []
+    cause = _cause(record)
     changes = []
     for address, _ in _CHANGED.findall(record["effect"] or ""):
-        member = store.subscriber(address)
-        if member is None or member.status not in (UNSUBSCRIBED, BOUNCED):
+        done = store.change(
+            address, Act.RESTORE, cause, now, undoing=(record["recorded_at"], cause)
+        )
+        if done.member is None:
             continue
-        before = store.status_before(member.id) or ACTIVE
-        store.set_status(member.email, before, CAUSE, now)
-        changes.append(f"{member.email} {before} again")
+        if done.refused:
+            changes.append(
+                f"{done.member.email} stays {done.before.words()}: that changed after this"
+                " message was filed"
+            )
+        elif done.changed:
+            changes.append(f"{done.member.email} {done.member.status} again")
     return changes
 
 
 def _do(store: Store, record: dict, kind: str, now: datetime) -> list[str]:
     if kind != UNSUBSCRIBE:
         return []
-    member = store.subscriber(record["sender"] or "")
-    if member is None or member.status != ACTIVE:
-        return []
-    store.set_status(member.email, UNSUBSCRIBED, CAUSE, now)
-    return [f"{member.email} unsubscribed"]
+    done = store.change(record["sender"] or "", Act.UNSUBSCRIBE, _cause(record), now)
+    return [f"{done.member.email} unsubscribed"] if done.changed and done.member else []

@@ -62,11 +62,12 @@ def by_message_id(conn: sqlite3.Connection, message_id: str) -> dict | None:
     """The record of one received message, found by its Message-ID (with or without <>)."""
     wanted = message_id.strip().strip("<>").lower()
     row = conn.execute(
-        "SELECT id, message_id, kind, folder, sender, subscriber_id, effect FROM inbound"
-        " WHERE lower(trim(message_id, '<> ')) = ?",
+        "SELECT id, message_id, kind, folder, sender, subscriber_id, effect, recorded_at"
+        " FROM inbound WHERE lower(trim(message_id, '<> ')) = ?",
         (wanted,),
     ).fetchone()
-    keys = ("id", "message_id", "kind", "folder", "sender", "subscriber_id", "effect")
+    keys = ("id", "message_id", "kind", "folder", "sender", "subscriber_id", "effect",
+            "recorded_at")  # fmt: skip
     return dict(zip(keys, row, strict=True)) if row else None
 
 

@@ -18,12 +18,13 @@ from flask import Blueprint, abort, current_app, redirect, render_template, sess
 
 from mailer import app as mailer_app
 from mailer import german, report, rsvps
+from mailer.consent import BOUNCED, PENDING, Act, Standing
 from mailer.errors import MailerError
 from mailer.inbound import table as inbound_table
 from mailer.members import clean_text, normalize_address
 from mailer.outbound import newsletters, outbox
 from mailer.salutation import Person
-from mailer.store import ACTIVE, PENDING, stamp
+from mailer.store import stamp
 from mailer.timing import recap_due_at, schedule
 from mailer.web import pages
 from mailer.web.forms import AddMemberForm, ButtonForm, LoginForm, RefileForm
@@ -138,7 +139,7 @@ def replies():
     )
 
 
-@blueprint.route("/antworten/<int:record_id>/erledigt", methods=["POST"])
+@blueprint.route("/antworten/<id:record_id>/erledigt", methods=["POST"])
 @login_required
 def mark_done(record_id: int):
     if not ButtonForm().validate_on_submit():
@@ -197,29 +198,50 @@ def members():
 
 
 def _add_member(form: AddMemberForm) -> str | None:
+    """The form's member, through the one rule (mailer.consent): after a withdrawal only
+    with the box for a new consent ticked."""
     try:
         email = normalize_address(form.email.data or "")
         person = Person(name=clean_text(form.name.data), org=clean_text(form.org.data))
-        consent = clean_text(form.consent.data)
+        note = clean_text(form.consent.data)
     except MailerError as problem:
         form.email.errors = [str(problem)]
         return None
-    store = pages.store()
-    current = store.subscriber(email)
-    if (
-        current is not None
-        and current.status not in (ACTIVE, PENDING)
-        and not form.resubscribe.data
-    ):
+    act = Act.ADD_AGAIN if form.resubscribe.data else Act.ADD
+    how = "added by the organizer on the web"
+    if act is Act.ADD_AGAIN:
+        how = "added again by the organizer on the web with a new consent"
+    done = pages.store().change(email, act, f"{how}: {note}", pages.now(), person=person)
+    before = done.before
+    if done.refused:
         form.email.errors = [
-            f"{email} hat sich abgemeldet ({current.status}). Nur mit neuer Zustimmung wieder"
-            " aufnehmen: Häkchen unten setzen."
+            f"{email}: {_standing_words(before)}. Nur mit neuer Zustimmung wieder aufnehmen:"
+            " Häkchen unten setzen."
         ]
         return None
-    member, changed = store.add_subscriber(
-        email, person, consent=f"added by the organizer on the web: {consent}", now=pages.now()
-    )
-    return f"{member.email} ist {'jetzt' if changed else 'bereits'} im Verteiler."
+    if not done.changed:
+        return f"{email} ist bereits im Verteiler."
+    if before.status is None:
+        return f"{email} ist jetzt im Verteiler."
+    again = "jetzt" if before.status == PENDING and not before.withdrawn else "wieder"
+    return f"{email} ist {again} im Verteiler (vorher: {_standing_words(before)})."
+
+
+def _standing_words(standing: Standing) -> str:
+    """A member's standing in the organizer's words: `abgemeldet am 1. September 2023`,
+    `Anmeldung nicht bestätigt`, `unzustellbar`, ..."""
+    left = standing.withdrawal
+    if left is None:
+        return {PENDING: "Anmeldung nicht bestätigt", BOUNCED: "unzustellbar"}.get(
+            standing.status or "", "im Verteiler"
+        )
+    when = ""
+    if left.at:
+        when = f" am {german.long_date(pages.plan().local(datetime.fromisoformat(left.at)).date())}"
+    did = f"Mail als Spam gemeldet{when}" if left.complaint else f"abgemeldet{when}"
+    if standing.status == PENDING:
+        return f"{did}, eine neue Anmeldung nicht bestätigt"
+    return did
 
 
 def _local(stamped: str | None) -> str:

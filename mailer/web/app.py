@@ -28,7 +28,7 @@ from mailer.app import App
 from mailer.errors import MailerError
 from mailer.plan import Plan
 from mailer.store import stored_secret
-from mailer.web import pages
+from mailer.web import pages, paths
 
 MAX_REQUEST_BYTES = 64 * 1024
 ADMIN_SESSION = timedelta(hours=8)
@@ -45,8 +45,9 @@ CSP_LETTER = (
 )
 
 # Throttles, per client address unless said otherwise (Flask-Limiter, in memory: one
-# waitress process). A sign-up is also limited per typed address, and the outbox sends
-# an address at most one confirmation a day whatever the throttles let through.
+# waitress process). A sign-up is also limited per typed address (counting only the
+# sign-ups taken, see members.signup_taken), and the outbox sends an address at most one
+# confirmation a day whatever the throttles let through.
 SIGNUP_LIMITS = "5 per minute;20 per hour"
 SIGNUP_ADDRESS_LIMIT = "3 per day"
 LOGIN_LIMITS = "5 per minute;20 per hour"
@@ -110,6 +111,7 @@ def create_app(
     )
     web.jinja_env.globals.update(series_name=plan.series.name)
     web.teardown_appcontext(pages.close_store)
+    web.url_map.converters.update(paths.CONVERTERS)
 
     from mailer.web import admin, members
 
@@ -126,8 +128,14 @@ def create_app(
     )  # fmt: skip
     web.extensions["mailer"].limiter = limiter  # Flask-Limiter keeps only a weak reference
     views = web.view_functions
+    # Only a sign-up that was taken counts toward its address's limit (tested before the
+    # view, deducted after it): a bot's post (honeypot, too fast, a forged or replayed
+    # form) and a duplicate that changed nothing must not lock the person out.
     per_address = limiter.limit(
-        SIGNUP_ADDRESS_LIMIT, methods=["POST"], key_func=members.typed_address
+        SIGNUP_ADDRESS_LIMIT,
+        methods=["POST"],
+        key_func=members.typed_address,
+        deduct_when=members.signup_taken,
     )
     views["members.index"] = limiter.limit(SIGNUP_LIMITS, methods=["POST"])(
         per_address(views["members.index"])

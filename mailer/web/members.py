@@ -1,27 +1,31 @@
 """The members' pages: sign up, confirm, answer, leave, and what anyone may read.
 
-A GET never changes anything: the security gateways of town halls fetch every link in a
-mail before the member sees it. Each link of a mail opens a page with a button, and the
-button's POST acts. The one exception to "a button first" is the one-click unsubscribe
-of RFC 8058, which is a POST already.
+Only a POST changes anything. The security gateways of town halls and mail scanners
+(Microsoft's Safe Links and others) fetch every link in a mail before the member sees
+it, with GET, HEAD or OPTIONS. Each link of a mail opens a page with a button, and the
+button's POST acts; every other method gets the page (HEAD: its headers; OPTIONS:
+Flask's answer, without the view). RFC 9110 9.2.1: GET, HEAD and OPTIONS are "safe",
+and a server must not let them act. The one exception to "a button first" is the
+one-click unsubscribe of RFC 8058, which is a POST already.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
 
 from mailer import german, optin, richtext, rsvps
+from mailer.consent import ACTIVE, Act
 from mailer.errors import MailerError
 from mailer.members import clean_text, normalize_address
 from mailer.outbound import newsletters
 from mailer.outbound.outbox import SENT
 from mailer.render import ONE_CLICK, Renderer
 from mailer.salutation import Person
-from mailer.store import ACTIVE, PENDING, UNSUBSCRIBED, Subscriber, stamp
+from mailer.store import Subscriber, stamp
 from mailer.web import pages
 from mailer.web.forms import SignUpForm
 
@@ -40,6 +44,12 @@ SESSION_KINDS = ("announcement", "reminder", "update", "cancellation", "recap")
 def typed_address() -> str:
     """The throttle's key for "per address": the address as typed, folded."""
     return "address:" + (request.form.get("email") or "").strip().lower()
+
+
+def signup_taken(_response: Response) -> bool:
+    """Whether this request's sign-up was taken: it made or changed a member, or queued
+    a confirmation (optin.sign_up). Only those count toward the address's limit."""
+    return bool(g.get("signup_taken"))
 
 
 # -- sign-up ----------------------------------------------------------------------------
@@ -113,7 +123,7 @@ def _sign_up(form: SignUpForm, moment: datetime) -> None:
         form=f"{plan.web.base_url}/",
         ip=optin.short_ip(pages.client_ip()),
     )
-    optin.sign_up(
+    g.signup_taken = optin.sign_up(
         pages.store(),
         signup,
         day=moment.date().isoformat(),
@@ -151,7 +161,7 @@ def confirm(token: str):
     member = pages.store().subscriber_by_id(subscriber_id)
     if member is None:
         abort(404)
-    if request.method == "GET":
+    if request.method != "POST":
         if member.status == ACTIVE:
             return _welcome(member)
         return pages.message(
@@ -160,14 +170,13 @@ def confirm(token: str):
             f" {pages.plan().series.name} bekommen soll.",
             button=(request.path, "Anmeldung bestätigen", {}),
         )
-    if member.status not in (PENDING, ACTIVE):
+    if optin.confirm(pages.store(), member.id, ip=_ip(), now=moment) is None:
         return pages.message(
             "Nicht mehr aktuell",
             "Diese Adresse hat sich inzwischen abgemeldet. Zum Wieder-Anmelden nutzen Sie"
             " bitte das Formular.",
             link=(url_for("members.index"), "Zur Anmeldung"),
         )
-    optin.confirm(pages.store(), member.id, ip=optin.short_ip(pages.client_ip()), now=moment)
     return _welcome(member)
 
 
@@ -190,14 +199,11 @@ def unsubscribe(ref: str):
     (form-encoded or multipart, or an empty body), no cookie, no token beyond the URL,
     answered 200 without a redirect."""
     member = _member(ref)
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("unsubscribe.html", member=member, ref=ref)
     one_click = request.form.get("List-Unsubscribe") == ONE_CLICK.partition("=")[2]
     cause = "one-click unsubscribe (RFC 8058)" if one_click else "unsubscribed on the web page"
-    if member.status != UNSUBSCRIBED:
-        pages.store().set_status(
-            member.email, UNSUBSCRIBED, cause, pages.now(), optin.short_ip(pages.client_ip())
-        )
+    pages.store().change(member.email, Act.UNSUBSCRIBE, cause, pages.now(), ip=_ip())
     return pages.message(
         "Abgemeldet",
         f"{member.email} bekommt keine Mails vom {pages.plan().series.name} mehr.",
@@ -210,21 +216,33 @@ def unsubscribe(ref: str):
 @token_pages.route("/einstellungen/<ref>", methods=["GET", "POST"])
 def preferences(ref: str):
     member = _member(ref)
-    if request.method == "POST":
-        action = request.form.get("action", "")
-        store, moment, ip = pages.store(), pages.now(), optin.short_ip(pages.client_ip())
-        if action in ("reminders-off", "reminders-on"):
-            wanted = action == "reminders-on"
-            cause = f"reminders {'on' if wanted else 'off'} (web settings)"
-            store.set_reminders(member.id, wanted, cause, moment, ip)
-        elif action == "resubscribe" and member.status == UNSUBSCRIBED:
-            cause = "subscribed again on the web page after leaving (link from our mail)"
-            store.set_status(member.email, ACTIVE, cause, moment, ip, consent=True)
-        else:
-            abort(400)
-        member = store.subscriber_by_id(member.id)
-        return render_template("preferences.html", member=member, ref=ref, saved=True)
-    return render_template("preferences.html", member=member, ref=ref, saved=False)
+    if request.method != "POST":
+        return render_template("preferences.html", member=member, ref=ref, saved=False)
+    action = request.form.get("action", "")
+    store, moment = pages.store(), pages.now()
+    if action in ("reminders-off", "reminders-on"):
+        wanted = action == "reminders-on"
+        cause = f"reminders {'on' if wanted else 'off'} (web settings)"
+        store.set_reminders(member.id, wanted, cause, moment, _ip())
+    elif action == "resubscribe":
+        # The member's own yes: the link's secret came in a mail to them (mailer.consent).
+        cause = "subscribed again on the web page after leaving (link from our mail)"
+        if store.change(member.email, Act.REJOIN, cause, moment, ip=_ip()).refused:
+            return pages.message(
+                "Bitte neu anmelden",
+                f"Mails an {member.email} kamen zuletzt nicht an. Bitte melden Sie sich über"
+                " das Formular neu an: Die Bestätigungsmail zeigt, dass sie wieder ankommen.",
+                link=(url_for("members.index"), "Zur Anmeldung"),
+            )
+    else:
+        abort(400)
+    member = store.subscriber_by_id(member.id)
+    return render_template("preferences.html", member=member, ref=ref, saved=True)
+
+
+def _ip() -> str | None:
+    """The client's network for the consent log (optin.short_ip)."""
+    return optin.short_ip(pages.client_ip())
 
 
 def _member(ref: str) -> Subscriber:
@@ -237,7 +255,7 @@ def _member(ref: str) -> Subscriber:
 # -- answers ----------------------------------------------------------------------------
 
 
-@token_pages.route("/zusage/<ref>/<session_key>/<answer>", methods=["GET", "POST"])
+@token_pages.route("/zusage/<ref>/<day:session_key>/<answer>", methods=["GET", "POST"])
 def rsvp(ref: str, session_key: str, answer: str):
     """ "Ich bin dabei / Ich kann nicht" from the announcement: the same answer a calendar
     reply gives, recorded with `via: web`."""
@@ -245,10 +263,7 @@ def rsvp(ref: str, session_key: str, answer: str):
     if answer not in ANSWERS:
         abort(404)
     plan, moment = pages.plan(), pages.now()
-    try:
-        session = plan.session(session_key)
-    except ValueError:
-        abort(404)
+    session = plan.session(session_key)  # the key is a date in the plan's years (paths.py)
     if session is None or session.key != session_key:
         abort(404)
     when = german.long_datetime(session.start)
@@ -258,7 +273,7 @@ def rsvp(ref: str, session_key: str, answer: str):
             f"Der Termin am {when} ist {'abgesagt' if session.cancelled else 'vorbei'}.",
         )
     yes = ANSWERS[answer] == rsvps.ACCEPTED
-    if request.method == "GET":
+    if request.method != "POST":
         return pages.message(
             "Zusage" if yes else "Absage",
             f"{plan.series.name} am {when}" + (f": {session.topic}" if session.topic else ""),
@@ -286,16 +301,13 @@ def rsvp(ref: str, session_key: str, answer: str):
 # -- what anyone may read ---------------------------------------------------------------
 
 
-@blueprint.route("/brief/<session_key>/<kind>")
+@blueprint.route("/brief/<day:session_key>/<kind>")
 def letter(session_key: str, kind: str):
     """The web version of a session mail that went out: no member's data in it."""
     if kind not in SESSION_KINDS:
         abort(404)
     plan = pages.plan()
-    try:
-        session = plan.session(session_key)
-    except ValueError:
-        abort(404)
+    session = plan.session(session_key)  # the key is a date in the plan's years (paths.py)
     sent = (
         pages.store()
         .conn.execute(
@@ -328,7 +340,7 @@ def archive():
     return render_template("archive.html", sessions=held, newsletters=letters)
 
 
-@blueprint.route("/rundbrief/<int:newsletter_id>")
+@blueprint.route("/rundbrief/<id:newsletter_id>")
 def newsletter(newsletter_id: int):
     """The web version of a newsletter that went out: no member's data in it."""
     conn = pages.store().conn

@@ -17,8 +17,13 @@ def plan() -> Plan:
 
 
 def store() -> Store:
+    """The database for this request. Only a POST may change it (see members.py): for
+    any other method the connection is read-only (SQLite's query_only), so a view that
+    tried to write on a GET, HEAD or OPTIONS would fail, never act."""
     if "store" not in g:
         g.store = current_app.extensions["mailer"].app.store()
+        if request.method != "POST":
+            g.store.conn.execute("PRAGMA query_only = ON")
     return g.store
 
 
