@@ -1,5 +1,5 @@
 """The Flask application of `mailer serve`: configuration, security headers, throttles,
-error pages. Nothing here knows a page; members.py and admin.py do.
+error pages. Nothing here knows a page; members.py and the admin package do.
 
 Safety, in one place:
 - Content-Security-Policy with no script at all, and no framing (frame-ancestors, and
@@ -154,7 +154,7 @@ def create_app(
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.blueprint == "admin" or request.method == "POST":
+        if "admin" in request.blueprints or request.method == "POST":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

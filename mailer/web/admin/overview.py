@@ -1,0 +1,77 @@
+"""The first page of /admin: the sessions ahead with what goes out when and their
+answers, the newsletters, the list and the outbox."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from flask import render_template
+
+from mailer import german, rsvps
+from mailer.outbound import newsletters, outbox
+from mailer.timing import recap_due_at, schedule
+from mailer.web import pages
+from mailer.web.admin.gate import blueprint, local
+from mailer.web.admin.words import NEWSLETTER_STATUS_WORDS, OUTBOX_STATUS_WORDS, stage_words
+
+
+@blueprint.route("/")
+def overview():
+    """The sessions ahead with what goes out when, their answers, the newsletters, and
+    the outbox."""
+    plan, moment, store = pages.plan(), pages.now(), pages.store()
+    answers = rsvps.listing(store.conn)
+    by_session: dict[str, list[dict]] = {}
+    for answer in answers:
+        by_session.setdefault(answer["session"], []).append(answer)
+    sessions = []
+    for item in plan.sessions_from(moment, 92):
+        given = by_session.get(item.key, [])
+        sessions.append(
+            {
+                "when": german.long_datetime(item.start),
+                "topic": item.topic,
+                "cancelled": item.cancelled,
+                "mails": [] if item.cancelled else _session_mails(plan, item, moment),
+                "answers": given,
+                "counted": Counter(answer["answer"] for answer in given),
+            }
+        )
+    counts = dict(
+        store.conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall()
+    )
+    recent = outbox.listing(store.conn, 25)
+    members = Counter(member.status for member in store.subscribers())
+    return render_template(
+        "admin/overview.html",
+        sessions=sessions,
+        letters=[_newsletter(letter) for letter in newsletters.listing(store.conn)],
+        counts=counts,
+        recent=recent,
+        status_words=OUTBOX_STATUS_WORDS,
+        members=members,
+    )
+
+
+def _session_mails(plan, item, moment: datetime) -> list[dict]:
+    """What goes out for one session and when: invitation, reminders, and the recap."""
+    moments = [(stage_words(due.stage.label), due.due_at) for due in schedule(plan, item)]
+    if item.recap:
+        moments.append(("Rückblick", recap_due_at(plan, item)))
+    return [
+        {"label": label, "at": german.long_datetime(at), "done": at <= moment}
+        for label, at in moments
+    ]
+
+
+def _newsletter(letter: newsletters.Newsletter) -> dict:
+    counted = letter.as_json()
+    return {
+        "id": letter.id,
+        "subject": letter.subject,
+        "at": local(letter.send_at),
+        "status": NEWSLETTER_STATUS_WORDS[letter.status],
+        "published": letter.published,
+        **{key: counted[key] for key in ("members", "sent", "waiting", "failed", "skipped")},
+    }
