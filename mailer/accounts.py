@@ -117,6 +117,14 @@ def organizers(conn: sqlite3.Connection) -> list[Organizer]:
     return [Organizer(*row) for row in rows]
 
 
+def any_organizer(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM organizers LIMIT 1").fetchone() is not None
+
+
+def exists(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM organizers WHERE name = ?", (name,)).fetchone() is not None
+
+
 def verify(
     conn: sqlite3.Connection,
     name: str,

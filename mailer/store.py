@@ -255,7 +255,8 @@ MIGRATIONS: list[str] = [
     # 13: the cockpit's core. Each change of schedule.yaml made through mailer, with who
     # made it (see planstore.py); the new content of a session the organizer marked as not
     # worth a mail (see quiet_version below); the organizers' accounts, Argon2 hashes only
-    # (accounts.py); and when the tick and the poll last ran and how they ended (runs.py)
+    # (accounts.py); who changed what else in /admin (audit.py); and when the tick and the
+    # poll last ran and how they ended (runs.py)
     """
     CREATE TABLE plan_changes (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -284,6 +285,15 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
     );
+    CREATE TABLE admin_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        organizer TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT,
+        detail TEXT
+    );
+    CREATE INDEX admin_log_subject ON admin_log(subject);
     CREATE TABLE runs (
         job TEXT NOT NULL,
         via TEXT NOT NULL,

@@ -106,6 +106,7 @@ def test_the_core_knows_nothing_of_click() -> None:
         ("quiet_versions", "store.py"),
         ("organizers", "accounts.py"),
         ("runs", "runs.py"),
+        ("admin_log", "audit.py"),
     ],
 )
 def test_one_module_writes_each_table(table: str, owner: str) -> None:

@@ -100,7 +100,7 @@ def log_in(site: Site) -> None:
     _, headers, page = http_request(site.base, "GET", "/admin/login")
     site.cookie = headers["Set-Cookie"].split(";")[0]
     token = hidden_fields(page)["csrf_token"]
-    body = f"csrf_token={token}&password={quote(PASSWORD)}".encode()
+    body = f"csrf_token={token}&name=admin&password={quote(PASSWORD)}".encode()
     assert site.request("POST", "/admin/login", body)[0] == 302
     _, page = site.request("GET", "/admin/antworten")  # a token of the logged-in session
     site.csrf = hidden_fields(page)["csrf_token"]

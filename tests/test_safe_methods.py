@@ -166,7 +166,7 @@ def test_no_route_acts_on_get_head_or_options_logged_in_or_not(site: Site) -> No
             _, headers, page = site.request("GET", "/admin/login")
             site.cookie = headers["Set-Cookie"].split(";")[0]
             form = "&".join(f"{k}={v}" for k, v in hidden_fields(page).items())
-            body = f"{form}&password={PASSWORD.replace(' ', '+')}".encode()
+            body = f"{form}&name=admin&password={PASSWORD.replace(' ', '+')}".encode()
             assert site.request("POST", "/admin/login", body)[0] == 302
         for rule, path in routes:
             for method in SEQUENCES["scanner"]:

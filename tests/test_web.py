@@ -400,7 +400,7 @@ def test_admin_login_logout_and_the_overview(door):
     _mailer, _clock, web = door
     assert web.get("/admin/").headers["Location"].endswith("/admin/login")
     wrong = log_in(web, "falsch")
-    assert wrong.status_code == 400 and "Das Passwort stimmt nicht." in wrong.get_data(True)
+    assert wrong.status_code == 400 and "Name oder Passwort stimmen nicht." in wrong.get_data(True)
     right = log_in(web)
     assert right.status_code == 302
     cookie = right.headers["Set-Cookie"]

@@ -95,10 +95,12 @@ def sign_up(web, clock: Clock, email_address: str, **extra: str):
     return web.post("/", data={**hidden_fields(page), "email": email_address, **extra})
 
 
-def log_in(web, password: str = PASSWORD):
+def log_in(web, password: str = PASSWORD, name: str = "admin"):
     """The organizer's login on /admin, as the form is filled in."""
     page = web.get("/admin/login").get_data(as_text=True)
-    return web.post("/admin/login", data={**hidden_fields(page), "password": password})
+    return web.post(
+        "/admin/login", data={**hidden_fields(page), "name": name, "password": password}
+    )
 
 
 def sent_mails(root: Path) -> list[EmailMessage]:

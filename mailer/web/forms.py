@@ -24,6 +24,7 @@ class SignUpForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=FIELD_LIMIT)])
     password = PasswordField("Passwort", validators=[DataRequired(), Length(max=FIELD_LIMIT)])
 
 

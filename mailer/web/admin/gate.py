@@ -2,18 +2,20 @@
 the one place that decides who may pass (datasette's lesson: permission checks in one
 place, not per view).
 
-/admin is closed (404) when `mailer serve` has no way to log anyone in. Every endpoint
-but the login needs a login; the areas (plan, members, replies, ...) are blueprints
-nested in this one, so this check runs before each of their views too.
+/admin is closed (404) while nobody could log in: no account in subscribers.db (`mailer
+admin add NAME`) and no MAILER_ADMIN_PASSWORD in the environment of `mailer serve`.
+Every endpoint but the login needs a login, and a login ends after ADMIN_SESSION, or
+as soon as its account is removed. The areas (plan, members, replies, ...) are
+blueprints nested in this one, so this check runs before each of their views too.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 
-from mailer import german
+from mailer import accounts, german
 from mailer.web import pages
 from mailer.web.forms import ButtonForm
 
@@ -21,23 +23,64 @@ blueprint = Blueprint("admin", __name__)
 OPEN_ENDPOINTS = frozenset({"admin.login"})
 
 
-def admin_password() -> str | None:
+def environment_password() -> str | None:
+    """MAILER_ADMIN_PASSWORD as `mailer serve` found it (the account `admin`), or None."""
     return current_app.extensions["mailer"].admin_password
+
+
+def clock() -> datetime:
+    """The web door's clock (the tests' fixed moment, or now), timezone-aware."""
+    return current_app.extensions["mailer"].clock()
+
+
+def is_open() -> bool:
+    """Whether anyone could log in: an account, or the environment's password."""
+    return environment_password() is not None or accounts.any_organizer(pages.store().conn)
+
+
+def organizer() -> str:
+    """The name of the organizer of this request (only called behind the gate)."""
+    return session["organizer"]
+
+
+def log_in(name: str) -> None:
+    session.clear()
+    session["organizer"] = name
+    session["since"] = clock().isoformat()
+    session.permanent = True
+
+
+def _still_valid(name: str | None, since: str | None) -> bool:
+    if not name or not since:
+        return False
+    try:
+        began = datetime.fromisoformat(since)
+    except ValueError:
+        return False
+    age = clock() - began
+    if not timedelta(0) <= age <= current_app.permanent_session_lifetime:
+        return False
+    if name == accounts.ENVIRONMENT_ACCOUNT and environment_password() is not None:
+        return True
+    return accounts.exists(pages.store().conn, name)
 
 
 @blueprint.before_request
 def organizers_only():
-    if admin_password() is None:
+    if not is_open():
         abort(404)
-    if request.endpoint in OPEN_ENDPOINTS or session.get("admin"):
+    if request.endpoint in OPEN_ENDPOINTS:
         return None
+    if _still_valid(session.get("organizer"), session.get("since")):
+        return None
+    session.clear()
     return redirect(url_for("admin.login"))
 
 
 @blueprint.context_processor
 def workplace() -> dict:
     """What every /admin page shows beside its own content."""
-    return {"logout": ButtonForm(), "local": local}
+    return {"logout": ButtonForm(), "local": local, "organizer": session.get("organizer")}
 
 
 def local(stamped: str | None) -> str:
