@@ -11,9 +11,7 @@ the one-message path for the member's own To, and against the RFCs line by line.
 
 from __future__ import annotations
 
-import mailbox
 import re
-from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -23,9 +21,8 @@ from pathlib import Path
 import pytest
 
 from mailer.render import WIRE_POLICY
-from tests.conftest import STARTER, Mailer, person_mail
-from tests.smtpserver import RecordingHandler, start_server
-from tests.webtools import Clock, client, sign_up
+from tests.conftest import Mailer
+from tests.everymail import KINDS, SESSION_KINDS, Row, send_every_kind
 
 LONG_GERMAN = (
     "Kommunale Wärmeplanung und Förderprogramme für Gemeinden mit über fünftausend"
@@ -63,106 +60,20 @@ ROWS = {
                                     topic="=?utf-8?q?Hallo?= Welt", name="=?utf-8?q?Eve?= Ü"),
 }  # fmt: skip
 
-SESSION_KINDS = ["announcement", "update", "reminder", "recap", "cancellation", "newsletter"]
-OTHER_KINDS = ["confirm", "thanks", "goodbye", "digest"]
 PER_MEMBER = {"to", "message-id", "list-unsubscribe", "in-reply-to", "references"}
 TOKEN_FIELDS = {"message-id", "in-reply-to", "references", "list-unsubscribe"}
 
 
-def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _plan(row: dict, base_url: str) -> str:
-    text = STARTER
-    for old, new in {
-        "  name: Digital-Impuls\n": f"  name: {_quoted(row['series'])}\n",
-        "from: Digital-Impuls <impuls@example.org>": f"from: {_quoted(row['sender'] + ' <impuls@example.org>')}",
-        "topic: Kommunale Wärmeplanung": f"topic: {_quoted(row['topic'])}",
-        "topic: Kommunalfinanzen – für die Würde unserer Städte": f"topic: {_quoted(row['topic'])}",
-        "        role: Seniorexpertin beim Kompetenzzentrum Kommunale Wärmewende (KWW)\n":
-            "        role: Seniorexpertin\n    recap: Danke!\n",
-    }.items():  # fmt: skip
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    return text + (
-        f"\nweb:\n  base_url: {base_url}\n"
-        "suggestions:\n  thank_you: true\n  digest: daily\n  digest_to: orga@example.org\n"
-    )
-
-
 @pytest.fixture(scope="module", params=ROWS.values(), ids=ROWS.keys())
 def sent(request, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Every kind of mail of one row, through real ticks to a real SMTP server: kind ->
-    (the bytes anna's (or the organizer's) copy crossed the socket with, the preview
-    .eml's bytes of the same moment, or None)."""
-    row = request.param
-    handler = RecordingHandler(pipelining=True)
-    controller = start_server(handler)
-    app = Mailer(Path(tmp_path_factory.mktemp("headers")))
-    app.env["MAILER_SMTP_URL"] = f"smtp://{controller.hostname}:{controller.port}"
-    plan = _plan(row, "http://127.0.0.1:8080")
-    app.write_plan(plan)
-    previews: dict[str, bytes] = {}
-
-    def preview(kind: str, now: str, *args: str) -> None:
-        if kind == "newsletter":
-            app("newsletter", "preview", *args, "--now", now)
-            previews[kind] = (app.root / "preview" / "newsletter-brief.eml").read_bytes()
-        else:
-            app("preview", args[0], kind, "--now", now)
-            previews[kind] = (app.root / "preview" / f"{args[0]}-{kind}.eml").read_bytes()
-
-    try:
-        app("subscribers", "add", "anna@example.org", "--name", row["name"])
-        app("subscribers", "add", "ben@example.org", "--name", row["name"])
-        clock = Clock(datetime(2023, 8, 24, 12, 0, tzinfo=UTC))
-        sign_up(client(app, clock), clock, "carla@example.org")
-        app("tick", "--now", "2023-08-24T16:00")  # the announcement, the confirmation
-        preview("announcement", "2023-08-24T16:00", "2023-09-07")
-        inbox = mailbox.Maildir(app.root / "inbox", create=True)
-        inbox.add(person_mail("anna@example.org", "Idee", "Thema: Radwege").as_bytes())
-        inbox.add(person_mail("ben@example.org", "Re: x", "Bitte streichen Sie mich aus dem Verteiler.").as_bytes())  # fmt: skip
-        app("poll", "--now", "2023-08-24T17:00")
-        app("tick", "--now", "2023-08-24T17:01")  # the thank-you, the goodbye
-        app.write_plan(plan.replace('time: "16:00"', 'time: "16:00"', 1).replace(
-            f"    topic: {_quoted(row['topic'])}\n", f"    time: \"17:00\"\n    topic: {_quoted(row['topic'])}\n", 1))  # fmt: skip
-        app("tick", "--now", "2023-08-25T10:00")  # the update, the digest
-        preview("update", "2023-08-25T10:00", "2023-09-07")
-        app("tick", "--now", "2023-09-06T17:00")
-        preview("reminder", "2023-09-06T17:00", "2023-09-07")
-        app("tick", "--now", "2023-09-07T20:30")
-        preview("recap", "2023-09-07T20:30", "2023-09-07")
-        app("tick", "--now", "2023-09-21T16:00")  # the announcement of 5 October
-        cancelled = app.config.read_text("utf-8").replace(
-            "  - date: 2023-10-05\n", "  - date: 2023-10-05\n    cancelled: true\n")  # fmt: skip
-        app.write_plan(cancelled)
-        app("tick", "--now", "2023-09-22T10:00")
-        preview("cancellation", "2023-09-22T10:00", "2023-10-05")
-        letter = app.root / "brief.md"
-        letter.write_text(f"---\nsubject: {_quoted(row['topic'])}\n---\nHallo!\n", "utf-8")
-        app("newsletter", "schedule", str(letter), "--now", "2023-09-23T10:00")
-        app("tick", "--now", "2023-09-23T10:00")
-        preview("newsletter", "2023-09-23T10:00", str(letter))
-    finally:
-        controller.stop()
-    found: dict[str, tuple[bytes, bytes | None]] = {}
-    for received in handler.messages:
-        kind = _kind_of(received.data)
-        if kind in [*SESSION_KINDS, *OTHER_KINDS] and kind not in found:
-            found[kind] = (received.data, previews.get(kind))
-    assert set(found) == set([*SESSION_KINDS, *OTHER_KINDS]), sorted(found)
-    return {"row": row, "mails": found}
-
-
-def _kind_of(data: bytes) -> str | None:
-    found = re.search(rb"^Message-ID: <([a-z0-9-]+)\.([a-z0-9-]+)", data, re.M | re.I)
-    if found is None:
-        return None
-    first, second = found.group(1).decode(), found.group(2).decode()
-    if first in ("newsletter", "confirm", "thanks", "goodbye", "digest"):
-        return first
-    return second.removesuffix("-1d").removesuffix("-1h")
+    """Every kind of mail of one row (tests/everymail.py): kind -> (the bytes anna's, or
+    the organizer's, copy crossed the socket with; the preview .eml of that moment, or None)."""
+    row = Row(**request.param)
+    mails = send_every_kind(Mailer(Path(tmp_path_factory.mktemp("headers"))), row)
+    return {
+        "row": request.param,
+        "mails": {kind: (data, mails.previews.get(kind)) for kind, data in mails.sent.items()},
+    }
 
 
 def _fields(data: bytes) -> list[tuple[str, bytes]]:
@@ -208,7 +119,7 @@ def test_the_wire_writes_the_members_to_as_the_one_message_path_does(sent: dict,
     assert str(make_header(decode_header(phrase))) == name  # RFC 2047 6.2, strictly
 
 
-@pytest.mark.parametrize("kind", [*SESSION_KINDS, *OTHER_KINDS])
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_field_is_folded_and_encoded_as_the_rfcs_ask(sent: dict, kind: str) -> None:
     wire, _ = sent["mails"][kind]
     head = b"\r\n".join(part.split(b"\r\n\r\n", 1)[0] for part in wire.split(b"\r\n--"))
