@@ -59,6 +59,15 @@ TEMPLATE_NAMES = [
     for kind in (*KINDS, RECAP, NEWSLETTER, "thanks", "digest", "goodbye", "confirm")
     for ext in ("html", "txt")
 ]
+# What a web version says it is ("Das ist die Web-Fassung einer Erinnerung ...").
+WEB_VERSION_OF = {
+    ANNOUNCEMENT: "einer Einladung",
+    UPDATE: "einer Änderung",
+    REMINDER: "einer Erinnerung",
+    CANCELLATION: "einer Absage",
+    RECAP: "eines Rückblicks",
+    NEWSLETTER: "eines Rundbriefs",
+}
 # RFC 8058 3.1: the POST body a mail client sends for a one-click unsubscribe.
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -225,7 +234,8 @@ class Renderer:
         """The HTML of a mail as its web version shows it: the neutral greeting, no
         member's links."""
         greeting = salutation.greeting(self.plan.series.salutation, Person())
-        public = {**context, "public": True, "browser_url": None, "greeting": greeting}
+        public = {**context, "public": True, "browser_url": None, "greeting": greeting,
+                  "what_it_is": WEB_VERSION_OF[kind]}  # fmt: skip
         return self._pages(kind, public, text=False)[0]
 
     def _pages(self, kind: str, context: dict, *, text: bool = True) -> tuple[str, str]:
