@@ -26,17 +26,17 @@ from pathlib import Path
 import pytest
 
 from mailer.store import Store
+from tests import test_browser
 from tests.conftest import Mailer
 from tests.everymail import KINDS, PROSE, Row, send_every_kind
+from tests.test_browser import CHROMIUM
 from tests.webtools import PASSWORD, served
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Debian's chromium is missing (.ci/run installs it)"
 )
-FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]  # fmt: skip
 SCHEMES = ["light", "dark"]
+browser = test_browser.browser  # the same fixture: one chromium per module
 AXE = files("axe_playwright_python").joinpath("axe.min.js").read_text("utf-8")
 
 # Every text node: its colour and the background it is painted on (each ancestor's
@@ -117,16 +117,6 @@ def axe_violations(page) -> list[str]:
     return [
         f"{v['id']}: {[node['target'] for node in v['nodes'][:3]]}" for v in result["violations"]
     ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
