@@ -293,7 +293,8 @@ def schedule_newsletter(
     app: App, path: Path, at: datetime | None, now: datetime, *, again: bool = False
 ) -> tuple[int, datetime, bool]:
     """Freezes the newsletter in `path` for `at` (else its send_at, else `now`): its id,
-    its moment, and whether it replaced an unsent version of the same file."""
+    its moment, and whether it replaced an unsent version of the same file. A source
+    that went out already (newsletters.went_out_before) is refused without `again`."""
     from mailer.newsletter import read_draft
     from mailer.outbound import newsletters
     from mailer.store import stamp
@@ -304,11 +305,12 @@ def schedule_newsletter(
     source = str(path.resolve())
     renderer = app.renderer(now)
     with app.store() as store, store.transaction() as conn:
-        replacing = newsletters.unsent_from(conn, source)
+        replacing = newsletters.unsent_from(conn, source, draft.digest)
         if replacing is None and not again:
-            earlier = newsletters.latest_sent_from(conn, source)
-            frozen = earlier and newsletters.content(conn, earlier.id)
-            if frozen and (frozen.subject, frozen.text) == _newsletter_text(renderer, draft):
+            earlier = newsletters.went_out_before(
+                conn, source, draft.digest, lambda kept: _legacy_same(kept, draft)
+            )
+            if earlier is not None:
                 from mailer import german
 
                 queued = german.long_datetime(plan.local(datetime.fromisoformat(earlier.queued_at)))
@@ -326,17 +328,18 @@ def schedule_newsletter(
             browser_url=f"{web}/rundbrief/{newsletter_id}" if web else None,
         )
         content = newsletters.Frozen(letter.subject, letter.html, letter.text, public)
-        newsletters.freeze(conn, newsletter_id, content, stamp(moment), stamp(now))
+        newsletters.freeze(conn, newsletter_id, content, draft.digest, stamp(moment), stamp(now))
     return newsletter_id, moment, replacing is not None
 
 
-def _newsletter_text(renderer: Renderer, draft) -> tuple[str, str]:
-    """Subject and text part of a draft as it would be frozen (to compare with a sent one)."""
-    letter, _ = renderer.newsletter(
-        draft.subject, draft.body, preheader=draft.preheader, greeting=draft.greeting,
-        browser_url=None,
-    )  # fmt: skip
-    return letter.subject, letter.text
+def _legacy_same(kept, draft) -> bool:
+    """Whether a newsletter frozen before its source was kept (migration 13) came from this
+    draft: its subject, and the draft's text part inside its text, whatever the settings
+    and templates around it were then."""
+    from mailer import richtext
+    from mailer.text import one_line
+
+    return kept.subject == one_line(draft.subject) and richtext.to_text(draft.body) in kept.text
 
 
 def cancel_newsletter(app: App, newsletter_id: int, now: datetime) -> str:

@@ -12,6 +12,8 @@ the file; every mistake is `FILE:LINE: what is wrong`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +34,16 @@ class Draft:
     send_at: datetime | None = None
     preheader: str | None = None
     greeting: bool = True
+
+    @property
+    def digest(self) -> str:
+        """What makes two schedulings the same newsletter: SHA-256 (hex) of what the
+        organizer wrote for members to read (subject, preheader, greeting, text), never of
+        its rendering, which changes with every setting (web.base_url, sender, imprint,
+        templates, salutation, series name). `send_at` is left out: the same letter at
+        another moment is still the letter members already have."""
+        written = [self.subject, self.preheader, self.greeting, self.body]
+        return hashlib.sha256(json.dumps(written, ensure_ascii=False).encode()).hexdigest()
 
 
 def read_draft(path: Path, plan: Plan) -> Draft:

@@ -15,11 +15,9 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
-from email import policy
-from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,9 +33,10 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from mailer import german, richtext, salutation
+from mailer import german, headers, richtext, salutation
 from mailer.conference import button_label, link_label
 from mailer.errors import MailerError
+from mailer.headers import WirePolicy
 from mailer.mailkinds import ANNOUNCEMENT, CANCELLATION, KINDS, NEWSLETTER, RECAP, REMINDER, UPDATE
 from mailer.plan import Plan, Session
 from mailer.salutation import Person
@@ -51,14 +50,24 @@ ATTENDEE = "__MAILER_ATTENDEE__"  # the invitation's ATTENDEE line: the member i
 MEMBER = "__MAILER_MEMBER__"  # the member's part of a web link (store.member_ref)
 _PERSONAL = re.compile(f"{GREETING}|{UNSUBSCRIBE}|{ATTENDEE}|{MEMBER}")
 UNSUBSCRIBE_WORD = "abmelden"
-# CRLF as on the wire; headers are kept on one line where RFC 5322 allows (998), so an
-# unsubscribe link or a Message-ID is never folded in front of its value.
-WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+# CRLF as on the wire, every field written by mailer.headers (RFC 5322 folding, RFC 2047
+# encoded words; Message-IDs and links whole on one line): the one policy for the tick's
+# wire template, the preview .eml, send-test and the digest.
+WIRE_POLICY = WirePolicy(linesep="\r\n")
 TEMPLATE_NAMES = [
     f"{kind}.{ext}"
     for kind in (*KINDS, RECAP, NEWSLETTER, "thanks", "digest", "goodbye", "confirm")
     for ext in ("html", "txt")
 ]
+# What a web version says it is ("Das ist die Web-Fassung einer Erinnerung ...").
+WEB_VERSION_OF = {
+    ANNOUNCEMENT: "einer Einladung",
+    UPDATE: "einer Änderung",
+    REMINDER: "einer Erinnerung",
+    CANCELLATION: "einer Absage",
+    RECAP: "eines Rückblicks",
+    NEWSLETTER: "eines Rundbriefs",
+}
 # RFC 8058 3.1: the POST body a mail client sends for a one-click unsubscribe.
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -225,7 +234,8 @@ class Renderer:
         """The HTML of a mail as its web version shows it: the neutral greeting, no
         member's links."""
         greeting = salutation.greeting(self.plan.series.salutation, Person())
-        public = {**context, "public": True, "browser_url": None, "greeting": greeting}
+        public = {**context, "public": True, "browser_url": None, "greeting": greeting,
+                  "what_it_is": WEB_VERSION_OF[kind]}  # fmt: skip
         return self._pages(kind, public, text=False)[0]
 
     def _pages(self, kind: str, context: dict, *, text: bool = True) -> tuple[str, str]:
@@ -474,7 +484,7 @@ def _addressed(
     plan: Plan, to: Address | str, subject: str, message_id: str, sent_at: datetime
 ) -> EmailMessage:
     """The headers every mail of ours starts with."""
-    message = EmailMessage()
+    message = EmailMessage(policy=WIRE_POLICY)  # fields are kept as given (headers._Given)
     message["From"] = plan.sender.from_address
     message["To"] = to
     message["Subject"] = subject
@@ -588,7 +598,7 @@ class WireTemplate:
             True: {GREETING: html.escape(hello), UNSUBSCRIBE: html.escape(link), MEMBER: ref},
         }
         values = {
-            _TO: _to_header(one_line(recipient.name or ""), recipient.email).encode("utf-8"),
+            _TO: headers.address("To", one_line(recipient.name or ""), recipient.email).encode(),
             _ID: message_id.encode("ascii"),
             _TOKEN: token.encode("ascii"),
             _REF_HOLE: ref.encode("ascii"),
@@ -608,33 +618,11 @@ class WireTemplate:
         return b"".join(pieces)
 
 
-def _to_header(name: str, email: str) -> str:
-    """What formataddr makes, without its cost for the common plain name. A name too long
-    for one header line (RFC 5322 2.1.1: 998) is written as RFC 2047 encoded words folded
-    onto lines of under 78, which folds even a name without a single space."""
-    if not name:
-        return email
-    if name.isascii() and _PLAIN_NAME.fullmatch(name):
-        quoted = name
-    else:
-        # formataddr quotes or encodes the name; the address goes on as it is (formataddr
-        # itself refuses one that needs SMTPUTF8, which the transport decides about).
-        quoted = formataddr((name, _SAMPLE), charset="utf-8").removesuffix(f" <{_SAMPLE}>")
-    if len("To: ") + len(quoted) + len(email) + len(" <>") <= 998:
-        return f"{quoted} <{email}>"
-    return Header(name, "utf-8", header_name="To").encode(linesep="\r\n") + f"\r\n <{email}>"
-
-
-_SAMPLE = "a@b.invalid"
-
-
 _TO, _ID, _REF, _TOKEN, _TEXT, _HTML = "to", "id", "references", "token", "text", "html"
 _CALENDAR = "calendar"
 _REF_HOLE = "member"
 _PERSONAL_PARTS = re.compile(f"({GREETING}|{UNSUBSCRIBE}|{ATTENDEE}|{MEMBER})")
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() leaves as it is
-# A display name formataddr would write as it is: no specials to quote, nothing to encode.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")
 
 
 def _quoted_printable(text: str) -> bytes:

@@ -1,6 +1,16 @@
 """Markdown (a newsletter, a session's recap) -> the HTML part and the text part of a mail.
 
-markdown-it-py parses CommonMark, plus tables and ~~strikethrough~~. Raw HTML in the
+markdown-it-py parses CommonMark, plus tables and ~~strikethrough~~, with two changes for
+a letter written in German rather than a CommonMark document:
+- a line break in the source is a line break in the mail (markdown-it's `breaks` option):
+  "Viele Grüße" and "Ihr Orga-Team" stay on two lines;
+- a `*` inside a word is the gender star, not emphasis: CommonMark's rule for `_` (spec
+  6.2: an underscore inside a word neither opens nor closes emphasis) is applied to `*`
+  too, so "Bürgermeister*innen und Amtskolleg*innen" stays as written, while `*Wort*`
+  and `**Wort**` around whole words are still emphasis. The gender gap `Bürger_innen`
+  and the colon `Kolleg:innen` were safe already.
+
+Raw HTML in the
 source is shown as text, never passed on (`html: False`), and links with a scheme that
 runs code (javascript:, vbscript:, file:, data: other than images) are not made links:
 markdown-it's own validateLink. Links are kept exactly as written: no tracking redirect,
@@ -16,14 +26,42 @@ from __future__ import annotations
 import functools
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline.state_inline import Delimiter, StateInline
 from markdown_it.tree import SyntaxTreeNode
 
 
 @functools.cache
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(
-        ["table", "strikethrough"]
-    )
+    parser = MarkdownIt("commonmark", {"html": False, "typographer": False, "breaks": True})
+    parser.enable(["table", "strikethrough"])
+    parser.inline.ruler.at("emphasis", _emphasis_of_whole_words)
+    return parser
+
+
+def _emphasis_of_whole_words(state: StateInline, silent: bool) -> bool:
+    """markdown-it's own emphasis tokenizer (rules_inline/emphasis.py), except that a run
+    of `*` is scanned as a run of `_` is: one with a letter or digit on both sides can
+    neither open nor close emphasis, and stays text."""
+    start = state.pos
+    marker = state.src[start]
+    if silent or marker not in ("_", "*"):
+        return False
+    scanned = state.scanDelims(start, False)  # False: no emphasis that splits a word
+    for _ in range(scanned.length):
+        token = state.push("text", "", 0)
+        token.content = marker
+        state.delimiters.append(
+            Delimiter(
+                marker=ord(marker),
+                length=scanned.length,
+                token=len(state.tokens) - 1,
+                end=-1,
+                open=scanned.can_open,
+                close=scanned.can_close,
+            )
+        )
+    state.pos += scanned.length
+    return True
 
 
 def to_html(source: str) -> str:

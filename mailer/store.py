@@ -305,6 +305,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job, via)
     );
     """,
+    # 14: a newsletter's identity is what the organizer wrote (newsletter.Draft.digest),
+    # not its rendering: a changed setting never makes a sent file a new newsletter
+    """
+    ALTER TABLE newsletters ADD COLUMN source_digest TEXT;
+    CREATE INDEX newsletters_source_digest ON newsletters(source_digest);
+    """,
 ]
 
 

@@ -227,7 +227,8 @@ def test_a_late_tick_still_sends_it_and_at_defaults_to_the_next_tick(
     app("newsletter", "schedule", str(write(app, text)), "--now", "2023-09-10T10:00")
     app("tick", "--now", "2023-09-10T10:01")
     assert len(smtp_pipelining.messages) == 3
-    app("newsletter", "schedule", str(write(app, LETTER, "zwei.md")), "--now", "2023-09-10T10:00")
+    second = LETTER.replace("drei", "zwei")  # the same text would be the same newsletter
+    app("newsletter", "schedule", str(write(app, second, "zwei.md")), "--now", "2023-09-10T10:00")
     app("tick", "--now", "2023-09-23T07:00")  # the daemon was down for three days
     assert copies(smtp_pipelining) == Counter(dict.fromkeys(MEMBERS, 2))
 
@@ -293,6 +294,118 @@ def test_a_file_that_went_out_unchanged_is_not_sent_again_without_again(
     assert copies(smtp_pipelining) == Counter(dict.fromkeys(MEMBERS, 3))
 
 
+# A newsletter is its source, not its rendering: every setting that changes how it is
+# rendered, and the file moved with the whole directory, leave it the same newsletter.
+def _base_url(app: Mailer, path: Path) -> Path:
+    app.write_plan(
+        app.config.read_text("utf-8") + "\nweb:\n  base_url: https://impuls.example.org\n"
+    )
+    return path
+
+
+def _plan_edit(old: str, new: str):
+    def change(app: Mailer, path: Path) -> Path:
+        text = app.config.read_text("utf-8")
+        assert old in text
+        app.write_plan(text.replace(old, new))
+        return path
+
+    return change
+
+
+def _own_template(app: Mailer, path: Path) -> Path:
+    own = app.root / "templates" / "email"
+    own.mkdir(parents=True)
+    shipped = Path(__file__).parents[1] / "mailer" / "templates" / "email"
+    for name, body in (
+        ("newsletter.html", "{{ body_html }}"),
+        ("newsletter.txt", "{{ body_text }}"),
+    ):
+        text = (shipped / name).read_text("utf-8")
+        assert body in text
+        (own / name).write_text(text.replace(body, body + "\n\nHerzlich, das Orga-Team"), "utf-8")
+    return path
+
+
+def _moved(app: Mailer, path: Path) -> Path:
+    moved = app.root / "umgezogen" / path.name
+    moved.parent.mkdir()
+    path.rename(moved)
+    return moved
+
+
+def _before_the_digest(app: Mailer, path: Path) -> Path:
+    """A newsletter frozen by a mailer that kept no digest, then the templates changed."""
+    import sqlite3
+
+    with sqlite3.connect(app.db) as conn:
+        conn.execute("UPDATE newsletters SET source_digest = NULL")
+    conn.close()
+    return _base_url(app, _own_template(app, path))
+
+
+SETTINGS_THAT_RENDER = {
+    "web.base_url added": _base_url,
+    "sender.from": _plan_edit("from: Digital-Impuls <", "from: Orga-Team Digital-Impuls <"),
+    "sender.imprint": _plan_edit("Musterstraße 1, 10115 Berlin", "Neue Straße 2, 10117 Berlin"),
+    "own templates": _own_template,
+    "series.salutation": _plan_edit(
+        "  name: Digital-Impuls\n", "  name: Digital-Impuls\n  salutation: sie\n"
+    ),
+    "series.name": _plan_edit("  name: Digital-Impuls\n", "  name: Digitaler Impuls\n"),
+    "the directory moved": _moved,
+    "sent before mailer kept the source": _before_the_digest,
+}
+
+
+@pytest.mark.parametrize("change", SETTINGS_THAT_RENDER.values(), ids=SETTINGS_THAT_RENDER.keys())
+@pytest.mark.parametrize("state", ["sent", "sending", "scheduled"])
+def test_a_changed_setting_never_makes_an_unchanged_file_a_new_newsletter(
+    app: Mailer, smtp_pipelining: RecordingHandler, state: str, change
+) -> None:
+    path = write(app)
+    app("newsletter", "schedule", str(path), "--now", "2023-09-10T10:00")
+    if state == "sending":
+        smtp_pipelining.rcpt_answers = {"cem@example.org": "451 4.3.0 try later"}
+    if state != "scheduled":
+        app("tick", "--now", "2023-09-20T10:00")
+    smtp_pipelining.rcpt_answers = {}
+    path = change(app, path)
+    again = app("newsletter", "schedule", str(path), "--now", "2023-09-20T10:01", ok=False)
+    if state == "scheduled":
+        assert again.exit_code == 0, again.output
+        assert again.stdout.startswith("newsletter 1 replaced")
+    else:
+        assert again.exit_code == 1
+        assert again.output.startswith("herbst.md went out unchanged as newsletter 1 on")
+    app("tick", "--now", "2023-09-20T12:00")
+    app("tick", "--now", "2023-09-21T12:00")
+    assert [n["id"] for n in app.json("newsletter", "list")] == [1]
+    subjects = {str(m.message["Subject"]) for m in smtp_pipelining.messages}
+    assert subjects == {"Rückblick und Ausblick"}
+    assert Counter(r for m in smtp_pipelining.messages for r in m.rcpt_tos) == Counter(
+        dict.fromkeys(MEMBERS, 1)
+    )
+
+
+def test_the_same_text_from_another_file_is_the_same_newsletter_and_an_edit_a_new_one(
+    app: Mailer, smtp_pipelining: RecordingHandler
+) -> None:
+    app("newsletter", "schedule", str(write(app)), "--now", "2023-09-10T10:00")
+    app("tick", "--now", "2023-09-20T10:00")
+    copy = write(app, LETTER, "kopie.md")
+    refused = app("newsletter", "schedule", str(copy), "--now", "2023-09-21T10:00", ok=False)
+    assert refused.output.startswith("kopie.md went out unchanged as newsletter 1")
+    # send_at is when, not what: the same letter at another time is still the same letter
+    later = write(app, LETTER.replace("2023-09-20T10:00", "2023-10-01T10:00"), "herbst.md")
+    assert app("newsletter", "schedule", str(later), ok=False).exit_code == 1
+    for edit in (("drei", "vier"), ("subject: Rückblick", "subject: Der Rückblick"),
+                 ("---\nWir", "preheader: Neu\n---\nWir"), ("---\nWir", "greeting: false\n---\nWir")):  # fmt: skip
+        edited = write(app, LETTER.replace(*edit), f"edit-{len(app.json('newsletter', 'list'))}.md")
+        app("newsletter", "schedule", str(edited), "--now", "2023-09-21T10:00")
+    assert [n["id"] for n in app.json("newsletter", "list")] == [5, 4, 3, 2, 1]
+
+
 def test_cancel_before_it_went_out_sends_nothing(
     app: Mailer, smtp_pipelining: RecordingHandler
 ) -> None:
@@ -321,7 +434,8 @@ def test_cancel_while_copies_wait_stops_them_and_a_sent_one_cannot_be_called_bac
     statuses = Counter(row["status"] for row in app.json("outbox"))
     assert statuses == Counter({"sent": 1, "cancelled": 2})
     # A newsletter that went out to everyone cannot be cancelled.
-    app("newsletter", "schedule", str(write(app, LETTER, "b.md")), "--now", "2023-09-21T10:00")
+    other = LETTER.replace("drei", "vier")  # unchanged, it would be newsletter 1 again
+    app("newsletter", "schedule", str(write(app, other, "b.md")), "--now", "2023-09-21T10:00")
     app("tick", "--now", "2023-09-21T10:00")
     refused = app("newsletter", "cancel", "2", ok=False)
     assert refused.exit_code == 1 and "cannot be called back" in refused.output

@@ -190,7 +190,7 @@ def preview(app: App, session_date: str, kind: str, now_text: str | None) -> Non
 
 def write_preview(app: App, message, stem: str, subject: str) -> None:
     """The mail's HTML part and the whole .eml into preview/, and where they are."""
-    from email import policy
+    from mailer.render import WIRE_POLICY
 
     folder = app.workspace.previews
     folder.mkdir(parents=True, exist_ok=True)
@@ -199,7 +199,7 @@ def write_preview(app: App, message, stem: str, subject: str) -> None:
     body = message.get_body(("html",))
     assert body is not None
     html_path.write_text(body.get_content(), "utf-8")
-    eml_path.write_bytes(message.as_bytes(policy=policy.default))
+    eml_path.write_bytes(message.as_bytes(policy=WIRE_POLICY))  # as it would go on the wire
     click.echo(f"Subject: {subject}")
     click.echo(f"html: {html_path}")
     click.echo(f"eml:  {eml_path}")

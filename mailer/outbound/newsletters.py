@@ -3,6 +3,9 @@
 Scheduling freezes the rendered mail here (subject, HTML and text with the per-member
 markers, and the web version): editing the file afterwards changes nothing scheduled.
 Scheduling the same file again before it went out replaces the content and keeps the id.
+A newsletter is known by its source (`source_digest`: what the organizer wrote, see
+newsletter.Draft.digest), never by its rendering: a file that went out unchanged is the
+same newsletter whatever settings changed since, and wherever the file lies now.
 
 At its `send_at` the tick queues it once for every member active then (outbox key
 `newsletter/ID/MEMBER`, stage `newsletter-ID`), and from then on it is outbox rows like
@@ -18,6 +21,7 @@ crash. Members who join later do not get it. A status is never stored, it is rea
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailer.mailkinds import NEWSLETTER
@@ -98,36 +102,62 @@ def create(conn: sqlite3.Connection, source: str, send_at: str, now: str) -> int
 
 
 def freeze(
-    conn: sqlite3.Connection, newsletter_id: int, content: Frozen, send_at: str, now: str
+    conn: sqlite3.Connection,
+    newsletter_id: int,
+    content: Frozen,
+    source_digest: str,
+    send_at: str,
+    now: str,
 ) -> bool:
-    """Keeps `content` as the newsletter's, if it was not queued or cancelled meanwhile."""
+    """Keeps `content`, made from the source with `source_digest`, as the newsletter's, if
+    it was not queued or cancelled meanwhile."""
     return bool(
         conn.execute(
             "UPDATE newsletters SET subject = ?, html = ?, text = ?, public_html = ?,"
-            " send_at = ?, scheduled_at = ?"
+            " source_digest = ?, send_at = ?, scheduled_at = ?"
             " WHERE id = ? AND queued_at IS NULL AND cancelled_at IS NULL",
-            (content.subject, content.html, content.text, content.public_html, send_at, now,
-             newsletter_id),
+            (content.subject, content.html, content.text, content.public_html, source_digest,
+             send_at, now, newsletter_id),
         ).rowcount
     )  # fmt: skip
 
 
-def unsent_from(conn: sqlite3.Connection, source: str) -> int | None:
-    """The newsletter made from this file that is scheduled and not queued yet, if any."""
+def unsent_from(conn: sqlite3.Connection, source: str, source_digest: str) -> int | None:
+    """The newsletter scheduled and not queued yet that this file (or the same text from
+    another place) would replace, if any."""
     row = conn.execute(
-        "SELECT max(id) FROM newsletters WHERE source = ? AND queued_at IS NULL"
-        " AND cancelled_at IS NULL",
-        (source,),
+        "SELECT max(id) FROM newsletters WHERE (source = ? OR source_digest = ?)"
+        " AND queued_at IS NULL AND cancelled_at IS NULL",
+        (source, source_digest),
     ).fetchone()
     return row[0]
 
 
-def latest_sent_from(conn: sqlite3.Connection, source: str) -> Newsletter | None:
-    """The newest newsletter made from this file that went (or goes) out."""
+def went_out_before(
+    conn: sqlite3.Connection,
+    source: str,
+    source_digest: str,
+    same_as_legacy: Callable[[Frozen], bool],
+) -> Newsletter | None:
+    """The newest newsletter that went (or goes) out with this source: the same
+    `source_digest`, from whatever file. One kept before the digest was (migration 13)
+    counts when it came from the same file and `same_as_legacy(its content)` holds."""
     row = conn.execute(
-        "SELECT max(id) FROM newsletters WHERE source = ? AND queued_at IS NOT NULL", (source,)
+        "SELECT max(id) FROM newsletters WHERE source_digest = ? AND queued_at IS NOT NULL",
+        (source_digest,),
     ).fetchone()
-    return get(conn, row[0]) if row[0] is not None else None
+    if row[0] is not None:
+        return get(conn, row[0])
+    legacy = conn.execute(
+        "SELECT id FROM newsletters WHERE source = ? AND source_digest IS NULL"
+        " AND queued_at IS NOT NULL ORDER BY id DESC",
+        (source,),
+    ).fetchall()
+    for (newsletter_id,) in legacy:
+        kept = content(conn, newsletter_id)
+        if kept is not None and same_as_legacy(kept):
+            return get(conn, newsletter_id)
+    return None
 
 
 def get(conn: sqlite3.Connection, newsletter_id: int) -> Newsletter | None:
