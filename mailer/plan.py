@@ -182,6 +182,8 @@ class Plan:
     imap: ServerSettings
     suggestions: SuggestionSettings = field(default_factory=SuggestionSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    # What reading the file noticed without refusing it (a text that a '#' cut short).
+    source_warnings: tuple[PlanWarning, ...] = ()
 
     @property
     def timezone(self) -> ZoneInfo:

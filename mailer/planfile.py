@@ -94,6 +94,11 @@ def parse_plan(text: str, source: str = "schedule.yaml") -> Plan:
 
 
 class _PlanReader(Reader):
+    known_keys = frozenset(
+        SECTIONS | SERIES_KEYS | SENDER_KEYS | EMAILS_KEYS | SESSION_KEYS | GUEST_KEYS
+        | SMTP_KEYS | IMAP_KEYS | SUGGESTION_KEYS | WEB_KEYS
+    )  # fmt: skip
+
     def read(self, text: str) -> Plan:
         root = self.parse(text)
         self._refuse_secrets(root)
@@ -114,7 +119,8 @@ class _PlanReader(Reader):
             self._check_occurs(series, listed, root)
         suggestions = self._suggestions(root.get("suggestions"))
         web = self._web(root.get("web"))
-        return Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web)
+        noticed = tuple(PlanWarning(line, sentence) for line, sentence in self.warnings)
+        return Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web, noticed)
 
     # -- sections ------------------------------------------------------------
 
@@ -126,7 +132,7 @@ class _PlanReader(Reader):
             recurrence = self._recurrence(rule, timezone)
         start = self._date(series.get("start"), "series.start") if "start" in series else None
         return Series(
-            name=self.text(self._required(series, "name", "series"), "series.name"),
+            name=self.text(self._required(series, "name", "series"), "series.name", prose=True),
             timezone=timezone,
             time=self._time(self._required(series, "time", "series"), "series.time"),
             duration=self._optional_duration(series.get("duration"), "series.duration"),
@@ -136,10 +142,10 @@ class _PlanReader(Reader):
             recurrence=recurrence,
             start=start,
             description=self._optional_text(
-                series.get("description"), "series.description", multiline=True
+                series.get("description"), "series.description", multiline=True, prose=True
             ),
             salutation=self._choice(series.get("salutation"), "series.salutation", FORMS, DU),
-            genitive=self._optional_text(series.get("genitive"), "series.genitive"),
+            genitive=self._optional_text(series.get("genitive"), "series.genitive", prose=True),
         )
 
     def _sender(self, node: Node | None, series: Series) -> Sender:
@@ -153,7 +159,9 @@ class _PlanReader(Reader):
         reply_to = self._own_address(
             reply_node, self.text(reply_node, "sender.reply_to"), "sender.reply_to"
         )
-        imprint = self._optional_text(sender.get("imprint"), "sender.imprint", multiline=True)
+        imprint = self._optional_text(
+            sender.get("imprint"), "sender.imprint", multiline=True, prose=True
+        )
         slug = re.sub(r"[^a-z0-9]+", "-", series.name.lower()).strip("-") or "mailer"
         list_id = self._optional_text(sender.get("list_id"), "sender.list_id")
         if list_id and not re.fullmatch(r"[A-Za-z0-9.-]+", list_id):
@@ -253,27 +261,27 @@ class _PlanReader(Reader):
             date=day,
             start=_combine(day, at, series.timezone),
             end=_combine(day, at, series.timezone, duration),
-            topic=self._optional_text(entry.get("topic"), "topic"),
+            topic=self._optional_text(entry.get("topic"), "topic", prose=True),
             guests=guests,
             description=self._optional_text(
-                entry.get("description"), "description", multiline=True
+                entry.get("description"), "description", multiline=True, prose=True
             ),
             join_url=join_url,
             cancelled=cancelled,
             line=entry.line,
-            reason=self._optional_text(entry.get("reason"), "reason", multiline=True),
+            reason=self._optional_text(entry.get("reason"), "reason", multiline=True, prose=True),
             notify=notify,
-            recap=self._optional_text(entry.get("recap"), "recap", multiline=True),
+            recap=self._optional_text(entry.get("recap"), "recap", multiline=True, prose=True),
             recap_to=recap_to,
         )
 
     def _guest(self, node: Node) -> Guest:
         if isinstance(node, Scalar):
-            return Guest(self.text(node, "a guest"))
+            return Guest(self.text(node, "a guest", prose=True))
         guest = self.mapping(node, "a guest", GUEST_KEYS)
         return Guest(
-            name=self.text(self._required(guest, "name", "a guest"), "a guest's name"),
-            role=self._optional_text(guest.get("role"), "a guest's role"),
+            name=self.text(self._required(guest, "name", "a guest"), "a guest's name", prose=True),
+            role=self._optional_text(guest.get("role"), "a guest's role", prose=True),
         )
 
     def _server(
@@ -371,11 +379,11 @@ class _PlanReader(Reader):
         return node
 
     def _optional_text(
-        self, node: Node | None, what: str, *, multiline: bool = False
+        self, node: Node | None, what: str, *, multiline: bool = False, prose: bool = False
     ) -> str | None:
         if node is None or (isinstance(node, Scalar) and node.is_null):
             return None
-        return self.text(node, what, multiline=multiline) or None
+        return self.text(node, what, multiline=multiline, prose=prose) or None
 
     def _date(self, node: Node | None, what: str) -> date:
         scalar = self.scalar(node, what) if node is not None else None
@@ -563,7 +571,7 @@ def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
     """What `mailer check` points out without refusing the plan."""
     import holidays
 
-    warnings: list[PlanWarning] = []
+    warnings: list[PlanWarning] = list(plan.source_warnings)
     for session in plan.listed:
         moved = session.key != session.date.isoformat()
         if (
