@@ -132,6 +132,16 @@ class Session:
             ensure_ascii=False,
         )
 
+    @staticmethod
+    def told(content: str | None) -> tuple[date, str | None] | None:
+        """The date and topic of a version (`content`, as made above); None when the
+        content is not known (versions kept before schema 10) or not readable."""
+        try:
+            told = json.loads(content or "")
+            return datetime.fromisoformat(told["start"]).date(), told.get("topic")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
     @cached_property
     def version(self) -> str:
         """Digest of everything a member sees; it changes exactly when an update is owed."""

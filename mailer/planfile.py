@@ -74,6 +74,7 @@ _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 DEFAULT_DURATION = timedelta(minutes=90)
+MOST_MOVED_DAYS = 366
 LONGEST_DURATION = timedelta(days=366)
 YEARS = (1970, 2999)  # dates outside are a slip of the keyboard, and near 9999 they overflow
 DEFAULT_ANNOUNCEMENT = timedelta(days=14)
@@ -217,7 +218,7 @@ class _PlanReader(Reader):
             return ()
         sessions: list[Session] = []
         seen: dict[date, int] = {}
-        keys: dict[str, int] = {}
+        keys: dict[str, Session] = {}
         for item in self.sequence(node, "sessions"):
             session = self._session(item, series)
             if session.date in seen:
@@ -226,8 +227,9 @@ class _PlanReader(Reader):
                     f"two sessions on {session.date} (the other is on line {seen[session.date]})",
                 )
             if session.key in keys:
-                raise self.fail(session.line, f"two sessions were first planned on {session.key}")
-            seen[session.date] = keys[session.key] = session.line or 0
+                raise self.fail(session.line, same_key_message(keys[session.key], session))
+            seen[session.date] = session.line or 0
+            keys[session.key] = session
             sessions.append(session)
         return tuple(sorted(sessions, key=lambda s: s.start))
 
@@ -237,6 +239,7 @@ class _PlanReader(Reader):
         key = day
         if "moved_from" in entry:
             key = self._date(entry.get("moved_from"), "moved_from")
+            self._check_move(entry, day, key)
         at = self._time(entry.get("time"), "time") if "time" in entry else series.time
         duration = series.duration
         if "duration" in entry:
@@ -274,6 +277,24 @@ class _PlanReader(Reader):
             recap=self._optional_text(entry.get("recap"), "recap", multiline=True, prose=True),
             recap_to=recap_to,
         )
+
+    def _check_move(self, entry: Mapping, day: date, first: date) -> None:
+        """`moved_from:` names the date the session was first planned on: never its own
+        date, and not a date a year or more away (an entry copied from last year's plan)."""
+        line = entry.entries["moved_from"][0]
+        if first == day:
+            raise self.fail(
+                line,
+                f"moved_from: {first} is this session's own date; moved_from names the date"
+                " the session was first planned on: write that date, or remove moved_from",
+            )
+        if abs((day - first).days) > MOST_MOVED_DAYS:
+            raise self.fail(
+                line,
+                f"moved_from: {first} is more than a year from {day}; moved_from names the"
+                " date this session was first planned on (was the entry copied from an"
+                " earlier plan?)",
+            )
 
     def _guest(self, node: Node) -> Guest:
         if isinstance(node, Scalar):
@@ -565,6 +586,32 @@ class _PlanReader(Reader):
         elif isinstance(node, Sequence):
             for item in node.items:
                 self._refuse_secrets(item)
+
+
+def same_key_message(other: Session, session: Session) -> str:
+    """Two entries that would be one session (both first planned on one date)."""
+    key = session.key
+    if other.key == other.date.isoformat() or session.key == session.date.isoformat():
+        listed, moved = (other, session) if other.date.isoformat() == key else (session, other)
+        if listed.cancelled:
+            return (
+                f"moved_from: {key} on line {moved.line} names the session on line"
+                f" {listed.line}, which is cancelled; a session is either cancelled or moved:"
+                f" to move it, remove the entry on line {listed.line} (members get one"
+                f" update with the new date); to cancel it and plan another session, remove"
+                f" moved_from on line {moved.line}"
+            )
+        return (
+            f"moved_from: {key} on line {moved.line} names the session on line"
+            f" {listed.line}, which is still listed on {key}: to move that session, change"
+            f" its date and write moved_from there; for another session on"
+            f" {moved.date}, remove moved_from on line {moved.line}"
+        )
+    return (
+        f"two sessions say moved_from: {key} (lines {other.line} and {session.line}); a"
+        f" session moves from its date only once: keep moved_from on the one that takes the"
+        f" place of the session of {key}, and remove it from the other (a new session)"
+    )
 
 
 def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:

@@ -659,6 +659,12 @@ class Store:
         )
         return sequence
 
+    def session_history(self) -> list[tuple[str, str | None]]:
+        """Every recorded version of every session, oldest first: (session key, content)."""
+        return self.conn.execute(
+            "SELECT session_key, content FROM session_versions ORDER BY session_key, sequence"
+        ).fetchall()
+
     def previous_version(self, session_key: str, fingerprint: str) -> tuple[int, str | None] | None:
         """The newest recorded version other than this content: (SEQUENCE, content)."""
         row = self.conn.execute(
