@@ -226,7 +226,7 @@ def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
     with app.store() as store:
         for session in sessions:
             sequence = store.changed_sequence(session.key, session.version)
-            if sequence is None or not session.notify:
+            if sequence is None or not session.notify or session.example:
                 continue
             kind = CANCELLATION if session.cancelled else UPDATE
             members = outbox.notice_audience(store.conn, session.key, kind, sequence)

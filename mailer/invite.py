@@ -88,10 +88,10 @@ def feed(
     calendar.add("X-WR-TIMEZONE", plan.series.timezone.key)
     listed = list(sessions)
     for session, sequence in listed:
+        # An example's placeholders (`example: true`) are nobody's business but the organizer's.
+        shown = session.public
         calendar.add_component(
-            _event(
-                plan, session, sequence, stamp, cancelled=session.cancelled, public_url=public_url
-            )
+            _event(plan, shown, sequence, stamp, cancelled=shown.cancelled, public_url=public_url)
         )
     _add_timezone(calendar, [session for session, _ in listed])
     return calendar.to_ical()

@@ -7,6 +7,7 @@ means 15:00 local.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -114,19 +115,31 @@ class Session:
     # editing it is no change of the session, and owes nobody an update.
     recap: str | None = None
     recap_to: str | None = None  # this session's own choice; None: emails.recap_to
+    # An example from `mailer init` (`example: true`): its topic, guests and description
+    # are placeholders, so nobody gets mail about it and nothing public shows them.
+    example: bool = False
+
+    @cached_property
+    def public(self) -> Session:
+        """The session as members and the public may see it: an example without its
+        placeholder topic, guests, description and recap."""
+        if not self.example:
+            return self
+        return dataclasses.replace(self, topic=None, guests=(), description=None, recap=None)
 
     @cached_property
     def content(self) -> str:
         """Everything a member sees, as JSON: kept with each version (see updates.py)."""
+        seen = self.public
         return json.dumps(
             {
-                "start": self.start.isoformat(),
-                "end": self.end.isoformat(),
-                "topic": self.topic,
-                "guests": [[g.name, g.role] for g in self.guests],
-                "description": self.description,
-                "join_url": self.join_url,
-                "cancelled": self.cancelled,
+                "start": seen.start.isoformat(),
+                "end": seen.end.isoformat(),
+                "topic": seen.topic,
+                "guests": [[g.name, g.role] for g in seen.guests],
+                "description": seen.description,
+                "join_url": seen.join_url,
+                "cancelled": seen.cancelled,
             },
             sort_keys=True,
             ensure_ascii=False,
@@ -264,7 +277,7 @@ class Plan:
         later = self.sessions_between(
             session.date + timedelta(days=1), session.date + timedelta(days=400)
         )
-        return [s for s in later if s.topic and not s.cancelled][:count]
+        return [s for s in later if s.topic and not s.cancelled and not s.example][:count]
 
 
 def before(moment: datetime, offset: timedelta) -> datetime:

@@ -63,6 +63,7 @@ SESSION_KEYS = {
     "notify",
     "recap",
     "recap_to",
+    "example",
 }
 GUEST_KEYS = {"name", "role"}
 SMTP_KEYS = {"url", "rate_per_minute", "connections"}
@@ -256,6 +257,9 @@ class _PlanReader(Reader):
         notify = True
         if (flag := entry.get("notify")) is not None:
             notify = self.boolean(flag, "notify")
+        example = False
+        if (flag := entry.get("example")) is not None:
+            example = self.boolean(flag, "example")
         recap_to = None
         if entry.get("recap_to") is not None:
             recap_to = self._choice(entry.get("recap_to"), "recap_to", RECAP_TO, "all")
@@ -276,6 +280,7 @@ class _PlanReader(Reader):
             notify=notify,
             recap=self._optional_text(entry.get("recap"), "recap", multiline=True, prose=True),
             recap_to=recap_to,
+            example=example,
         )
 
     def _check_move(self, entry: Mapping, day: date, first: date) -> None:
@@ -631,6 +636,16 @@ def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
                     session.line,
                     f"{session.date} is not a date of the recurrence: a moved session? "
                     "Write `moved_from: ORIGINAL-DATE` so members get an update, not a new session",
+                )
+            )
+    for session in plan.listed:
+        if session.example and session.date >= today:
+            warnings.append(
+                PlanWarning(
+                    session.line,
+                    f"the session on {session.date} is an example from `mailer init`: nobody"
+                    " gets mail about it until you write its real topic and guests and delete"
+                    " the line `example: true`",
                 )
             )
     last_listed = max((s.date for s in plan.listed), default=today)

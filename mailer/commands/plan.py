@@ -20,17 +20,35 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml.")
+@click.option("--now", "now_text", metavar="T", help="Write the plan as of this moment.")
 @pass_app
-def init(app: App, force: bool) -> None:
-    """Write a starter schedule.yaml (the Digital-Impuls plan)."""
-    from importlib.resources import files
+def init(app: App, force: bool, now_text: str | None) -> None:
+    """Write a starter schedule.yaml: the Digital-Impuls from its next session on, with
+    three example sessions that nobody gets mail about until they are filled in."""
+    from zoneinfo import ZoneInfo
 
+    from mailer.starterplan import ZONE, next_sessions, starter_plan
+
+    zone = ZoneInfo(ZONE)
+    try:
+        moment = datetime.fromisoformat(now_text) if now_text else datetime.now(zone)
+    except ValueError:
+        raise UserError(
+            f"--now: '{now_text}' is not an ISO 8601 moment like 2023-08-20T10:00"
+        ) from None
+    today = (moment.astimezone(zone) if moment.tzinfo else moment).date()
     target = app.workspace.config
     if target.exists() and not force:
         raise UserError(f"{target.name} already exists here; use --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8"), "utf-8")
-    click.echo(f"wrote {target}")
+    target.write_text(starter_plan(today), "utf-8")
+    first = next_sessions(today)
+    click.echo(f"wrote {target}: the Digital-Impuls from {first[0]} on")
+    click.echo(
+        f"the sessions on {', '.join(str(day) for day in first)} are examples"
+        " (`example: true`): nobody gets mail about them until you write their real topics"
+        " and delete that line"
+    )
     click.echo("next: edit it, then `mailer check` and `mailer plan`")
 
 
@@ -88,9 +106,9 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
                 "state": "due" if entry.due_at <= now else "upcoming",
             }
             for entry in schedule(plan, session)
-            if not session.cancelled
+            if not session.cancelled and not session.example
         ]
-        if session.recap and not session.cancelled:
+        if session.recap and not session.cancelled and not session.example:
             mails.append(
                 {"kind": "recap", "due_at": recap_due_at(plan, session).isoformat(),
                  "state": "upcoming"}
@@ -104,6 +122,7 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
                 "guests": [{"name": g.name, "role": g.role} for g in session.guests],
                 "join_url": session.join_url,
                 "cancelled": session.cancelled,
+                "example": session.example,
                 "listed": session.line is not None,
                 "mails": mails,
                 "rsvps": answers.get(session.key, answers.get("*")),
@@ -122,6 +141,8 @@ def plan_command(app: App, now_text: str | None, months: int, as_json: bool) -> 
         topic: Cell = session.topic or ("open", "dim")
         if session.cancelled:
             topic = ("cancelled", "red")
+        elif session.example:
+            topic = (f"{session.topic} (example: no mail until filled in)", "dim")
         mails: list[Piece] = []
         for index, mail in enumerate(entry["mails"]):
             due_at = datetime.fromisoformat(mail["due_at"])

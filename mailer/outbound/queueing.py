@@ -83,7 +83,9 @@ def queue_due(store: Store, plan: Plan, now: datetime, sessions: Sessions) -> Qu
         for key, sequence in store.versions_owing_notices():
             # `notify: false`: the new version stands (the next invitation carries it), but
             # nobody is told of this change by mail.
-            if key in sessions and sessions[key][1] == sequence and sessions[key][0].notify:
+            # An example (`example: true`) was never sent: no change of it is news to anyone.
+            current = key in sessions and sessions[key][1] == sequence
+            if current and sessions[key][0].notify and not sessions[key][0].example:
                 session = sessions[key][0]
                 kind = CANCELLATION if session.cancelled else UPDATE
                 notice = OutboxKey.notice(session.key, kind, sequence)

@@ -71,7 +71,7 @@ def index():
 def _front_page(form: SignUpForm, moment: datetime):
     plan = pages.plan()
     ahead = [
-        _session_view(session)
+        _session_view(session.public)
         for session in plan.sessions_from(moment, AHEAD_DAYS)
         if not session.cancelled
     ]
