@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
 from mailer.plan import Plan, Session
+from mailer.wallclock import happens_twice
 
 PRODID = "-//mailer//Digital-Impuls//DE"
 
@@ -128,7 +130,7 @@ def _event(
     event.add("SEQUENCE", sequence)
     event.add("DTSTAMP", stamp)
     event.add("DTSTART", session.start)
-    event.add("DTEND", session.end)
+    event.add("DTEND", _as_read(session.end))
     title = plan.series.name + (f": {session.topic}" if session.topic else "")
     event.add("SUMMARY", title)
     event.add("DESCRIPTION", _description(plan, session, public_url))
@@ -138,6 +140,16 @@ def _event(
     event.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("TRANSP", "OPAQUE")
     return event
+
+
+def _as_read(moment: datetime) -> datetime:
+    """`moment` as a calendar will read it back: a local time that happens twice means the
+    first of the two (RFC 5545 3.3.5), so the second one is written in UTC."""
+    zone = moment.tzinfo
+    second = moment.fold and isinstance(zone, ZoneInfo)
+    if second and happens_twice(moment.replace(tzinfo=None), zone):  # type: ignore[arg-type]
+        return moment.astimezone(UTC)
+    return moment
 
 
 def _description(plan: Plan, session: Session, public_url: str | None = None) -> str:

@@ -1,8 +1,8 @@
 """The session plan: series, sessions, mail times. Pure values, no I/O.
 
-Every moment is computed in the series' time zone as wall-clock time, so a session at
-16:00 starts at 16:00 local on both sides of a daylight-saving change, and "1h before"
-means 15:00 local.
+Every moment is computed in the series' time zone as RFC 5545 does (see wallclock.py): a
+session at 16:00 starts at 16:00 local on both sides of a daylight-saving change, "14d
+before" is 16:00 local fourteen days earlier, and "1h before" is one hour earlier.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+
+from mailer.wallclock import instant, resolve, shift
 
 # How long finding a rule's first date may take. A rule that can fall on a date does so
 # within microseconds; one that cannot makes dateutil search until the year 9999.
@@ -231,7 +233,11 @@ class Plan:
         """Sessions that have not started at `moment`, up to `days` ahead."""
         moment = self.local(moment)
         last = moment.date() + timedelta(days=days)
-        return [s for s in self.sessions_between(moment.date(), last) if s.start > moment]
+        return [
+            s
+            for s in self.sessions_between(moment.date(), last)
+            if instant(s.start) > instant(moment)
+        ]
 
     def session(self, key: str | date) -> Session | None:
         """The session first planned on (or now held on) this date."""
@@ -269,8 +275,10 @@ class Plan:
         )
 
     def times(self, day: date, at: time, duration: timedelta) -> tuple[datetime, datetime]:
-        start = datetime.combine(day, at)
-        return start.replace(tzinfo=self.timezone), (start + duration).replace(tzinfo=self.timezone)
+        """Start and end of a session: `at` on `day` as RFC 5545 reads it (see
+        wallclock.resolve), and `duration` after it (wallclock.shift)."""
+        start = resolve(datetime.combine(day, at), self.timezone)
+        return start, shift(start, duration)
 
     def planned_after(self, session: Session, count: int = 3) -> list[Session]:
         """The next sessions after this one that already have a topic."""
@@ -281,9 +289,9 @@ class Plan:
 
 
 def before(moment: datetime, offset: timedelta) -> datetime:
-    """Wall-clock arithmetic in the moment's own zone: 16:00 minus 1h is 15:00 local."""
-    naive = moment.replace(tzinfo=None) - offset
-    return naive.replace(tzinfo=moment.tzinfo)
+    """`offset` before `moment` in its own zone, as RFC 5545 3.3.6 counts: days on the wall
+    clock (16:00 minus 14d is 16:00), hours in time that passes (see wallclock.shift)."""
+    return shift(moment, -offset)
 
 
 def format_offset(offset: timedelta) -> str:

@@ -28,6 +28,7 @@ from mailer.plan import (
     first_occurrence,
 )
 from mailer.salutation import DU, FORMS
+from mailer.wallclock import gap_at, gap_days, happens_twice, resolve, shift
 from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence, read_source
 
 SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions", "web"}
@@ -76,6 +77,9 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 DEFAULT_DURATION = timedelta(minutes=90)
 MOST_MOVED_DAYS = 366
+# How far ahead of a rule's start `check` looks for its dates at a time that does not
+# exist: the Gregorian weekdays repeat every 28 years.
+RULE_YEARS = 30
 LONGEST_DURATION = timedelta(days=366)
 YEARS = (1970, 2999)  # dates outside are a slip of the keyboard, and near 9999 they overflow
 DEFAULT_ANNOUNCEMENT = timedelta(days=14)
@@ -122,7 +126,11 @@ class _PlanReader(Reader):
         suggestions = self._suggestions(root.get("suggestions"))
         web = self._web(root.get("web"))
         noticed = tuple(PlanWarning(line, sentence) for line, sentence in self.warnings)
-        return Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web, noticed)
+        plan = Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web, noticed)
+        if series.recurrence:
+            self._check_rule_times(plan, root)
+        self._check_digest_time(plan, root)
+        return plan
 
     # -- sections ------------------------------------------------------------
 
@@ -242,6 +250,7 @@ class _PlanReader(Reader):
             key = self._date(entry.get("moved_from"), "moved_from")
             self._check_move(entry, day, key)
         at = self._time(entry.get("time"), "time") if "time" in entry else series.time
+        start = self._start(entry, day, at, series)
         duration = series.duration
         if "duration" in entry:
             duration = self._optional_duration(entry.get("duration"), "duration")
@@ -266,8 +275,8 @@ class _PlanReader(Reader):
         return Session(
             key=key.isoformat(),
             date=day,
-            start=_combine(day, at, series.timezone),
-            end=_combine(day, at, series.timezone, duration),
+            start=start,
+            end=shift(start, duration),
             topic=self._optional_text(entry.get("topic"), "topic", prose=True),
             guests=guests,
             description=self._optional_text(
@@ -282,6 +291,70 @@ class _PlanReader(Reader):
             recap_to=recap_to,
             example=example,
         )
+
+    def _start(self, entry: Mapping, day: date, at: time, series: Series) -> datetime:
+        """When the session starts: `at` on `day` in the series' zone, which must exist
+        there (02:30 on the night the clocks go forward does not); one that happens twice
+        is the first (RFC 5545 3.3.5)."""
+        zone = series.timezone
+        wall = datetime.combine(day, at)
+        gap = gap_at(wall, zone)
+        if gap is None:
+            return resolve(wall, zone)
+        later = resolve(wall, zone)
+        if "time" in entry:
+            raise self.fail(
+                entry.entries["time"][0],
+                f"{at:%H:%M} on {day} does not exist in {zone.key}: {gap.words()}; write a"
+                f" time before {gap.start:%H:%M} or from {gap.end:%H:%M} on, like"
+                f' time: "{later:%H:%M}"',
+            )
+        raise self.fail(
+            entry.line,
+            f"series.time {at:%H:%M} does not exist on {day} in {zone.key}: {gap.words()};"
+            f' give this session a time of its own, like time: "{later:%H:%M}"',
+        )
+
+    def _check_rule_times(self, plan: Plan, root: Mapping) -> None:
+        """No date of the rule, within RULE_YEARS of its start, at a series.time that does
+        not exist on it (02:30 on a Sunday when the clocks go forward). Later ones are
+        read as RFC 5545 reads them: 02:30 is 03:30."""
+        series = plan.series
+        first = plan.recurrence_start()
+        last = date(min(first.year + RULE_YEARS, YEARS[1]), 12, 31)
+        missing = gap_days(series.timezone, first, last, series.time)
+        if not missing:
+            return
+        listed = {s.key for s in plan.listed}
+        held = set(plan.occurrences(missing[0][0], missing[-1][0]))
+        for day, gap in missing:
+            if day in held and day.isoformat() not in listed:
+                later = resolve(datetime.combine(day, series.time), series.timezone)
+                raise self.fail(
+                    root.entries["series"][1].entries["time"][0],  # type: ignore[union-attr]
+                    f"series.time {series.time:%H:%M} does not exist on {day}, a date of the"
+                    f" recurrence, in {series.timezone.key}: {gap.words()}; list that session"
+                    f' with a time of its own (- date: {day} with time: "{later:%H:%M}"),'
+                    " or choose another series.time",
+                )
+
+    def _check_digest_time(self, plan: Plan, root: Mapping) -> None:
+        """suggestions.digest_at must exist on every day a digest goes out (daily: any day;
+        weekly: Mondays) in the years of the plan."""
+        settings = plan.suggestions
+        if settings.digest == "off" or "digest_at" not in root.get("suggestions"):  # type: ignore[operator]
+            return
+        first = plan.recurrence_start() if plan.series.recurrence else None
+        first = first or min((s.date for s in plan.listed), default=date(2020, 1, 1))
+        last = date(min(first.year + RULE_YEARS, YEARS[1]), 12, 31)
+        for day, gap in gap_days(plan.timezone, first, last, settings.digest_at):
+            if settings.digest == "daily" or day.weekday() == 0:
+                raise self.fail(
+                    root.get("suggestions").entries["digest_at"][0],  # type: ignore[union-attr]
+                    f"suggestions.digest_at {settings.digest_at:%H:%M} does not exist on"
+                    f" {day} in {plan.timezone.key}: {gap.words()}; choose a time before"
+                    f" {gap.start:%H:%M} or from {gap.end:%H:%M} on",
+                )
 
     def _check_move(self, entry: Mapping, day: date, first: date) -> None:
         """`moved_from:` names the date the session was first planned on: never its own
@@ -540,7 +613,7 @@ class _PlanReader(Reader):
             parts["UNTIL"] = self._local_until(parts["UNTIL"], zone, node.line)
         rule = ";".join(f"{name}={value}" for name, value in parts.items())
         try:
-            rrulestr(rule, dtstart=_combine(date(2000, 1, 1), time(), None))
+            rrulestr(rule, dtstart=datetime(2000, 1, 1))
         except (ValueError, TypeError, OverflowError) as error:
             raise self.fail(
                 node.line, f"series.recurrence is not an RFC 5545 rule: {error}"
@@ -648,6 +721,17 @@ def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
                     " the line `example: true`",
                 )
             )
+    for session in plan.sessions_between(today, today + timedelta(days=366)):
+        wall = session.start.replace(tzinfo=None)
+        if happens_twice(wall, plan.timezone):
+            warnings.append(
+                PlanWarning(
+                    session.line,
+                    f"{wall:%H:%M} on {session.date} happens twice in {plan.timezone.key} (the"
+                    f" clocks go back that night); it is read as the first time, {wall:%H:%M}"
+                    f" {session.start:%Z}, as calendars read it (RFC 5545)",
+                )
+            )
     last_listed = max((s.date for s in plan.listed), default=today)
     horizon = max(last_listed, today) + timedelta(days=366)
     german = holidays.country_holidays(
@@ -663,8 +747,3 @@ def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
                 )
             )
     return warnings
-
-
-def _combine(day: date, at: time, zone: ZoneInfo | None, add: timedelta = timedelta()) -> datetime:
-    naive = datetime.combine(day, at) + add
-    return naive.replace(tzinfo=zone)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from mailer.mailkinds import ANNOUNCEMENT, REMINDER
 from mailer.plan import Plan, Session, before, format_offset
+from mailer.wallclock import instant
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def due(plan: Plan, now: datetime) -> list[Due]:
     for session in plan.sessions_from(now, horizon_days):
         if session.cancelled or session.example:
             continue
-        current = [entry for entry in schedule(plan, session) if entry.due_at <= now]
+        current = [e for e in schedule(plan, session) if instant(e.due_at) <= instant(now)]
         if current:
             result.append(current[-1])
     return result
@@ -72,7 +73,7 @@ def next_due_moments(plan: Plan, start: datetime, end: datetime) -> list[datetim
         for session in plan.sessions_from(start, days)
         if not session.cancelled and not session.example
         for entry in schedule(plan, session)
-        if start <= entry.due_at <= end
+        if instant(start) <= instant(entry.due_at) <= instant(end)
     }
     return sorted(moments)
 
@@ -98,5 +99,7 @@ def recaps_due(plan: Plan, now: datetime) -> list[Session]:
         if session.recap
         and not session.cancelled
         and not session.example
-        and recap_due_at(plan, session) <= now < recap_due_at(plan, session) + RECAP_WINDOW
+        and instant(recap_due_at(plan, session))
+        <= instant(now)
+        < instant(recap_due_at(plan, session)) + RECAP_WINDOW
     ]
