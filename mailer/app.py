@@ -214,9 +214,9 @@ def organizer_report(app: App, start: datetime, end: datetime):
 
 
 def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
-    """Per session key whose content changed since the last tick recorded it: the notice
-    the next tick will send (update or cancellation) and to how many members. A session
-    marked `notify: false` owes none."""
+    """Per session key whose content changed since members were told: the notice the next
+    tick will send (update or cancellation) and to how many members. A session marked
+    `notify: false` owes none."""
     from mailer.mailkinds import CANCELLATION, UPDATE
     from mailer.outbound import outbox
 
@@ -225,7 +225,7 @@ def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
     owed = {}
     with app.store() as store:
         for session in sessions:
-            sequence = store.changed_sequence(session.key, session.version)
+            sequence = store.owed_sequence(session.key, session.version)
             if sequence is None or not session.notify or session.example:
                 continue
             kind = CANCELLATION if session.cancelled else UPDATE

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+from icalendar.prop import vDuration
 
 from mailer.plan import Plan, Session
+from mailer.vtimezone import vtimezone
 from mailer.wallclock import happens_twice
 
 PRODID = "-//mailer//Digital-Impuls//DE"
@@ -76,35 +78,48 @@ def _folded(line: str) -> str:
     return "\r\n".join(pieces)
 
 
+# How often a subscribed calendar should fetch the feed again: RFC 7986 5.7
+# REFRESH-INTERVAL, and X-PUBLISHED-TTL, which Outlook reads instead. A moved session then
+# shows within the hour, not a day later.
+REFRESH = timedelta(hours=1)
+
+
 def feed(
     plan: Plan,
-    sessions: Iterable[tuple[Session, int]],
+    sessions: Iterable[tuple[Session, int, datetime]],
     stamp: datetime,
     public_url: str | None = None,
 ) -> bytes:
-    """The whole series as one subscribable calendar (METHOD:PUBLISH). With `public_url`
+    """The whole series as one subscribable calendar (METHOD:PUBLISH): each session with
+    its SEQUENCE and LAST-MODIFIED (see queueing.published_versions). With `public_url`
     (the web door's feed, which anyone may read) the events point there instead of to the
     meeting: the join link stays among the members."""
     calendar = _calendar("PUBLISH")
     calendar.add("X-WR-CALNAME", plan.series.name)
     calendar.add("X-WR-TIMEZONE", plan.series.timezone.key)
+    calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     listed = list(sessions)
-    for session, sequence in listed:
+    for session, sequence, modified in listed:
         # An example's placeholders (`example: true`) are nobody's business but the organizer's.
         shown = session.public
-        calendar.add_component(
-            _event(plan, shown, sequence, stamp, cancelled=shown.cancelled, public_url=public_url)
+        event = _event(
+            plan, shown, sequence, stamp, cancelled=shown.cancelled, public_url=public_url
         )
-    _add_timezone(calendar, [session for session, _ in listed])
+        event.add("LAST-MODIFIED", modified.astimezone(UTC))
+        calendar.add_component(event)
+    _add_timezone(calendar, [session for session, _, _ in listed])
     return calendar.to_ical()
 
 
 def _add_timezone(calendar: Calendar, sessions: list[Session]) -> None:
-    """VTIMEZONE with just the transitions around these sessions, not since 1970."""
+    """The series' VTIMEZONE, right from the year before the first session on for good
+    (see vtimezone.py): a calendar that keeps the first one it saw stays right."""
     if sessions:
-        first = min(s.date for s in sessions) - timedelta(days=366)
-        last = max(s.date for s in sessions) + timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+        zone = sessions[0].start.tzinfo
+        assert isinstance(zone, ZoneInfo)
+        # Before the events that name it, where every reader looks for it.
+        calendar.subcomponents.insert(0, vtimezone(zone, min(s.date for s in sessions)))
 
 
 def _calendar(method: str) -> Calendar:

@@ -93,7 +93,7 @@ def gaps(zone: ZoneInfo, first_year: int, last_year: int) -> list[Gap]:
     """Every gap of `zone` in the years [first_year, last_year], earliest first."""
     found = []
     for year in range(first_year, last_year + 1):
-        for moment, before, after in _transitions(zone.key, year):
+        for moment, before, after in transitions(zone.key, year):
             if after > before:
                 local = moment.replace(tzinfo=None)
                 found.append(Gap(local + before, local + after))
@@ -101,7 +101,7 @@ def gaps(zone: ZoneInfo, first_year: int, last_year: int) -> list[Gap]:
 
 
 @functools.lru_cache(maxsize=512)
-def _transitions(key: str, year: int) -> tuple[tuple[datetime, timedelta, timedelta], ...]:
+def transitions(key: str, year: int) -> tuple[tuple[datetime, timedelta, timedelta], ...]:
     """(UTC moment, offset before, offset after) of each change of the clocks in `year`:
     found from zoneinfo day by day, then to the second."""
     zone = ZoneInfo(key)

@@ -237,7 +237,7 @@ def ics(app: App, output: Path | None, now_text: str | None, months: int) -> Non
     sessions = plan.sessions_between(
         now.date() - timedelta(days=92), now.date() + timedelta(days=31 * months)
     )
-    data = feed(plan, [(s, visible_sequence(app, s)) for s in sessions], now)
+    data = feed(plan, published(app, sessions, now), now)
     if output:
         output.write_bytes(data)
         click.echo(f"wrote {len(sessions)} sessions to {output}")
@@ -258,6 +258,20 @@ def find_session(plan: Plan, text: str):
             f"there is no session on {day} in {plan.series.name}'s plan (see `mailer plan`)"
         )
     return session
+
+
+def published(app: App, sessions: list, now: datetime) -> list:
+    """The sessions with SEQUENCE and LAST-MODIFIED as the feed publishes them (see
+    queueing.published_versions); before subscribers.db exists: 0, and the plan file's time."""
+    from datetime import UTC
+
+    from mailer.outbound.queueing import published_versions
+
+    if not app.workspace.db.exists():
+        edited = datetime.fromtimestamp(app.workspace.config.stat().st_mtime, UTC)
+        return [(session, 0, min(edited, now)) for session in sessions]
+    with app.store() as store:
+        return published_versions(store, sessions, now)
 
 
 def visible_sequence(app: App, session) -> int:

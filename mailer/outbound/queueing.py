@@ -5,6 +5,7 @@ replies. Each is queued once (see outbox.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,22 @@ def record_versions(store: Store, plan: Plan, now: datetime) -> Sessions:
             )
             for session in plan.sessions_from(now, VERSION_HORIZON_DAYS)
         }
+
+
+def published_versions(
+    store: Store, sessions: Iterable[Session], now: datetime
+) -> list[tuple[Session, int, datetime]]:
+    """Each session as the calendar feed publishes it: with the SEQUENCE of its content and
+    the moment that content was first recorded (LAST-MODIFIED). The content is recorded
+    now if it is new, as the tick does before it mails: a calendar that fetched it must
+    see the next change with a higher SEQUENCE, also when two edits come between ticks."""
+    published = []
+    with store.transaction():
+        for session in sessions:
+            sequence = store.record_version(session.key, session.version, now, session.content)
+            first = store.recorded_at(session.key, sequence)
+            published.append((session, sequence, datetime.fromisoformat(first or stamp(now))))
+    return published
 
 
 def scheduled_key(session: Session, label: str, kind: str) -> OutboxKey:

@@ -19,6 +19,7 @@ from mailer.errors import MailerError
 from mailer.members import clean_text, normalize_address
 from mailer.outbound import newsletters
 from mailer.outbound.outbox import SENT
+from mailer.outbound.queueing import published_versions
 from mailer.render import ONE_CLICK, Renderer
 from mailer.salutation import Person
 from mailer.store import ACTIVE, PENDING, UNSUBSCRIBED, Subscriber, stamp
@@ -348,8 +349,9 @@ def calendar_feed():
     sessions = plan.sessions_between(
         moment.date() - timedelta(days=92), moment.date() + timedelta(days=AHEAD_DAYS)
     )
-    store = pages.store()
-    listed = [(s, store.known_sequence(s.key, s.version)) for s in sessions]
+    # Each version it shows is recorded, as the tick records what it mails: the next
+    # change then gets a higher SEQUENCE, and calendars take it (nothing else changes).
+    listed = published_versions(pages.store(), sessions, moment)
     body = feed(plan, listed, moment, public_url=f"{plan.web.base_url}/")
     return Response(
         body,
