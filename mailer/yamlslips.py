@@ -36,7 +36,8 @@ _LINE = re.compile(
     r"(?:(?P<key>[A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?P<after>[ \t]|$)(?P<value>.*))?"
 )
 _DASH_WITHOUT_SPACE = re.compile(r"^\s*-[^\s-]")
-_KEY_AND_VALUE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):\s+(.*)$")
+# A line `key: value` (or `- key: value`): (indentation and dash, key, value).
+KEY_AND_VALUE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):\s+(.*)$")
 _KEY_GLUED = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*):(\S.*)$")
 _KEY_WITHOUT_COLON = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(?:=\s*)?(\S.*)$")
 # Spaces a copy from a word processor or a web page brings along; YAML counts only ' '.
@@ -115,7 +116,7 @@ def cut_by_comment(what: str, text: str, comment: str, line_text: str) -> str | 
         return None
     left_out = comment.strip()
     whole = f"{text}{comment}".rstrip()
-    found = _KEY_AND_VALUE.match(line_text)
+    found = KEY_AND_VALUE.match(line_text)
     write = f"{found[2]}: {quoted(whole)}" if found else quoted(whole)
     if line_text.lstrip().startswith("- ") and not found:
         write = f"- {quoted(whole)}"
@@ -176,7 +177,7 @@ def _tab_after_colon(problem: Problem) -> Located | None:
 def _colon_in_text(problem: Problem) -> Located | None:
     if problem.problem != "mapping values are not allowed here" or problem.line is None:
         return None
-    found = _KEY_AND_VALUE.match(problem.text(problem.line))
+    found = KEY_AND_VALUE.match(problem.text(problem.line))
     if found and ": " in found[3] and not found[3].startswith(("'", '"')):
         key, value = found[2], found[3].split(" #")[0].strip()
         return problem.line, (
@@ -307,7 +308,7 @@ def _text_after_quote(problem: Problem) -> Located | None:
     quoted part (or the list) as the whole value and does not know what follows."""
     if problem.problem != "expected <block end>, but found '<scalar>'" or problem.line is None:
         return None
-    found = _KEY_AND_VALUE.match(problem.text(problem.line))
+    found = KEY_AND_VALUE.match(problem.text(problem.line))
     if not found or not found[3].startswith(("'", '"', "[", "{")):
         return None
     key, value = found[2], found[3].rstrip()
@@ -353,7 +354,7 @@ def _reserved_start(problem: Problem) -> Located | None:
     if not any(words in problem.problem for words in _RESERVED_PROBLEMS):
         return None
     written = problem.text(problem.line)
-    found = _KEY_AND_VALUE.match(written)
+    found = KEY_AND_VALUE.match(written)
     if not found or not found[3] or found[3][0] not in _RESERVED:
         return None
     key, value, first = found[2], found[3].rstrip(), found[3][0]

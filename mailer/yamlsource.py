@@ -18,6 +18,7 @@ import yaml
 from mailer.errors import PlanError
 from mailer.text import one_line
 from mailer.yamlslips import (
+    KEY_AND_VALUE,
     Problem,
     cut_by_comment,
     dash_sentence,
@@ -31,7 +32,6 @@ from mailer.yamlslips import (
 _BOOL_TRUE = {"true", "yes", "on"}
 _BOOL_FALSE = {"false", "no", "off"}
 _NULL = {"", "~", "null"}
-_KEY_AND_VALUE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):\s+(.*)$")
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ class Reader:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             line = event.start_mark.line + 1
             written = lines[line - 1] if line <= len(lines) else ""
-            found = _KEY_AND_VALUE.match(written)
+            found = KEY_AND_VALUE.match(written)
             if isinstance(event, yaml.AliasEvent):
                 hint = ""
                 if found and found[3].startswith("*"):
