@@ -148,28 +148,29 @@ class Reader:
           hundred bytes into gigabytes, and one inside its own anchor never ends;
         - an anchor (&name) or a tag (!name) before a text is taken away from the text
           (`topic: &Co Finanzen` would read "Finanzen")."""
-        lines = text.splitlines()
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            line = event.start_mark.line + 1
-            written = lines[line - 1] if line <= len(lines) else ""
-            found = KEY_AND_VALUE.match(written)
-            if isinstance(event, yaml.AliasEvent):
-                hint = ""
-                if found and found[3].startswith("*"):
-                    hint = (
-                        "; if it is the start of a text, put the text in quotes:"
-                        f" {found[2]}: {quoted(found[3].rstrip())}"
-                    )
-                raise self.fail(
-                    line,
-                    f"'*{event.anchor}' repeats a value from elsewhere (a YAML alias);"
-                    f" write the value out here instead{hint}",
-                )
-            if isinstance(event, yaml.ScalarEvent) and (
+            alias = isinstance(event, yaml.AliasEvent)
+            hidden = isinstance(event, yaml.ScalarEvent) and (
                 event.anchor is not None or (event.tag or "").startswith("!")
-            ):
+            )
+            if not alias and not hidden:
+                continue
+            line = event.start_mark.line + 1
+            found = KEY_AND_VALUE.match(text.splitlines()[line - 1])
+            if hidden:
                 key, value = (found[2], found[3].rstrip()) if found else ("key", "...")
                 raise self.fail(line, reserved_start_sentence(key, value))
+            hint = ""
+            if found and found[3].startswith("*"):
+                hint = (
+                    "; if it is the start of a text, put the text in quotes:"
+                    f" {found[2]}: {quoted(found[3].rstrip())}"
+                )
+            raise self.fail(
+                line,
+                f"'*{event.anchor}' repeats a value from elsewhere (a YAML alias);"  # type: ignore[union-attr]
+                f" write the value out here instead{hint}",
+            )
 
     def _convert(self, node: yaml.Node, entry: int | None = None) -> Node:
         """Located values; `entry` is the line of the list entry this mapping is."""
