@@ -252,3 +252,21 @@ def test_a_starter_plan_sends_nothing_about_its_examples(
     assert "Glasfaser im ländlichen Raum" in announcements[0]["Subject"]
     body = announcements[0].get_body(("plain",)).get_content()
     assert "Künstliche Intelligenz" not in body  # the third example, still an example
+
+
+def test_the_web_pages_show_an_examples_date_without_its_topic(mailer: Mailer) -> None:
+    from datetime import UTC
+
+    from tests.webtools import BASE_URL, Clock, client
+
+    mailer.config.unlink()
+    mailer("init", "--now", "2025-06-15T10:00")
+    mailer.write_plan(mailer.config.read_text("utf-8") + f"\nweb:\n  base_url: {BASE_URL}\n")
+    clock = Clock(datetime(2025, 6, 15, 8, 0, tzinfo=UTC))
+    web = client(mailer, clock)
+    front = web.get("/").get_data(as_text=True)
+    assert "3. Juli 2025" in front and "Wärmeplanung" not in front
+    clock.moment = datetime(2025, 7, 10, 8, 0, tzinfo=UTC)  # the first example is past
+    archive = web.get("/archiv").get_data(as_text=True)
+    assert "3. Juli 2025" in archive
+    assert "Wärmeplanung" not in archive and "Julia Stolzenberger" not in archive

@@ -315,7 +315,9 @@ def letter(session_key: str, kind: str):
 def archive():
     plan, moment = pages.plan(), pages.now()
     past = plan.sessions_between(moment.date() - timedelta(days=ARCHIVE_DAYS), moment.date())
-    held = [_session_view(s) for s in reversed(past) if s.start <= moment and not s.cancelled]
+    held = [
+        _session_view(s.public) for s in reversed(past) if s.start <= moment and not s.cancelled
+    ]
     letters = [
         {
             "id": item.id,
