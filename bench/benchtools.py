@@ -1,5 +1,5 @@
 """What the benchmarks share: a free loopback port, Postfix's smtp-sink, waiting for a
-server to listen, a command timed with its peak memory."""
+server to listen, a command timed with its peak memory, the plan they send from."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+
+
+def autumn_2023_plan(work: Path) -> None:
+    """schedule.yaml as `mailer init` wrote it on 20 August 2023, its example sessions
+    filled in (the demo's plan): the announcement of 7 September is due on 24 August."""
+    from datetime import date
+
+    from mailer.starterplan import starter_plan
+
+    plan = starter_plan(date(2023, 8, 20), examples=False)
+    (work / "schedule.yaml").write_text(plan, "utf-8")
 
 
 def free_port() -> int:

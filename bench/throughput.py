@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchtools import free_port, start_sink, timed
+from benchtools import autumn_2023_plan, free_port, start_sink, timed
 
 SEND_AT = "2023-08-24T16:00"  # the announcement of 7 September 2023 is due
 NOTHING_DUE = "2023-08-25T10:00"  # everything sent; nothing new is due
@@ -72,7 +72,7 @@ def members_csv(path: Path, count: int) -> None:
 def fresh_directory(root: Path, name: str, count: int, env: dict[str, str]) -> tuple[Path, float]:
     work = root / name
     work.mkdir()
-    mailer(work, "init", env=env)
+    autumn_2023_plan(work)
     members_csv(work / "members.csv", count)
     elapsed, _, _ = mailer(work, "subscribers", "import", "members.csv", env=env)
     return work, elapsed
@@ -103,17 +103,17 @@ def smtp_source(port: int, count: int, size: int) -> float:
 def naive(port: int, sample: int) -> float:
     """The mail-merge way: everything per recipient, a new connection for each mail."""
     import smtplib
-    from datetime import datetime
+    from datetime import date, datetime
     from email.message import EmailMessage
-    from importlib.resources import files
 
     from jinja2 import Environment, PackageLoader, select_autoescape
     from premailer import Premailer
 
     from mailer.planfile import parse_plan
     from mailer.render import Renderer
+    from mailer.starterplan import starter_plan
 
-    plan = parse_plan(files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8"))
+    plan = parse_plan(starter_plan(date(2023, 8, 20), examples=False))
     session = plan.session("2023-09-07")
     context = Renderer(plan, None, datetime.now(plan.timezone))._context(
         session, "announcement", None

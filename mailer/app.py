@@ -48,10 +48,19 @@ class App:
         self._plan = None
 
     def plan(self) -> Plan:
+        """schedule.yaml as a Plan; each moved session under the key it was first planned
+        on, following a session moved twice through what subscribers.db recorded of it
+        (see moves.py)."""
+        from mailer.moves import follow_moves, recorded
         from mailer.planfile import load_plan
 
         if self._plan is None:
-            self._plan = load_plan(self.workspace.config)
+            plan = load_plan(self.workspace.config)
+            if self.workspace.db.exists():
+                with self.store() as store:
+                    history = recorded(store.session_history())
+                plan = follow_moves(plan, history, self.workspace.config.name)
+            self._plan = plan
         return self._plan
 
     def store(self) -> Store:

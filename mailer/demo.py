@@ -10,10 +10,10 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from importlib.resources import files
 from pathlib import Path
 
 from mailer.salutation import Person
+from mailer.starterplan import starter_plan
 
 SAMPLE_MEMBERS = [
     ("anna.schmidt@example.org", Person("Anna Schmidt", "Gemeinde Beispielstadt", "Anna",
@@ -62,7 +62,9 @@ def run_demo(directory: str | None, say: Callable[[str], None]) -> Path:
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="mailer-demo-"))
     root.mkdir(parents=True, exist_ok=True)
     config = root / "schedule.yaml"
-    config.write_text(files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8"), "utf-8")
+    # The starter plan as `mailer init` wrote it on the demo's first day, its examples
+    # filled in by the organizer (so that their mails go out).
+    config.write_text(starter_plan(START.date(), examples=False), "utf-8")
     app = App(config, root / "subscribers.db")
     plan = app.plan()
     say(f"demo directory: {root}")

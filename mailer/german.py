@@ -6,6 +6,8 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime, format_time
 
+from mailer.wallclock import instant
+
 LOCALE = "de_DE"
 
 
@@ -50,7 +52,7 @@ def day_words(sent: datetime, start: datetime) -> str:
 def soon_words(sent: datetime, start: datetime) -> str:
     """ "in einer Stunde", "in einer halben Stunde", "in 40 Minuten" when `start` is at most
     90 minutes after `sent`; otherwise empty. Rounded as people say it."""
-    minutes = round((start - sent).total_seconds() / 60)
+    minutes = round((instant(start) - instant(sent)).total_seconds() / 60)  # time that passes
     if minutes <= 0 or minutes > 90:
         return ""
     if 55 <= minutes <= 65:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+from icalendar.prop import vDuration
 
 from mailer.plan import Plan, Session
+from mailer.vtimezone import vtimezone
+from mailer.wallclock import happens_twice
 
 PRODID = "-//mailer//Digital-Impuls//DE"
 
@@ -74,35 +78,48 @@ def _folded(line: str) -> str:
     return "\r\n".join(pieces)
 
 
+# How often a subscribed calendar should fetch the feed again: RFC 7986 5.7
+# REFRESH-INTERVAL, and X-PUBLISHED-TTL, which Outlook reads instead. A moved session then
+# shows within the hour, not a day later.
+REFRESH = timedelta(hours=1)
+
+
 def feed(
     plan: Plan,
-    sessions: Iterable[tuple[Session, int]],
+    sessions: Iterable[tuple[Session, int, datetime]],
     stamp: datetime,
     public_url: str | None = None,
 ) -> bytes:
-    """The whole series as one subscribable calendar (METHOD:PUBLISH). With `public_url`
+    """The whole series as one subscribable calendar (METHOD:PUBLISH): each session with
+    its SEQUENCE and LAST-MODIFIED (see queueing.published_versions). With `public_url`
     (the web door's feed, which anyone may read) the events point there instead of to the
     meeting: the join link stays among the members."""
     calendar = _calendar("PUBLISH")
     calendar.add("X-WR-CALNAME", plan.series.name)
     calendar.add("X-WR-TIMEZONE", plan.series.timezone.key)
+    calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     listed = list(sessions)
-    for session, sequence in listed:
-        calendar.add_component(
-            _event(
-                plan, session, sequence, stamp, cancelled=session.cancelled, public_url=public_url
-            )
+    for session, sequence, modified in listed:
+        # An example's placeholders (`example: true`) are nobody's business but the organizer's.
+        shown = session.public
+        event = _event(
+            plan, shown, sequence, stamp, cancelled=shown.cancelled, public_url=public_url
         )
-    _add_timezone(calendar, [session for session, _ in listed])
+        event.add("LAST-MODIFIED", modified.astimezone(UTC))
+        calendar.add_component(event)
+    _add_timezone(calendar, [session for session, _, _ in listed])
     return calendar.to_ical()
 
 
 def _add_timezone(calendar: Calendar, sessions: list[Session]) -> None:
-    """VTIMEZONE with just the transitions around these sessions, not since 1970."""
+    """The series' VTIMEZONE, right from the year before the first session on for good
+    (see vtimezone.py): a calendar that keeps the first one it saw stays right."""
     if sessions:
-        first = min(s.date for s in sessions) - timedelta(days=366)
-        last = max(s.date for s in sessions) + timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
+        zone = sessions[0].start.tzinfo
+        assert isinstance(zone, ZoneInfo)
+        # Before the events that name it, where every reader looks for it.
+        calendar.subcomponents.insert(0, vtimezone(zone, min(s.date for s in sessions)))
 
 
 def _calendar(method: str) -> Calendar:
@@ -128,7 +145,7 @@ def _event(
     event.add("SEQUENCE", sequence)
     event.add("DTSTAMP", stamp)
     event.add("DTSTART", session.start)
-    event.add("DTEND", session.end)
+    event.add("DTEND", _as_read(session.end))
     title = plan.series.name + (f": {session.topic}" if session.topic else "")
     event.add("SUMMARY", title)
     event.add("DESCRIPTION", _description(plan, session, public_url))
@@ -138,6 +155,16 @@ def _event(
     event.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("TRANSP", "OPAQUE")
     return event
+
+
+def _as_read(moment: datetime) -> datetime:
+    """`moment` as a calendar will read it back: a local time that happens twice means the
+    first of the two (RFC 5545 3.3.5), so the second one is written in UTC."""
+    zone = moment.tzinfo
+    second = moment.fold and isinstance(zone, ZoneInfo)
+    if second and happens_twice(moment.replace(tzinfo=None), zone):  # type: ignore[arg-type]
+        return moment.astimezone(UTC)
+    return moment
 
 
 def _description(plan: Plan, session: Session, public_url: str | None = None) -> str:

@@ -34,6 +34,7 @@ class Draft:
     send_at: datetime | None = None
     preheader: str | None = None
     greeting: bool = True
+    warnings: tuple[tuple[int, str], ...] = ()  # (line, sentence): a subject cut short by '#'
 
     @property
     def digest(self) -> str:
@@ -79,7 +80,7 @@ def parse_draft(text: str, source: str, plan: Plan) -> Draft:
     subject_node = front.get("subject")
     if subject_node is None or (isinstance(subject_node, Scalar) and subject_node.is_null):
         raise reader.fail(front.line, "the front matter needs 'subject: ...'")
-    subject = reader.text(subject_node, "subject")
+    subject = reader.text(subject_node, "subject", prose=True)
     if not subject:
         raise reader.fail(subject_node.line, "subject: is empty")
     send_at = None
@@ -89,14 +90,14 @@ def parse_draft(text: str, source: str, plan: Plan) -> Draft:
     if (node := front.get("preheader")) is not None and not reader.scalar(
         node, "preheader"
     ).is_null:
-        preheader = reader.text(node, "preheader") or None
+        preheader = reader.text(node, "preheader", prose=True) or None
     greeting = True
     if (node := front.get("greeting")) is not None:
         greeting = reader.boolean(node, "greeting")
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
         raise reader.fail(end + 2, "there is no text after the front matter")
-    return Draft(source, subject, body, send_at, preheader, greeting)
+    return Draft(source, subject, body, send_at, preheader, greeting, tuple(reader.warnings))
 
 
 def _moment(reader: Reader, scalar: Scalar, plan: Plan) -> datetime:

@@ -1,12 +1,13 @@
 """The session plan: series, sessions, mail times. Pure values, no I/O.
 
-Every moment is computed in the series' time zone as wall-clock time, so a session at
-16:00 starts at 16:00 local on both sides of a daylight-saving change, and "1h before"
-means 15:00 local.
+Every moment is computed in the series' time zone as RFC 5545 does (see wallclock.py): a
+session at 16:00 starts at 16:00 local on both sides of a daylight-saving change, "14d
+before" is 16:00 local fourteen days earlier, and "1h before" is one hour earlier.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -17,6 +18,8 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
+
+from mailer.wallclock import instant, resolve, shift
 
 # How long finding a rule's first date may take. A rule that can fall on a date does so
 # within microseconds; one that cannot makes dateutil search until the year 9999.
@@ -114,23 +117,45 @@ class Session:
     # editing it is no change of the session, and owes nobody an update.
     recap: str | None = None
     recap_to: str | None = None  # this session's own choice; None: emails.recap_to
+    # An example from `mailer init` (`example: true`): its topic, guests and description
+    # are placeholders, so nobody gets mail about it and nothing public shows them.
+    example: bool = False
+
+    @cached_property
+    def public(self) -> Session:
+        """The session as members and the public may see it: an example without its
+        placeholder topic, guests, description and recap."""
+        if not self.example:
+            return self
+        return dataclasses.replace(self, topic=None, guests=(), description=None, recap=None)
 
     @cached_property
     def content(self) -> str:
         """Everything a member sees, as JSON: kept with each version (see updates.py)."""
+        seen = self.public
         return json.dumps(
             {
-                "start": self.start.isoformat(),
-                "end": self.end.isoformat(),
-                "topic": self.topic,
-                "guests": [[g.name, g.role] for g in self.guests],
-                "description": self.description,
-                "join_url": self.join_url,
-                "cancelled": self.cancelled,
+                "start": seen.start.isoformat(),
+                "end": seen.end.isoformat(),
+                "topic": seen.topic,
+                "guests": [[g.name, g.role] for g in seen.guests],
+                "description": seen.description,
+                "join_url": seen.join_url,
+                "cancelled": seen.cancelled,
             },
             sort_keys=True,
             ensure_ascii=False,
         )
+
+    @staticmethod
+    def told(content: str | None) -> tuple[date, str | None] | None:
+        """The date and topic of a version (`content`, as made above); None when the
+        content is not known (versions kept before schema 10) or not readable."""
+        try:
+            told = json.loads(content or "")
+            return datetime.fromisoformat(told["start"]).date(), told.get("topic")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
 
     @cached_property
     def version(self) -> str:
@@ -182,6 +207,8 @@ class Plan:
     imap: ServerSettings
     suggestions: SuggestionSettings = field(default_factory=SuggestionSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    # What reading the file noticed without refusing it (a text that a '#' cut short).
+    source_warnings: tuple[PlanWarning, ...] = ()
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -206,7 +233,11 @@ class Plan:
         """Sessions that have not started at `moment`, up to `days` ahead."""
         moment = self.local(moment)
         last = moment.date() + timedelta(days=days)
-        return [s for s in self.sessions_between(moment.date(), last) if s.start > moment]
+        return [
+            s
+            for s in self.sessions_between(moment.date(), last)
+            if instant(s.start) > instant(moment)
+        ]
 
     def session(self, key: str | date) -> Session | None:
         """The session first planned on (or now held on) this date."""
@@ -244,21 +275,23 @@ class Plan:
         )
 
     def times(self, day: date, at: time, duration: timedelta) -> tuple[datetime, datetime]:
-        start = datetime.combine(day, at)
-        return start.replace(tzinfo=self.timezone), (start + duration).replace(tzinfo=self.timezone)
+        """Start and end of a session: `at` on `day` as RFC 5545 reads it (see
+        wallclock.resolve), and `duration` after it (wallclock.shift)."""
+        start = resolve(datetime.combine(day, at), self.timezone)
+        return start, shift(start, duration)
 
     def planned_after(self, session: Session, count: int = 3) -> list[Session]:
         """The next sessions after this one that already have a topic."""
         later = self.sessions_between(
             session.date + timedelta(days=1), session.date + timedelta(days=400)
         )
-        return [s for s in later if s.topic and not s.cancelled][:count]
+        return [s for s in later if s.topic and not s.cancelled and not s.example][:count]
 
 
 def before(moment: datetime, offset: timedelta) -> datetime:
-    """Wall-clock arithmetic in the moment's own zone: 16:00 minus 1h is 15:00 local."""
-    naive = moment.replace(tzinfo=None) - offset
-    return naive.replace(tzinfo=moment.tzinfo)
+    """`offset` before `moment` in its own zone, as RFC 5545 3.3.6 counts: days on the wall
+    clock (16:00 minus 14d is 16:00), hours in time that passes (see wallclock.shift)."""
+    return shift(moment, -offset)
 
 
 def format_offset(offset: timedelta) -> str:

@@ -28,6 +28,7 @@ from mailer.plan import (
     first_occurrence,
 )
 from mailer.salutation import DU, FORMS
+from mailer.wallclock import gap_at, gap_days, happens_twice, resolve, shift
 from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence, read_source
 
 SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions", "web"}
@@ -63,6 +64,7 @@ SESSION_KEYS = {
     "notify",
     "recap",
     "recap_to",
+    "example",
 }
 GUEST_KEYS = {"name", "role"}
 SMTP_KEYS = {"url", "rate_per_minute", "connections"}
@@ -74,6 +76,10 @@ _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 DEFAULT_DURATION = timedelta(minutes=90)
+MOST_MOVED_DAYS = 366
+# How far ahead of a rule's start `check` looks for its dates at a time that does not
+# exist: the Gregorian weekdays repeat every 28 years.
+RULE_YEARS = 30
 LONGEST_DURATION = timedelta(days=366)
 YEARS = (1970, 2999)  # dates outside are a slip of the keyboard, and near 9999 they overflow
 DEFAULT_ANNOUNCEMENT = timedelta(days=14)
@@ -94,6 +100,11 @@ def parse_plan(text: str, source: str = "schedule.yaml") -> Plan:
 
 
 class _PlanReader(Reader):
+    known_keys = frozenset(
+        SECTIONS | SERIES_KEYS | SENDER_KEYS | EMAILS_KEYS | SESSION_KEYS | GUEST_KEYS
+        | SMTP_KEYS | IMAP_KEYS | SUGGESTION_KEYS | WEB_KEYS
+    )  # fmt: skip
+
     def read(self, text: str) -> Plan:
         root = self.parse(text)
         self._refuse_secrets(root)
@@ -114,7 +125,12 @@ class _PlanReader(Reader):
             self._check_occurs(series, listed, root)
         suggestions = self._suggestions(root.get("suggestions"))
         web = self._web(root.get("web"))
-        return Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web)
+        noticed = tuple(PlanWarning(line, sentence) for line, sentence in self.warnings)
+        plan = Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web, noticed)
+        if series.recurrence:
+            self._check_rule_times(plan, root)
+        self._check_digest_time(plan, root)
+        return plan
 
     # -- sections ------------------------------------------------------------
 
@@ -126,7 +142,7 @@ class _PlanReader(Reader):
             recurrence = self._recurrence(rule, timezone)
         start = self._date(series.get("start"), "series.start") if "start" in series else None
         return Series(
-            name=self.text(self._required(series, "name", "series"), "series.name"),
+            name=self.text(self._required(series, "name", "series"), "series.name", prose=True),
             timezone=timezone,
             time=self._time(self._required(series, "time", "series"), "series.time"),
             duration=self._optional_duration(series.get("duration"), "series.duration"),
@@ -136,10 +152,10 @@ class _PlanReader(Reader):
             recurrence=recurrence,
             start=start,
             description=self._optional_text(
-                series.get("description"), "series.description", multiline=True
+                series.get("description"), "series.description", multiline=True, prose=True
             ),
             salutation=self._choice(series.get("salutation"), "series.salutation", FORMS, DU),
-            genitive=self._optional_text(series.get("genitive"), "series.genitive"),
+            genitive=self._optional_text(series.get("genitive"), "series.genitive", prose=True),
         )
 
     def _sender(self, node: Node | None, series: Series) -> Sender:
@@ -153,7 +169,9 @@ class _PlanReader(Reader):
         reply_to = self._own_address(
             reply_node, self.text(reply_node, "sender.reply_to"), "sender.reply_to"
         )
-        imprint = self._optional_text(sender.get("imprint"), "sender.imprint", multiline=True)
+        imprint = self._optional_text(
+            sender.get("imprint"), "sender.imprint", multiline=True, prose=True
+        )
         slug = re.sub(r"[^a-z0-9]+", "-", series.name.lower()).strip("-") or "mailer"
         list_id = self._optional_text(sender.get("list_id"), "sender.list_id")
         if list_id and not re.fullmatch(r"[A-Za-z0-9.-]+", list_id):
@@ -209,7 +227,7 @@ class _PlanReader(Reader):
             return ()
         sessions: list[Session] = []
         seen: dict[date, int] = {}
-        keys: dict[str, int] = {}
+        keys: dict[str, Session] = {}
         for item in self.sequence(node, "sessions"):
             session = self._session(item, series)
             if session.date in seen:
@@ -218,8 +236,9 @@ class _PlanReader(Reader):
                     f"two sessions on {session.date} (the other is on line {seen[session.date]})",
                 )
             if session.key in keys:
-                raise self.fail(session.line, f"two sessions were first planned on {session.key}")
-            seen[session.date] = keys[session.key] = session.line or 0
+                raise self.fail(session.line, same_key_message(keys[session.key], session))
+            seen[session.date] = session.line or 0
+            keys[session.key] = session
             sessions.append(session)
         return tuple(sorted(sessions, key=lambda s: s.start))
 
@@ -229,7 +248,9 @@ class _PlanReader(Reader):
         key = day
         if "moved_from" in entry:
             key = self._date(entry.get("moved_from"), "moved_from")
+            self._check_move(entry, day, key)
         at = self._time(entry.get("time"), "time") if "time" in entry else series.time
+        start = self._start(entry, day, at, series)
         duration = series.duration
         if "duration" in entry:
             duration = self._optional_duration(entry.get("duration"), "duration")
@@ -245,35 +266,121 @@ class _PlanReader(Reader):
         notify = True
         if (flag := entry.get("notify")) is not None:
             notify = self.boolean(flag, "notify")
+        example = False
+        if (flag := entry.get("example")) is not None:
+            example = self.boolean(flag, "example")
         recap_to = None
         if entry.get("recap_to") is not None:
             recap_to = self._choice(entry.get("recap_to"), "recap_to", RECAP_TO, "all")
         return Session(
             key=key.isoformat(),
             date=day,
-            start=_combine(day, at, series.timezone),
-            end=_combine(day, at, series.timezone, duration),
-            topic=self._optional_text(entry.get("topic"), "topic"),
+            start=start,
+            end=shift(start, duration),
+            topic=self._optional_text(entry.get("topic"), "topic", prose=True),
             guests=guests,
             description=self._optional_text(
-                entry.get("description"), "description", multiline=True
+                entry.get("description"), "description", multiline=True, prose=True
             ),
             join_url=join_url,
             cancelled=cancelled,
             line=entry.line,
-            reason=self._optional_text(entry.get("reason"), "reason", multiline=True),
+            reason=self._optional_text(entry.get("reason"), "reason", multiline=True, prose=True),
             notify=notify,
-            recap=self._optional_text(entry.get("recap"), "recap", multiline=True),
+            recap=self._optional_text(entry.get("recap"), "recap", multiline=True, prose=True),
             recap_to=recap_to,
+            example=example,
         )
+
+    def _start(self, entry: Mapping, day: date, at: time, series: Series) -> datetime:
+        """When the session starts: `at` on `day` in the series' zone, which must exist
+        there (02:30 on the night the clocks go forward does not); one that happens twice
+        is the first (RFC 5545 3.3.5)."""
+        zone = series.timezone
+        wall = datetime.combine(day, at)
+        gap = gap_at(wall, zone)
+        if gap is None:
+            return resolve(wall, zone)
+        later = resolve(wall, zone)
+        if "time" in entry:
+            raise self.fail(
+                entry.entries["time"][0],
+                f"{at:%H:%M} on {day} does not exist in {zone.key}: {gap.words()}; write a"
+                f" time before {gap.start:%H:%M} or from {gap.end:%H:%M} on, like"
+                f' time: "{later:%H:%M}"',
+            )
+        raise self.fail(
+            entry.line,
+            f"series.time {at:%H:%M} does not exist on {day} in {zone.key}: {gap.words()};"
+            f' give this session a time of its own, like time: "{later:%H:%M}"',
+        )
+
+    def _check_rule_times(self, plan: Plan, root: Mapping) -> None:
+        """No date of the rule, within RULE_YEARS of its start, at a series.time that does
+        not exist on it (02:30 on a Sunday when the clocks go forward). Later ones are
+        read as RFC 5545 reads them: 02:30 is 03:30."""
+        series = plan.series
+        first = plan.recurrence_start()
+        last = date(min(first.year + RULE_YEARS, YEARS[1]), 12, 31)
+        missing = gap_days(series.timezone, first, last, series.time)
+        if not missing:
+            return
+        listed = {s.key for s in plan.listed}
+        held = set(plan.occurrences(missing[0][0], missing[-1][0]))
+        for day, gap in missing:
+            if day in held and day.isoformat() not in listed:
+                later = resolve(datetime.combine(day, series.time), series.timezone)
+                raise self.fail(
+                    root.entries["series"][1].entries["time"][0],  # type: ignore[union-attr]
+                    f"series.time {series.time:%H:%M} does not exist on {day}, a date of the"
+                    f" recurrence, in {series.timezone.key}: {gap.words()}; list that session"
+                    f' with a time of its own (- date: {day} with time: "{later:%H:%M}"),'
+                    " or choose another series.time",
+                )
+
+    def _check_digest_time(self, plan: Plan, root: Mapping) -> None:
+        """suggestions.digest_at must exist on every day a digest goes out (daily: any day;
+        weekly: Mondays) in the years of the plan."""
+        settings = plan.suggestions
+        if settings.digest == "off" or "digest_at" not in root.get("suggestions"):  # type: ignore[operator]
+            return
+        first = plan.recurrence_start() if plan.series.recurrence else None
+        first = first or min((s.date for s in plan.listed), default=date(2020, 1, 1))
+        last = date(min(first.year + RULE_YEARS, YEARS[1]), 12, 31)
+        for day, gap in gap_days(plan.timezone, first, last, settings.digest_at):
+            if settings.digest == "daily" or day.weekday() == 0:
+                raise self.fail(
+                    root.get("suggestions").entries["digest_at"][0],  # type: ignore[union-attr]
+                    f"suggestions.digest_at {settings.digest_at:%H:%M} does not exist on"
+                    f" {day} in {plan.timezone.key}: {gap.words()}; choose a time before"
+                    f" {gap.start:%H:%M} or from {gap.end:%H:%M} on",
+                )
+
+    def _check_move(self, entry: Mapping, day: date, first: date) -> None:
+        """`moved_from:` names the date the session was first planned on: never its own
+        date, and not a date a year or more away (an entry copied from last year's plan)."""
+        line = entry.entries["moved_from"][0]
+        if first == day:
+            raise self.fail(
+                line,
+                f"moved_from: {first} is this session's own date; moved_from names the date"
+                " the session was first planned on: write that date, or remove moved_from",
+            )
+        if abs((day - first).days) > MOST_MOVED_DAYS:
+            raise self.fail(
+                line,
+                f"moved_from: {first} is more than a year from {day}; moved_from names the"
+                " date this session was first planned on (was the entry copied from an"
+                " earlier plan?)",
+            )
 
     def _guest(self, node: Node) -> Guest:
         if isinstance(node, Scalar):
-            return Guest(self.text(node, "a guest"))
+            return Guest(self.text(node, "a guest", prose=True))
         guest = self.mapping(node, "a guest", GUEST_KEYS)
         return Guest(
-            name=self.text(self._required(guest, "name", "a guest"), "a guest's name"),
-            role=self._optional_text(guest.get("role"), "a guest's role"),
+            name=self.text(self._required(guest, "name", "a guest"), "a guest's name", prose=True),
+            role=self._optional_text(guest.get("role"), "a guest's role", prose=True),
         )
 
     def _server(
@@ -371,11 +478,11 @@ class _PlanReader(Reader):
         return node
 
     def _optional_text(
-        self, node: Node | None, what: str, *, multiline: bool = False
+        self, node: Node | None, what: str, *, multiline: bool = False, prose: bool = False
     ) -> str | None:
         if node is None or (isinstance(node, Scalar) and node.is_null):
             return None
-        return self.text(node, what, multiline=multiline) or None
+        return self.text(node, what, multiline=multiline, prose=prose) or None
 
     def _date(self, node: Node | None, what: str) -> date:
         scalar = self.scalar(node, what) if node is not None else None
@@ -506,7 +613,7 @@ class _PlanReader(Reader):
             parts["UNTIL"] = self._local_until(parts["UNTIL"], zone, node.line)
         rule = ";".join(f"{name}={value}" for name, value in parts.items())
         try:
-            rrulestr(rule, dtstart=_combine(date(2000, 1, 1), time(), None))
+            rrulestr(rule, dtstart=datetime(2000, 1, 1))
         except (ValueError, TypeError, OverflowError) as error:
             raise self.fail(
                 node.line, f"series.recurrence is not an RFC 5545 rule: {error}"
@@ -559,11 +666,37 @@ class _PlanReader(Reader):
                 self._refuse_secrets(item)
 
 
+def same_key_message(other: Session, session: Session) -> str:
+    """Two entries that would be one session (both first planned on one date)."""
+    key = session.key
+    if other.key == other.date.isoformat() or session.key == session.date.isoformat():
+        listed, moved = (other, session) if other.date.isoformat() == key else (session, other)
+        if listed.cancelled:
+            return (
+                f"moved_from: {key} on line {moved.line} names the session on line"
+                f" {listed.line}, which is cancelled; a session is either cancelled or moved:"
+                f" to move it, remove the entry on line {listed.line} (members get one"
+                f" update with the new date); to cancel it and plan another session, remove"
+                f" moved_from on line {moved.line}"
+            )
+        return (
+            f"moved_from: {key} on line {moved.line} names the session on line"
+            f" {listed.line}, which is still listed on {key}: to move that session, change"
+            f" its date and write moved_from there; for another session on"
+            f" {moved.date}, remove moved_from on line {moved.line}"
+        )
+    return (
+        f"two sessions say moved_from: {key} (lines {other.line} and {session.line}); a"
+        f" session moves from its date only once: keep moved_from on the one that takes the"
+        f" place of the session of {key}, and remove it from the other (a new session)"
+    )
+
+
 def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
     """What `mailer check` points out without refusing the plan."""
     import holidays
 
-    warnings: list[PlanWarning] = []
+    warnings: list[PlanWarning] = list(plan.source_warnings)
     for session in plan.listed:
         moved = session.key != session.date.isoformat()
         if (
@@ -576,6 +709,27 @@ def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
                     session.line,
                     f"{session.date} is not a date of the recurrence: a moved session? "
                     "Write `moved_from: ORIGINAL-DATE` so members get an update, not a new session",
+                )
+            )
+    for session in plan.listed:
+        if session.example and session.date >= today:
+            warnings.append(
+                PlanWarning(
+                    session.line,
+                    f"the session on {session.date} is an example from `mailer init`: nobody"
+                    " gets mail about it until you write its real topic and guests and delete"
+                    " the line `example: true`",
+                )
+            )
+    for session in plan.sessions_between(today, today + timedelta(days=366)):
+        wall = session.start.replace(tzinfo=None)
+        if happens_twice(wall, plan.timezone):
+            warnings.append(
+                PlanWarning(
+                    session.line,
+                    f"{wall:%H:%M} on {session.date} happens twice in {plan.timezone.key} (the"
+                    f" clocks go back that night); it is read as the first time, {wall:%H:%M}"
+                    f" {session.start:%Z}, as calendars read it (RFC 5545)",
                 )
             )
     last_listed = max((s.date for s in plan.listed), default=today)
@@ -593,8 +747,3 @@ def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
                 )
             )
     return warnings
-
-
-def _combine(day: date, at: time, zone: ZoneInfo | None, add: timedelta = timedelta()) -> datetime:
-    naive = datetime.combine(day, at) + add
-    return naive.replace(tzinfo=zone)

@@ -801,6 +801,12 @@ class Store:
         )
         return sequence
 
+    def session_history(self) -> list[tuple[str, str | None]]:
+        """Every recorded version of every session, oldest first: (session key, content)."""
+        return self.conn.execute(
+            "SELECT session_key, content FROM session_versions ORDER BY session_key, sequence"
+        ).fetchall()
+
     def previous_version(self, session_key: str, fingerprint: str) -> tuple[int, str | None] | None:
         """The newest recorded version other than this content: (SEQUENCE, content)."""
         row = self.conn.execute(
@@ -849,13 +855,28 @@ class Store:
             is not None
         )
 
-    def changed_sequence(self, session_key: str, fingerprint: str) -> int | None:
-        """The SEQUENCE this content will get if it is a change to a recorded session;
-        None before the session's first tick and when the content is as recorded."""
-        latest = self._latest_version(session_key)
-        if latest is None or latest[1] == fingerprint:
+    def owed_sequence(self, session_key: str, fingerprint: str) -> int | None:
+        """The SEQUENCE of this content if the next tick owes members a notice of it: a
+        change not recorded yet, or one the calendar feed recorded and no tick has told;
+        None before the session's first tick and when members were told of it."""
+        row = self.conn.execute(
+            "SELECT sequence, fingerprint, notices_done FROM session_versions"
+            " WHERE session_key = ? ORDER BY sequence DESC LIMIT 1",
+            (session_key,),
+        ).fetchone()
+        if row is None:
             return None
-        return latest[0] + 1
+        if row[1] != fingerprint:
+            return row[0] + 1
+        return row[0] if row[0] > 0 and not row[2] else None
+
+    def recorded_at(self, session_key: str, sequence: int) -> str | None:
+        """When this version was first recorded (stamp() form): its LAST-MODIFIED."""
+        row = self.conn.execute(
+            "SELECT recorded_at FROM session_versions WHERE session_key = ? AND sequence = ?",
+            (session_key, sequence),
+        ).fetchone()
+        return row[0] if row else None
 
     def known_sequence(self, session_key: str, fingerprint: str) -> int:
         """The sequence this content has or would get, without recording anything."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from mailer.mailkinds import ANNOUNCEMENT, REMINDER
 from mailer.plan import Plan, Session, before, format_offset
+from mailer.wallclock import instant
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,15 @@ def due(plan: Plan, now: datetime) -> list[Due]:
 
     A mail is due from its moment until the session starts; of the mails of one session
     that are due, only the latest counts (a late tick sends the reminder, not both).
-    Cancelled sessions have no scheduled mail.
+    Cancelled sessions and examples (`example: true`) have no scheduled mail.
     """
     now = plan.local(now)
     horizon_days = plan.mail_times.announcement.days + 2
     result = []
     for session in plan.sessions_from(now, horizon_days):
-        if session.cancelled:
+        if session.cancelled or session.example:
             continue
-        current = [entry for entry in schedule(plan, session) if entry.due_at <= now]
+        current = [e for e in schedule(plan, session) if instant(e.due_at) <= instant(now)]
         if current:
             result.append(current[-1])
     return result
@@ -70,9 +71,9 @@ def next_due_moments(plan: Plan, start: datetime, end: datetime) -> list[datetim
     moments = {
         entry.due_at
         for session in plan.sessions_from(start, days)
-        if not session.cancelled
+        if not session.cancelled and not session.example
         for entry in schedule(plan, session)
-        if start <= entry.due_at <= end
+        if instant(start) <= instant(entry.due_at) <= instant(end)
     }
     return sorted(moments)
 
@@ -97,5 +98,8 @@ def recaps_due(plan: Plan, now: datetime) -> list[Session]:
         for session in plan.sessions_between(now.date() - reach, now.date())
         if session.recap
         and not session.cancelled
-        and recap_due_at(plan, session) <= now < recap_due_at(plan, session) + RECAP_WINDOW
+        and not session.example
+        and instant(recap_due_at(plan, session))
+        <= instant(now)
+        < instant(recap_due_at(plan, session)) + RECAP_WINDOW
     ]

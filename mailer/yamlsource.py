@@ -17,46 +17,21 @@ import yaml
 
 from mailer.errors import PlanError
 from mailer.text import one_line
+from mailer.yamlslips import (
+    KEY_AND_VALUE,
+    Problem,
+    cut_by_comment,
+    dash_sentence,
+    duplicate_key_sentence,
+    explain,
+    odd_space_sentence,
+    quoted,
+    reserved_start_sentence,
+)
 
 _BOOL_TRUE = {"true", "yes", "on"}
 _BOOL_FALSE = {"false", "no", "off"}
 _NULL = {"", "~", "null"}
-
-
-_KEY_AND_VALUE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_]+):\s+(.*)$")
-_DASH_WITHOUT_SPACE = re.compile(r"^\s*-[^\s-]")
-
-
-def common_trap(text: str, line: int | None) -> tuple[int, str] | None:
-    """The mistakes people make when they edit YAML by hand, explained in their words:
-    a tab, a '-' without its space, a colon in a text. (line, sentence), or None."""
-    if line is None:
-        return None
-    lines = text.splitlines()
-    # The parser notices some slips a line or two later: look at the lines before, too.
-    for number in range(line, max(line - 3, 0), -1):
-        if number > len(lines):
-            continue
-        written = lines[number - 1]
-        if "\t" in written[: len(written) - len(written.lstrip())]:
-            return (
-                number,
-                "this line is indented with a tab; YAML needs spaces: replace the tab with spaces",
-            )
-        if _DASH_WITHOUT_SPACE.match(written):
-            return (
-                number,
-                "a '-' that starts a list entry needs a space after it: write '- ' (dash, space)",
-            )
-    if line <= len(lines):
-        found = _KEY_AND_VALUE.match(lines[line - 1])
-        if found and ": " in found.group(3) and not found.group(3).startswith(("'", '"')):
-            key, value = found.group(2), found.group(3).split(" #")[0].strip()
-            return line, (
-                f"the text after '{key}:' holds a colon and a space, which YAML reads as a new"
-                f' key; put the text in quotes: {key}: "{value}"'
-            )
-    return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +39,7 @@ class Scalar:
     text: str
     line: int
     quoted: bool
+    comment: str | None = None  # the comment after a plain text on its line, as written
 
     @property
     def is_null(self) -> bool:
@@ -117,40 +93,27 @@ def read_source(path: Path, missing: str = "no such file") -> str:
 class Reader:
     """Turns located nodes into typed values, raising PlanError with the line."""
 
+    known_keys: frozenset[str] = frozenset()  # every key of the format, for the slips
+
     def __init__(self, source: str):
         self.source = source
+        self.warnings: list[tuple[int, str]] = []  # (line, sentence): see `text`
+        self._lines: list[str] = []
 
     def fail(self, line: int | None, message: str) -> PlanError:
         return PlanError(self.source, line, message)
 
     def parse(self, text: str) -> Mapping:
         try:
-            self._refuse_aliases(text)
+            self._refuse_hidden_parts(text)
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as error:
-            # An unclosed quote or bracket is found far below; name the line that opened it.
-            opened = (
-                error.context_mark if (error.context or "").startswith("while scanning") else None
-            )
-            mark = opened or error.problem_mark or error.context_mark
-            line = mark.line + 1 if mark else None
-            problem = error.problem or "unknown problem"
-            if opened:
-                problem = f"{problem} ({error.context})"
-            trap = common_trap(text, line)
-            if trap is not None:
-                raise self.fail(*trap) from None
-            if opened and "quoted scalar" in (error.context or ""):
-                raise self.fail(
-                    line,
-                    "a quote opened on this line is never closed; end the text with the"
-                    " same quote mark",
-                ) from None
-            raise self.fail(line, f"this is not valid YAML: {problem}") from None
+            raise self._explained(text, error) from None
         except yaml.YAMLError as error:
             raise self.fail(None, f"this is not valid YAML: {error}") from None
         if root is None:
             raise self.fail(1, "the file is empty; `mailer init` writes a starter plan")
+        self._lines = text.splitlines()
         node = self._convert(root)
         if not isinstance(node, Mapping):
             raise self.fail(
@@ -158,24 +121,68 @@ class Reader:
             )
         return node
 
-    def _refuse_aliases(self, text: str) -> None:
-        """An alias (*name) repeats a value written elsewhere: ten nested ones make a few
-        hundred bytes into gigabytes, and one inside its own anchor never ends. A plan
-        needs neither, so the first one is refused with its line."""
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise self.fail(
-                    event.start_mark.line + 1,
-                    f"'*{event.anchor}' repeats a value from elsewhere (a YAML alias);"
-                    " write the value out here instead",
-                )
+    def _explained(self, text: str, error: yaml.MarkedYAMLError) -> PlanError:
+        """The parser's complaint as the slip a person made (see yamlslips.py), or as it is."""
+        context = error.context or ""
+        # An unclosed quote or bracket is found far below; name the line that opened it.
+        opens = context.startswith(("while scanning", "while parsing a flow"))
+        opened = error.context_mark.line + 1 if opens and error.context_mark else None
+        mark = error.problem_mark or error.context_mark
+        problem = Problem(
+            lines=text.splitlines(),
+            line=mark.line + 1 if mark else None,
+            opened=opened,
+            problem=error.problem or "unknown problem",
+            context=context,
+            known_keys=self.known_keys,
+        )
+        slip = explain(problem)
+        if slip is not None:
+            return self.fail(*slip)
+        words = problem.problem + (f" ({context})" if opened and context else "")
+        return self.fail(opened or problem.line, f"this is not valid YAML: {words}")
 
-    def _convert(self, node: yaml.Node) -> Node:
+    def _refuse_hidden_parts(self, text: str) -> None:
+        """What YAML reads but a person does not mean, refused with its line:
+        - an alias (*name) repeats a value written elsewhere: ten nested ones make a few
+          hundred bytes into gigabytes, and one inside its own anchor never ends;
+        - an anchor (&name) or a tag (!name) before a text is taken away from the text
+          (`topic: &Co Finanzen` would read "Finanzen")."""
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            alias = isinstance(event, yaml.AliasEvent)
+            hidden = isinstance(event, yaml.ScalarEvent) and (
+                event.anchor is not None or (event.tag or "").startswith("!")
+            )
+            if not alias and not hidden:
+                continue
+            line = event.start_mark.line + 1
+            found = KEY_AND_VALUE.match(text.splitlines()[line - 1])
+            if hidden:
+                key, value = (found[2], found[3].rstrip()) if found else ("key", "...")
+                raise self.fail(line, reserved_start_sentence(key, value))
+            hint = ""
+            if found and found[3].startswith("*"):
+                hint = (
+                    "; if it is the start of a text, put the text in quotes:"
+                    f" {found[2]}: {quoted(found[3].rstrip())}"
+                )
+            raise self.fail(
+                line,
+                f"'*{event.anchor}' repeats a value from elsewhere (a YAML alias);"  # type: ignore[union-attr]
+                f" write the value out here instead{hint}",
+            )
+
+    def _convert(self, node: yaml.Node, entry: int | None = None) -> Node:
+        """Located values; `entry` is the line of the list entry this mapping is."""
         line = node.start_mark.line + 1
         if isinstance(node, yaml.ScalarNode):
-            return Scalar(str(node.value), line, quoted=node.style in ("'", '"', "|", ">"))
+            quoted_style = node.style in ("'", '"', "|", ">")
+            return Scalar(
+                str(node.value), line, quoted=quoted_style, comment=self._comment_after(node)
+            )
         if isinstance(node, yaml.SequenceNode):
-            return Sequence(tuple(self._convert(item) for item in node.value), line)
+            items = tuple(self._convert(item, item.start_mark.line + 1) for item in node.value)
+            return Sequence(items, line)
         if isinstance(node, yaml.MappingNode):
             entries: dict[str, tuple[int, Node]] = {}
             for key_node, value_node in node.value:
@@ -184,10 +191,30 @@ class Reader:
                     raise self.fail(key_line, "a key must be a plain word")
                 key = str(key_node.value)
                 if key in entries:
-                    raise self.fail(key_line, f"'{key}' is given twice")
+                    first_key = next(iter(entries))
+                    raise self.fail(
+                        key_line,
+                        duplicate_key_sentence(
+                            key,
+                            entries[key][0],
+                            entry if key == first_key else None,
+                            self._line(key_line),
+                        ),
+                    )
                 entries[key] = (key_line, self._convert(value_node))
             return Mapping(entries, line)
         raise self.fail(line, "unsupported YAML construct")
+
+    def _line(self, number: int) -> str:
+        return self._lines[number - 1] if 1 <= number <= len(self._lines) else ""
+
+    def _comment_after(self, node: yaml.ScalarNode) -> str | None:
+        """The comment after a plain text on its last line, as written (' #2 mit Gast'):
+        YAML ends a plain text at ' #', whatever the writer meant."""
+        if node.style:
+            return None
+        rest = self._line(node.end_mark.line + 1)[node.end_mark.column :]
+        return rest if re.match(r"\s+#", rest) else None
 
     # -- shapes --------------------------------------------------------------
 
@@ -213,8 +240,16 @@ class Reader:
             raise self.fail(node.line, f"{what} must be a single value, not a {kind}")
         return node
 
-    def text(self, node: Node, what: str, *, multiline: bool = False) -> str:
-        value = self.scalar(node, what).text
+    def text(self, node: Node, what: str, *, multiline: bool = False, prose: bool = False) -> str:
+        """The value as text. `prose`: a text a person writes (a topic, a name), where a
+        '#' after a space may be part of the text though YAML ends the text there: that
+        is noted in `warnings` (see yamlslips.cut_by_comment)."""
+        scalar = self.scalar(node, what)
+        value = scalar.text
+        if prose and scalar.comment is not None:
+            sentence = cut_by_comment(what, value, scalar.comment, self._line(scalar.line))
+            if sentence is not None:
+                self.warnings.append((scalar.line, sentence))
         if multiline:
             return value.strip()
         # One line only: a line break in a topic or a name must never reach a header.
@@ -243,6 +278,10 @@ class Reader:
 
 
 def unknown_key_message(key: str, where: str, known: set[str]) -> str:
+    if key.startswith("-"):
+        return dash_sentence()
+    if key[:1].isspace():  # YAML drops ordinary spaces: this is another kind of space
+        return odd_space_sentence(key[0])
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
     return f"unknown key '{key}' in {where}{hint}"

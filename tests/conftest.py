@@ -5,16 +5,16 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from mailer.cli import cli
+from mailer.starterplan import starter_plan
 from tests.smtpserver import RecordingHandler, start_server
 
 
@@ -45,7 +45,13 @@ def person_mail(
     return message
 
 
-STARTER = files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8")
+# The Digital-Impuls' plan of autumn 2023: `mailer init` on 20 August 2023, its example
+# sessions filled in by the organizer, New Year's Day 2026 (a first Thursday) cancelled.
+STARTER = (
+    starter_plan(date(2023, 8, 20), examples=False)
+    + "  - date: 2026-01-01                   # New Year's Day is a first Thursday: no meeting\n"
+    + "    cancelled: true\n"
+)
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "bounces"
 needs_corpus = pytest.mark.skipif(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 
 from mailer.cli import cli
@@ -174,3 +176,97 @@ def test_text_from_users_and_servers_is_never_rich_markup(
     assert "Wärme [/Strom]" in plan
     assert "[/x] Müller" in people and "[bold]Rat" in people
     assert "451 4.7.1 [/red] try [bold]later" in rows
+
+
+# -- the starter plan begins after today, with examples nobody gets mail about (item 6) -------
+
+# (the moment of `mailer init --now`, the three sessions it lists)
+INIT_DAYS = {
+    "mid-month": ("2025-06-15T10:00", ["2025-07-03", "2025-08-07", "2025-09-04"]),
+    "the day before a first Thursday": (
+        "2025-07-02T23:30", ["2025-07-03", "2025-08-07", "2025-09-04"]),
+    "on a first Thursday": ("2025-07-03T09:00", ["2025-08-07", "2025-09-04", "2025-10-02"]),
+    "in UTC, already tomorrow in Berlin": (
+        "2025-07-02T23:30+00:00", ["2025-08-07", "2025-09-04", "2025-10-02"]),
+    "in December": ("2025-12-10T12:00", ["2026-01-01", "2026-02-05", "2026-03-05"]),
+    "on a leap day": ("2028-02-29T12:00", ["2028-03-02", "2028-04-06", "2028-05-04"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", INIT_DAYS)
+def test_init_writes_the_sessions_after_today_as_examples(tmp_path: Path, name: str) -> None:
+    now, days = INIT_DAYS[name]
+    app = Mailer(tmp_path)
+    result = app("init", "--now", now)
+    assert (
+        result.stdout.splitlines()[0] == f"wrote {app.config}: the Digital-Impuls from {days[0]} on"
+    )
+    text = app.config.read_text("utf-8")
+    assert f"  start: {days[0]} " in text
+    for day in days:
+        assert f"  - date: {day}\n    example: true\n" in text
+    check = app("check", "--now", now)
+    assert "ok (3 sessions listed)" in check.stdout
+    for day in days:
+        assert (
+            f"warning: the session on {day} is an example from `mailer init`: nobody gets mail"
+            " about it until you write its real topic and guests and delete the line"
+            " `example: true`"
+        ) in check.stderr
+    planned = app.json("plan", "--now", now, "--months", "4")
+    assert [e["date"] for e in planned[:3]] == days
+    assert all(e["example"] and e["mails"] == [] for e in planned[:3])
+
+
+def test_a_starter_plan_sends_nothing_about_its_examples(
+    mailer: Mailer, smtp_pipelining: RecordingHandler, tmp_path: Path
+) -> None:
+    mailer.config.unlink()
+    mailer("init", "--now", "2025-06-15T10:00")
+    mailer.env["MAILER_SMTP_URL"] = smtp_pipelining.url  # type: ignore[attr-defined]
+    mailer.add("anna@example.org", "ben@example.org")
+    # Every moment a mail of the three examples would be due, and the first tick today.
+    moments = ["2025-06-15T10:01"]
+    for day in ("2025-07-03", "2025-08-07", "2025-09-04"):
+        moments += [
+            (datetime.fromisoformat(day) - timedelta(days=14)).strftime("%Y-%m-%dT16:00"),
+            (datetime.fromisoformat(day) - timedelta(days=1)).strftime("%Y-%m-%dT16:00"),
+            f"{day}T15:00",
+        ]
+    for moment in moments:
+        mailer("tick", "--now", moment)
+    assert smtp_pipelining.messages == []
+    feed = mailer("ics", "--now", "2025-06-15T10:00").stdout
+    assert "Kommunalfinanzen" not in feed and "Wärmeplanung" not in feed
+    # The organizer fills in the second example: its mails go out, and no example's
+    # placeholder appears among "the sessions already planned".
+    text = mailer.config.read_text("utf-8").replace(
+        "  - date: 2025-08-07\n    example: true\n"
+        "    topic: Kommunalfinanzen – für die Würde unserer Städte\n",
+        "  - date: 2025-08-07\n    topic: Glasfaser im ländlichen Raum\n",
+    )
+    mailer.write_plan(text)
+    mailer("tick", "--now", "2025-07-24T16:00")
+    announcements = [m.message for m in smtp_pipelining.messages]
+    assert len(announcements) == 2
+    assert "Glasfaser im ländlichen Raum" in announcements[0]["Subject"]
+    body = announcements[0].get_body(("plain",)).get_content()
+    assert "Künstliche Intelligenz" not in body  # the third example, still an example
+
+
+def test_the_web_pages_show_an_examples_date_without_its_topic(mailer: Mailer) -> None:
+    from datetime import UTC
+
+    from tests.webtools import BASE_URL, Clock, client
+
+    mailer.config.unlink()
+    mailer("init", "--now", "2025-06-15T10:00")
+    mailer.write_plan(mailer.config.read_text("utf-8") + f"\nweb:\n  base_url: {BASE_URL}\n")
+    clock = Clock(datetime(2025, 6, 15, 8, 0, tzinfo=UTC))
+    web = client(mailer, clock)
+    front = web.get("/").get_data(as_text=True)
+    assert "3. Juli 2025" in front and "Wärmeplanung" not in front
+    clock.moment = datetime(2025, 7, 10, 8, 0, tzinfo=UTC)  # the first example is past
+    archive = web.get("/archiv").get_data(as_text=True)
+    assert "3. Juli 2025" in archive
+    assert "Wärmeplanung" not in archive and "Julia Stolzenberger" not in archive

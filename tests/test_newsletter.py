@@ -669,3 +669,15 @@ def test_writing_a_recap_owes_nobody_an_update(
     subjects = [m.message["Subject"] for m in smtp_pipelining.messages]
     assert not any("Geändert" in s or "Neu" in s for s in subjects), subjects
     assert len(subjects) == 6
+
+
+def test_a_subject_cut_short_by_a_hash_is_a_warning_in_the_preview(app: Mailer) -> None:
+    # Issue 23, item 5: YAML ends a text without quotes at ' #'.
+    path = write(app, LETTER.replace("subject: Rückblick und Ausblick", "subject: Rückblick #3"))
+    result = app("newsletter", "preview", str(path), "--now", "2023-09-12T10:00")
+    assert "Subject: Rückblick\n" in result.stdout
+    assert result.stderr.splitlines() == [
+        "herbst.md:2: warning: subject ends at 'Rückblick': YAML reads ' #' as the start of a"
+        " comment, so '#3' is left out; to keep it, put the text in quotes: subject:"
+        " \"Rückblick #3\" (a comment that is meant goes two spaces after the text: '  # ...')"
+    ]

@@ -56,10 +56,10 @@ def test_a_plain_install_works_from_an_empty_directory(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert origin.startswith(str(target))
-    mailer("init")
+    mailer("init", "--now", "2023-08-20T10:00")
     assert "ok" in mailer("check")
     plan = json.loads(mailer("plan", "--now", "2023-08-20T10:00", "--json"))
-    assert plan[0]["topic"] == "Kommunale Wärmeplanung"
+    assert plan[0]["topic"] == "Kommunale Wärmeplanung" and plan[0]["example"]
     out = mailer("preview", "2023-09-07", "announcement")
     assert (work / "preview" / "2023-09-07-announcement.html").read_text("utf-8").count(
         "Wärmeplanung"

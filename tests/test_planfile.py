@@ -325,3 +325,260 @@ def test_the_series_name_after_des(name: str, genitive: str | None, expected: st
     if genitive:
         text = text.replace("  timezone:", f"  genitive: {genitive}\n  timezone:", 1)
     assert parse_plan(text).series.name_genitive == expected
+
+
+# -- the slips people make editing YAML by hand (issue 23, item 20) --------------------------
+
+TWO = BASE + "  - date: 2023-10-05\n    topic: Finanzen\n"  # lines 20 and 21
+TOPIC = "    topic: Finanzen\n"
+ROLE = "        role: Seniorexpertin\n"
+SECOND = "  - date: 2023-10-05\n"
+LINE_UP = "YAML counts the spaces, and keys that belong together start in the same column"
+# (what is written instead, the line named, the whole sentence after "schedule.yaml:LINE: ")
+SLIPS = {
+    "key indented too far": (
+        ("    topic: Kommunale Wärmeplanung\n", "      topic: Kommunale Wärmeplanung\n"), 16,
+        f"'topic:' is indented by 6 spaces and 'date:' on line 15 by 4 spaces: {LINE_UP};"
+        " indent 'topic:' by 4 spaces",
+    ),
+    "key one space too little": (
+        ("    topic: Kommunale Wärmeplanung\n", "   topic: Kommunale Wärmeplanung\n"), 16,
+        f"'topic:' is indented by 3 spaces and 'date:' on line 15 by 4 spaces: {LINE_UP};"
+        " indent 'topic:' by 4 spaces",
+    ),
+    "key in the column of the dash": (
+        ("    topic: Kommunale Wärmeplanung\n", "  topic: Kommunale Wärmeplanung\n"), 16,
+        f"'topic:' is indented by 2 spaces and 'date:' on line 15 by 4 spaces: {LINE_UP};"
+        " indent 'topic:' by 4 spaces (beside 'date:' on line 15), or write '- ' before it if"
+        " a new entry starts here",
+    ),
+    "guest's key one space too little": (
+        (ROLE, "       role: Seniorexpertin\n"), 19,
+        f"'role:' is indented by 7 spaces and 'name:' on line 18 by 8 spaces: {LINE_UP};"
+        " indent 'role:' by 8 spaces",
+    ),
+    "entry's dash too far left": (
+        (SECOND, " - date: 2023-10-05\n"), 20,
+        "this '-' is indented by 1 space and the '-' on line 15 by 2 spaces: YAML counts the"
+        " spaces, and the entries of one list start in the same column; indent this '-' by 2"
+        " spaces",
+    ),
+    "entry's dash too far right": (
+        (SECOND, "   - date: 2023-10-05\n"), 20,
+        "this '-' is indented by 3 spaces and the '-' on line 15 by 2 spaces: YAML counts the"
+        " spaces, and the entries of one list start in the same column; indent this '-' by 2"
+        " spaces",
+    ),
+    "section indented": (
+        ("sessions:\n", " sessions:\n"), 14,
+        f"'sessions:' is indented by 1 space and 'reminders:' on line 13 by 2 spaces: {LINE_UP};"
+        " indent 'sessions:' by 2 spaces (beside 'reminders:' on line 13) or by 0 spaces"
+        " (beside 'emails:' on line 11)",
+    ),
+    "forgotten dash": (
+        (SECOND, "    date: 2023-10-05\n"), 20,
+        "'date:' is given a second time in the entry that starts on line 15: a new list entry"
+        " starts with '- ' (dash, space); write '- date: 2023-10-05', with the dash in the"
+        " column of the dash on line 15",
+    ),
+    "forgotten dash of a guest": (
+        (ROLE, ROLE + "        name: Ben Wagner\n"), 20,
+        "'name:' is given a second time in the entry that starts on line 18: a new list entry"
+        " starts with '- ' (dash, space); write '- name: Ben Wagner', with the dash in the"
+        " column of the dash on line 18",
+    ),
+    "a key twice": (
+        (TOPIC, TOPIC + "    topic: Haushalt\n"), 22,
+        "'topic:' is given twice (first on line 21); keep one of them",
+    ),
+    "key without its space": (
+        (TOPIC, "    topic:Finanzen\n"), 21, "a ':' after a key needs a space: write 'topic: Finanzen'",
+    ),
+    "key without its colon": (
+        (TOPIC, "    topic Finanzen\n"), 21,
+        "'topic' needs a colon and a space after it: write 'topic: Finanzen'",
+    ),
+    "key with '='": (
+        (TOPIC, "    topic = Finanzen\n"), 21,
+        "'topic' needs a colon and a space after it: write 'topic: Finanzen'",
+    ),
+    "text on the line below its key": (
+        (TOPIC, "    topic:\n    Finanzen\n"), 22,
+        "this line has no key (a word, a colon and a space) in front of its text; if it goes on"
+        " with the text after 'topic:' on line 21, indent it further than 'topic:', or put all"
+        " of the text in quotes on one line",
+    ),
+    "tab after the colon": (
+        (TOPIC, "    topic:\tFinanzen\n"), 21,
+        "a tab follows 'topic:'; YAML needs a space there: replace the tab with a space",
+    ),
+    "non-breaking space": (
+        (TOPIC, "\u00a0   topic: Finanzen\n"), 21,
+        "this line is indented with a non-breaking space (U+00A0, copied from a web page or a"
+        " word processor); YAML needs plain spaces: retype the indentation",
+    ),
+    "quoted start, text after": (
+        (TOPIC, '    topic: "Finanzen" im Blick\n'), 21,
+        "the text after 'topic:' begins with a quote, so YAML reads only up to its end and not"
+        " the rest; put all of the text in quotes: topic: '\"Finanzen\" im Blick'",
+    ),
+    "quotes inside quotes": (
+        (TOPIC, '    topic: "Finanzen: "Neu""\n'), 21,
+        "a text in quotes must not hold the same quote mark; write topic: 'Finanzen: \"Neu\"'",
+    ),
+    "bracket start": (
+        (TOPIC, "    topic: [Teil 1] Finanzen\n"), 21,
+        "the text after 'topic:' begins with '[', so YAML reads only up to its end and not the"
+        ' rest; put all of the text in quotes: topic: "[Teil 1] Finanzen"',
+    ),
+    "@ start": (
+        (TOPIC, "    topic: @Finanzen\n"), 21,
+        "a text cannot begin with '@' in YAML (it is reserved); put the text in quotes:"
+        ' topic: "@Finanzen"',
+    ),
+    "* start": (
+        (TOPIC, "    topic: *Finanzen* im Blick\n"), 21,
+        "a text cannot begin with '*' in YAML (it marks an alias, a value repeated from"
+        ' elsewhere); put the text in quotes: topic: "*Finanzen* im Blick"',
+    ),
+    "& start": (
+        (TOPIC, "    topic: &Co Finanzen\n"), 21,
+        "a text cannot begin with '&' in YAML (it marks an anchor, a name for the value); put"
+        ' the text in quotes: topic: "&Co Finanzen"',
+    ),
+    "! start": (
+        (TOPIC, "    topic: !wichtig Finanzen\n"), 21,
+        "a text cannot begin with '!' in YAML (it marks a tag, a type for the value); put the"
+        ' text in quotes: topic: "!wichtig Finanzen"',
+    ),
+    "| start": (
+        (TOPIC, "    topic: | Finanzen\n"), 21,
+        "a text cannot begin with '|' in YAML (it announces a text on the lines below); put"
+        ' the text in quotes: topic: "| Finanzen"',
+    ),
+    "'- ' start": (
+        (TOPIC, "    topic: - Finanzen\n"), 21,
+        "a text cannot begin with '-' in YAML (it starts a list); put the text in quotes:"
+        ' topic: "- Finanzen"',
+    ),
+    "unclosed bracket": (
+        ("  reminders: [1d, 1h]\n", "  reminders: [1d, 1h\n"), 13,
+        "a '[' opened on this line is never closed; end the list with ']'",
+    ),
+    "a second document": (
+        (TOPIC, TOPIC + "---\n"), 22,
+        "a line '---' starts a second document here, and the file is one document: remove this"
+        " line",
+    ),
+    "dash glued to a key": (
+        (TOPIC, TOPIC + "    -guests:\n"), 22,
+        "a '-' that starts a list entry needs a space after it: write '- ' (dash, space)",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SLIPS)
+def test_a_slip_in_the_yaml_is_explained_with_what_to_write(name: str) -> None:
+    (old, new), line, sentence = SLIPS[name]
+    assert old in TWO
+    error = error_of(TWO.replace(old, new, 1))
+    assert str(error) == f"schedule.yaml:{line}: {sentence}"
+
+
+def test_check_explains_a_slip_in_one_line(mailer) -> None:
+    mailer.write_plan(TWO.replace(SECOND, "    date: 2023-10-05\n"))
+    result = mailer("check", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [f"schedule.yaml:20: {SLIPS['forgotten dash'][2]}"]
+
+
+# -- a '#' that cuts a text short (issue 23, item 5) ------------------------------------------
+
+KEEP = "(a comment that is meant goes two spaces after the text: '  # ...')"
+# (what is written instead, the line, the text as read, the warning or None for a comment)
+HASHES = {
+    "topic '#2'": (
+        (TOPIC, "    topic: Smart City #2 mit Gast\n"), 21, "Smart City",
+        "topic ends at 'Smart City': YAML reads ' #' as the start of a comment, so '#2 mit Gast'"
+        f' is left out; to keep it, put the text in quotes: topic: "Smart City #2 mit Gast" {KEEP}',
+    ),
+    "topic, one space before '# '": (
+        (TOPIC, "    topic: Smart City # Teil 2\n"), 21, "Smart City",
+        "topic ends at 'Smart City': YAML reads ' #' as the start of a comment, so '# Teil 2' is"
+        f' left out; to keep it, put the text in quotes: topic: "Smart City # Teil 2" {KEEP}',
+    ),
+    "topic, two spaces before '#digital'": (
+        (TOPIC, "    topic: Smart City  #digital\n"), 21, "Smart City",
+        "topic ends at 'Smart City': YAML reads ' #' as the start of a comment, so '#digital' is"
+        f' left out; to keep it, put the text in quotes: topic: "Smart City  #digital" {KEEP}',
+    ),
+    "guest's name": (
+        ("      - name: Julia Stolzenberger\n", "      - name: Julia #1 Stolzenberger\n"), 18,
+        "Julia",
+        "a guest's name ends at 'Julia': YAML reads ' #' as the start of a comment, so"
+        " '#1 Stolzenberger' is left out; to keep it, put the text in quotes: name: \"Julia #1"
+        f' Stolzenberger" {KEEP}',
+    ),
+    "guest's role": (
+        (ROLE, "        role: Expertin für #Wärme\n"), 19, "Expertin für",
+        "a guest's role ends at 'Expertin für': YAML reads ' #' as the start of a comment, so"
+        " '#Wärme' is left out; to keep it, put the text in quotes: role: \"Expertin für #Wärme\""
+        f" {KEEP}",
+    ),
+    "a guest written as a name only": (
+        ("      - name: Julia Stolzenberger\n        role: Seniorexpertin\n",
+         "      - Julia #1\n"), 18, "Julia",
+        "a guest ends at 'Julia': YAML reads ' #' as the start of a comment, so '#1' is left"
+        f' out; to keep it, put the text in quotes: - "Julia #1" {KEEP}',
+    ),
+    "description": (
+        (TOPIC, TOPIC + "    description: Die Folge #3 der Reihe\n"), 22, "Die Folge",
+        "description ends at 'Die Folge': YAML reads ' #' as the start of a comment, so '#3 der"
+        f' Reihe\' is left out; to keep it, put the text in quotes: description: "Die Folge #3 der'
+        f' Reihe" {KEEP}',
+    ),
+    "reason": (
+        (TOPIC, TOPIC + "    cancelled: true\n    reason: Streik #2\n"), 23, "Streik",
+        "reason ends at 'Streik': YAML reads ' #' as the start of a comment, so '#2' is left"
+        f' out; to keep it, put the text in quotes: reason: "Streik #2" {KEEP}',
+    ),
+    "series' name": (
+        ("  name: Digital-Impuls\n", "  name: Impuls #digital\n"), 2, "Impuls",
+        "series.name ends at 'Impuls': YAML reads ' #' as the start of a comment, so '#digital'"
+        f' is left out; to keep it, put the text in quotes: name: "Impuls #digital" {KEEP}',
+    ),
+    "a comment as yamllint writes it": (
+        (TOPIC, "    topic: Finanzen  # Julia fragen\n"), 21, "Finanzen", None,
+    ),
+    "a comment after a date": ((SECOND, "  - date: 2023-10-05 # verschoben?\n"), 20, None, None),
+    "a comment after a quoted text": (
+        (TOPIC, '    topic: "Smart City #2" # Teil 2\n'), 21, "Smart City #2", None,
+    ),
+    "a '#' without a space before it": (
+        (TOPIC, "    topic: Smart-City-#2\n"), 21, "Smart-City-#2", None,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", HASHES)
+def test_a_hash_that_cuts_a_text_short_is_a_warning_with_the_fix(name: str) -> None:
+    (old, new), line, read, warning = HASHES[name]
+    assert old in TWO
+    plan = parse_plan(TWO.replace(old, new, 1))
+    if read is not None:
+        texts = [plan.series.name]
+        for session in plan.listed:
+            texts += [session.topic, session.description, session.reason]
+            texts += [part for guest in session.guests for part in (guest.name, guest.role)]
+        assert read in texts
+    found = [(w.line, w.message) for w in plan_warnings(plan, date(2023, 8, 1))]
+    cut = [(n, m) for n, m in found if "YAML reads ' #'" in m]
+    assert cut == ([(line, warning)] if warning else [])
+
+
+def test_check_shows_the_cut_topic_and_says_ok(mailer) -> None:
+    mailer.write_plan(TWO.replace(TOPIC, "    topic: Smart City #2 mit Gast\n"))
+    result = mailer("check", "--now", "2023-08-20T10:00")
+    warning = HASHES["topic '#2'"][3]
+    assert f"schedule.yaml:21: warning: {warning}" in result.stderr.splitlines()
+    assert "ok" in result.stdout

@@ -24,6 +24,8 @@ def _draft_mail(app: App, path: Path, now, recipient, message_id: str):
 
     plan = app.plan()
     draft = read_draft(path, plan)
+    for line, sentence in draft.warnings:
+        click.echo(f"{path.name}:{line}: warning: {sentence}", err=True)
     letter, _ = app.renderer(now).newsletter(
         draft.subject, draft.body, preheader=draft.preheader, greeting=draft.greeting,
         browser_url=None,

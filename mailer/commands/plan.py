@@ -20,17 +20,35 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml.")
+@click.option("--now", "now_text", metavar="T", help="Write the plan as of this moment.")
 @pass_app
-def init(app: App, force: bool) -> None:
-    """Write a starter schedule.yaml (the Digital-Impuls plan)."""
-    from importlib.resources import files
+def init(app: App, force: bool, now_text: str | None) -> None:
+    """Write a starter schedule.yaml: the Digital-Impuls from its next session on, with
+    three example sessions that nobody gets mail about until they are filled in."""
+    from zoneinfo import ZoneInfo
 
+    from mailer.starterplan import ZONE, next_sessions, starter_plan
+
+    zone = ZoneInfo(ZONE)
+    try:
+        moment = datetime.fromisoformat(now_text) if now_text else datetime.now(zone)
+    except ValueError:
+        raise UserError(
+            f"--now: '{now_text}' is not an ISO 8601 moment like 2023-08-20T10:00"
+        ) from None
+    today = (moment.astimezone(zone) if moment.tzinfo else moment).date()
     target = app.workspace.config
     if target.exists() and not force:
         raise UserError(f"{target.name} already exists here; use --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8"), "utf-8")
-    click.echo(f"wrote {target}")
+    target.write_text(starter_plan(today), "utf-8")
+    first = next_sessions(today)
+    click.echo(f"wrote {target}: the Digital-Impuls from {first[0]} on")
+    click.echo(
+        f"the sessions on {', '.join(str(day) for day in first)} are examples"
+        " (`example: true`): nobody gets mail about them until you write their real topics"
+        " and delete that line"
+    )
     click.echo("next: edit it, then `mailer check` and `mailer plan`")
 
 
@@ -95,9 +113,9 @@ def show_plan(app: App, now_text: str | None, months: int, as_json: bool) -> Non
                 "state": "due" if entry.due_at <= now else "upcoming",
             }
             for entry in schedule(plan, session)
-            if not session.cancelled
+            if not session.cancelled and not session.example
         ]
-        if session.recap and not session.cancelled:
+        if session.recap and not session.cancelled and not session.example:
             mails.append(
                 {"kind": "recap", "due_at": recap_due_at(plan, session).isoformat(),
                  "state": "upcoming"}
@@ -111,6 +129,7 @@ def show_plan(app: App, now_text: str | None, months: int, as_json: bool) -> Non
                 "guests": [{"name": g.name, "role": g.role} for g in session.guests],
                 "join_url": session.join_url,
                 "cancelled": session.cancelled,
+                "example": session.example,
                 "listed": session.line is not None,
                 "mails": mails,
                 "rsvps": answers.get(session.key, answers.get("*")),
@@ -129,6 +148,8 @@ def show_plan(app: App, now_text: str | None, months: int, as_json: bool) -> Non
         topic: Cell = session.topic or ("open", "dim")
         if session.cancelled:
             topic = ("cancelled", "red")
+        elif session.example:
+            topic = (f"{session.topic} (example: no mail until filled in)", "dim")
         mails: list[Piece] = []
         for index, mail in enumerate(entry["mails"]):
             due_at = datetime.fromisoformat(mail["due_at"])
@@ -223,7 +244,7 @@ def ics(app: App, output: Path | None, now_text: str | None, months: int) -> Non
     sessions = plan.sessions_between(
         now.date() - timedelta(days=92), now.date() + timedelta(days=31 * months)
     )
-    data = feed(plan, [(s, visible_sequence(app, s)) for s in sessions], now)
+    data = feed(plan, published(app, sessions, now), now)
     if output:
         output.write_bytes(data)
         click.echo(f"wrote {len(sessions)} sessions to {output}")
@@ -244,6 +265,20 @@ def find_session(plan: Plan, text: str):
             f"there is no session on {day} in {plan.series.name}'s plan (see `mailer plan`)"
         )
     return session
+
+
+def published(app: App, sessions: list, now: datetime) -> list:
+    """The sessions with SEQUENCE and LAST-MODIFIED as the feed publishes them (see
+    queueing.published_versions); before subscribers.db exists: 0, and the plan file's time."""
+    from datetime import UTC
+
+    from mailer.outbound.queueing import published_versions
+
+    if not app.workspace.db.exists():
+        edited = datetime.fromtimestamp(app.workspace.config.stat().st_mtime, UTC)
+        return [(session, 0, min(edited, now)) for session in sessions]
+    with app.store() as store:
+        return published_versions(store, sessions, now)
 
 
 def visible_sequence(app: App, session) -> int:

@@ -49,6 +49,7 @@ from mailer.outbound.smtp import (
 from mailer.plan import Plan, Session
 from mailer.render import Letter, Recipient, Renderer
 from mailer.store import ACTIVE, PENDING, UNSUBSCRIBED, Store, stamp
+from mailer.wallclock import instant
 
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -449,7 +450,7 @@ class _Sender:
         """The session's start on the monotonic clock: `now` moves on as the tick runs, so
         `tick --now T` stops at the start exactly as the daemon at T would."""
         if session.key not in self._deadlines:
-            ahead = (session.start - self.now).total_seconds()
+            ahead = (instant(session.start) - instant(self.now)).total_seconds()
             self._deadlines[session.key] = self.started + ahead
         return self._deadlines[session.key]
 

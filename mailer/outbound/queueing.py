@@ -5,6 +5,7 @@ replies. Each is queued once (see outbox.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,22 @@ def record_versions(store: Store, plan: Plan, now: datetime) -> Sessions:
             )
             for session in plan.sessions_from(now, VERSION_HORIZON_DAYS)
         }
+
+
+def published_versions(
+    store: Store, sessions: Iterable[Session], now: datetime
+) -> list[tuple[Session, int, datetime]]:
+    """Each session as the calendar feed publishes it: with the SEQUENCE of its content and
+    the moment that content was first recorded (LAST-MODIFIED). The content is recorded
+    now if it is new, as the tick does before it mails: a calendar that fetched it must
+    see the next change with a higher SEQUENCE, also when two edits come between ticks."""
+    published = []
+    with store.transaction():
+        for session in sessions:
+            sequence = store.record_version(session.key, session.version, now, session.content)
+            first = store.recorded_at(session.key, sequence)
+            published.append((session, sequence, datetime.fromisoformat(first or stamp(now))))
+    return published
 
 
 def scheduled_key(session: Session, label: str, kind: str) -> OutboxKey:
@@ -104,8 +121,11 @@ def notice_wanted(store: Store, session: Session) -> bool:
     """Whether a change of the session is told by mail. Not when it is marked `notify:
     false` in the plan, nor when the organizer saved this content as not worth a mail
     (Store.mark_quiet): the new version stands (the next invitation carries it), but
-    nobody is told of this change."""
-    return session.notify and not store.is_quiet(session.key, session.version)
+    nobody is told of this change. Nor for an example (`example: true`): it was never
+    sent, so no change of it is news to anyone."""
+    if session.example or not session.notify:
+        return False
+    return not store.is_quiet(session.key, session.version)
 
 
 def notice_kind(session: Session) -> str:
@@ -113,11 +133,11 @@ def notice_kind(session: Session) -> str:
 
 
 def notices_owed(store: Store, sessions: list[Session]) -> dict[str, tuple[str, int]]:
-    """Per session key whose content changed since the last tick recorded it: the notice
-    the next tick will send (update or cancellation) and to how many members."""
+    """Per session key whose content changed since members were told: the notice the next
+    tick will send (update or cancellation) and to how many members."""
     owed = {}
     for session in sessions:
-        sequence = store.changed_sequence(session.key, session.version)
+        sequence = store.owed_sequence(session.key, session.version)
         if sequence is None or not notice_wanted(store, session):
             continue
         kind = notice_kind(session)

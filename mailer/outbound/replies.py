@@ -5,7 +5,7 @@ too are sent once, retried on 4xx, and never lost.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from mailer import german, report, salutation
 from mailer.inbound import table as inbound_table
@@ -14,6 +14,7 @@ from mailer.outbound.outbox import CONFIRM, DIGEST, GOODBYE, THANKS, DueRow, Out
 from mailer.plan import Plan
 from mailer.render import WIRE_POLICY, Letter, Recipient, Renderer, organizer_message
 from mailer.store import stamp
+from mailer.wallclock import instant, resolve
 
 THANKS_WITHIN = timedelta(days=2)  # ideas older than this when thank-yous are switched on get none
 
@@ -52,16 +53,19 @@ def digest_window(plan: Plan, now: datetime) -> tuple[datetime, datetime] | None
     """The period the digest due at `now` covers, or None before the first one is due."""
     local = plan.local(now)
     at = plan.suggestions.digest_at
+
+    def on(day: date) -> datetime:  # digest_at on that day, as RFC 5545 reads a local time
+        return resolve(datetime.combine(day, at), plan.timezone)
+
     if plan.suggestions.digest == "daily":
-        end = datetime.combine(local.date(), at, plan.timezone)
+        end = on(local.date())
         length = timedelta(days=1)
     else:
-        monday = local.date() - timedelta(days=local.weekday())
-        end = datetime.combine(monday, at, plan.timezone)
+        end = on(local.date() - timedelta(days=local.weekday()))
         length = timedelta(days=7)
-    if local < end:
-        end = datetime.combine((end - length).date(), at, plan.timezone)
-    return datetime.combine((end - length).date(), at, plan.timezone), end
+    if instant(local) < instant(end):
+        end = on(end.date() - length)
+    return on(end.date() - length), end
 
 
 def _queue_digest(conn, plan: Plan, now: datetime, secret: bytes) -> int:

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    render_template,
+    request,
+    url_for,
+)
 from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
 
@@ -23,6 +32,7 @@ from mailer.errors import MailerError
 from mailer.members import clean_text, normalize_address
 from mailer.outbound import newsletters
 from mailer.outbound.outbox import SENT
+from mailer.outbound.queueing import published_versions
 from mailer.render import ONE_CLICK, Renderer
 from mailer.salutation import Person
 from mailer.store import Subscriber, stamp
@@ -81,7 +91,7 @@ def index():
 def _front_page(form: SignUpForm, moment: datetime):
     plan = pages.plan()
     ahead = [
-        _session_view(session)
+        _session_view(session.public)
         for session in plan.sessions_from(moment, AHEAD_DAYS)
         if not session.cancelled
     ]
@@ -326,7 +336,9 @@ def letter(session_key: str, kind: str):
 def archive():
     plan, moment = pages.plan(), pages.now()
     past = plan.sessions_between(moment.date() - timedelta(days=ARCHIVE_DAYS), moment.date())
-    held = [_session_view(s) for s in reversed(past) if s.start <= moment and not s.cancelled]
+    held = [
+        _session_view(s.public) for s in reversed(past) if s.start <= moment and not s.cancelled
+    ]
     letters = [
         {
             "id": item.id,
@@ -360,8 +372,12 @@ def calendar_feed():
     sessions = plan.sessions_between(
         moment.date() - timedelta(days=92), moment.date() + timedelta(days=AHEAD_DAYS)
     )
-    store = pages.store()
-    listed = [(s, store.known_sequence(s.key, s.version)) for s in sessions]
+    # Each version it shows is recorded, as the tick records what it mails: the next
+    # change then gets a higher SEQUENCE, and calendars take it. This record is the one
+    # write a GET makes, on a connection of its own (the request's is read-only): it
+    # changes no member, no answer and no mail.
+    with current_app.extensions["mailer"].app.store() as versions:
+        listed = published_versions(versions, sessions, moment)
     body = feed(plan, listed, moment, public_url=f"{plan.web.base_url}/")
     return Response(
         body,

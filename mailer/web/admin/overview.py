@@ -31,9 +31,11 @@ def overview():
         sessions.append(
             {
                 "when": german.long_datetime(item.start),
-                "topic": item.topic,
+                "topic": f"{item.topic} (Beispiel: kein Versand)" if item.example else item.topic,
                 "cancelled": item.cancelled,
-                "mails": [] if item.cancelled else _session_mails(plan, item, moment),
+                "mails": []
+                if item.cancelled or item.example
+                else _session_mails(plan, item, moment),
                 "answers": given,
                 "counted": Counter(answer["answer"] for answer in given),
             }
