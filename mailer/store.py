@@ -240,6 +240,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX outbox_stage ON outbox(stage, status);
     """,
+    # 13: a calendar's proposal of another time (iTIP COUNTER, see inbound/itip.py): the
+    # time a member proposed for a session, beside their comment in `text`
+    """
+    ALTER TABLE inbound ADD COLUMN proposed_start TEXT;
+    ALTER TABLE inbound ADD COLUMN proposed_end TEXT;
+    """,
 ]
 
 

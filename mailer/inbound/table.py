@@ -5,7 +5,9 @@ bytes), so a message seen twice is recorded once. Columns: `kind` (see kinds.py)
 `folder` kind it was filed under, `sender` and `subscriber_id` (when the sender is on the
 list), `subject`, `text` (a suggestion's new text), `received_at` (its Date), the
 `session_key` it answers, `attachments` and `addresses` (JSON lists), the classifier's
-`reason`, the `effect` it had on the list, and `recorded_at`.
+`reason`, the `effect` it had on the list, and `recorded_at`; for a calendar's proposal
+of another time (kind `counter`), `proposed_start` and `proposed_end` (UTC ISO) and the
+member's comment in `text`.
 """
 
 from __future__ import annotations
@@ -39,13 +41,14 @@ def insert(
     conn.execute(
         "INSERT INTO inbound (message_key, message_id, kind, folder, sender, subscriber_id,"
         " subject, text, received_at, session_key, attachments, addresses, reason, effect,"
-        " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " recorded_at, proposed_start, proposed_end)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             entry.key, entry.message_id, verdict.kind, verdict.kind, entry.sender, subscriber_id,
-            entry.subject, entry.text, entry.received_at,
-            entry.answers.session_key if entry.answers else None,
+            entry.subject, entry.text, entry.received_at, entry.session_key,
             json.dumps(entry.attachments, ensure_ascii=False),
             json.dumps(verdict.addresses), verdict.reason, effect, now,
+            entry.proposed_start, entry.proposed_end,
         ),
     )  # fmt: skip
 
