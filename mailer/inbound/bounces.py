@@ -86,6 +86,19 @@ _STILL_TRYING = re.compile(
 )
 
 
+# A mail server's record of an SMTP session (Postfix "Transcript of session follows",
+# lines "Out: 451 4.3.0 ..." / "In: RCPT TO:<...>", Exim's ">>> RCPT" / "<<< 550").
+_TRANSCRIPT = re.compile(
+    r"^\s*(out|in):\s+(\d{3}[ -]|ehlo|helo|mail from|rcpt to|data|quit)|^\s*(<<<|>>>)\s",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def is_transcript(text: str) -> bool:
+    """Whether a text is (mostly) a record of an SMTP dialogue."""
+    return len(_TRANSCRIPT.findall(text[:5000])) >= 2
+
+
 # -- bounces ---------------------------------------------------------------------
 
 
@@ -218,6 +231,10 @@ def mta_bounce(message: EmailMessage, dsn: bool = False) -> Verdict | None:
     if not is_bounce:
         return None
     notice = _notice_text(message)
+    if not (failed_header or returns_original or bounce_subject) and is_transcript(notice):
+        # A mail server's record of a session for its postmaster (Postfix "errors from"):
+        # it returns no mail and says nothing failed for good.
+        return Verdict(NOTICE, reason="a mail server's session transcript for the postmaster")
     if not failed_header and _STILL_TRYING.search(subject + "\n" + notice[:3000]):
         return Verdict(
             NOTICE,
@@ -225,6 +242,8 @@ def mta_bounce(message: EmailMessage, dsn: bool = False) -> Verdict | None:
             reason="a mail system's warning: the mail is still being retried",
         )
     addresses = failed_header or _failed_addresses(message, notice)
+    if not addresses and not (from_daemon or dsn):
+        return None  # a person's program that names no failed address: an auto-reply
     status, hard = _status_of(notice, subject)
     return Verdict(
         BOUNCE,

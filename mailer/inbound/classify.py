@@ -24,7 +24,7 @@ from email.utils import getaddresses
 
 from mailer.inbound import itip, mailtext
 from mailer.inbound.autoreply import auto_reply_reason
-from mailer.inbound.bounces import dsn_bounce, mta_bounce, ses_notification
+from mailer.inbound.bounces import dsn_bounce, is_transcript, mta_bounce, ses_notification
 from mailer.inbound.kinds import (
     AUTO_REPLY,
     COMPLAINT,
@@ -177,12 +177,6 @@ _NOTICE_SUBJECTS = re.compile(
     r"postmaster (notify|copy|warning)|transcript of session|errors from)\b",
     re.IGNORECASE,
 )
-# A mail server's record of an SMTP session (Postfix "Transcript of session follows",
-# lines "Out: 451 4.3.0 ..." / "In: RCPT TO:<...>", Exim's ">>> RCPT" / "<<< 550").
-_TRANSCRIPT = re.compile(
-    r"^\s*(out|in):\s+(\d{3}[ -]|ehlo|helo|mail from|rcpt to|data|quit)|^\s*(<<<|>>>)\s",
-    re.IGNORECASE | re.MULTILINE,
-)
 # Local parts that only programs write from: mail systems and list servers.
 _SYSTEM_LOCAL_PARTS = {
     "mailer-daemon", "mail-daemon", "maildaemon", "mailerdaemon", "listserv", "majordomo",
@@ -216,8 +210,7 @@ def _machine(message: EmailMessage) -> Verdict | None:
 
 
 def _is_transcript(message: EmailMessage) -> bool:
-    text = mailtext.body_text(message)[:5000]
-    return len(_TRANSCRIPT.findall(text)) >= 2
+    return is_transcript(mailtext.body_text(message))
 
 
 def _is_system_local_part(local: str) -> bool:

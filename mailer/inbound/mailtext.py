@@ -6,7 +6,6 @@ or wrong charsets, HTML-only mail, missing boundaries, 8-bit garbage.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from email.errors import HeaderParseError
 from email.header import decode_header
@@ -264,17 +263,31 @@ def attachment_names(message: EmailMessage) -> list[str]:
     (as Outlook and Gmail write them into `name=`), raw 8-bit bytes."""
     names = []
     for part in _leaf_parts(message):
-        name = part.get_filename()
-        if name and _is_attachment(part):
-            names.append(one_line(_readable(str(name), part.get_content_charset())))
+        if not _is_attachment(part):
+            continue
+        name = _filename(part)
+        if name:
+            names.append(one_line(decode_words(name) if "=?" in name else name))
     return names
 
 
-def _readable(text: str, charset: str | None) -> str:
-    if not text.isascii():
-        with contextlib.suppress(UnicodeEncodeError):  # text already, not bytes
-            text = decode_bytes(text.encode("ascii", "surrogateescape"), charset)
-    return decode_words(text) if "=?" in text else text
+def _filename(part: Message) -> str | None:
+    """The part's file name; from a header with raw 8-bit bytes (which compat32 turns
+    into replacement characters), read again from its decoded bytes."""
+    for key in ("Content-Disposition", "Content-Type"):
+        raw = next((v for k, v in part.raw_items() if k.lower() == key.lower()), None)
+        if not isinstance(raw, str) or raw.isascii():
+            continue
+        try:
+            data = raw.encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:  # text already, not bytes
+            continue
+        probe = Message()
+        probe[key] = decode_bytes(data, part.get_content_charset())
+        if name := probe.get_filename():
+            return str(name)
+    name = part.get_filename()
+    return str(name) if name else None
 
 
 def _looks_like_header_block(lines: list[str]) -> bool:
