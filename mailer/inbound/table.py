@@ -16,7 +16,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING
 
-from mailer.inbound.kinds import QUARANTINE, SUGGESTION, UNSURE, Verdict
+from mailer.inbound.kinds import COUNTER, QUARANTINE, SUGGESTION, UNSURE, Verdict, unsure_note
 from mailer.store import ACTIVE
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def suggestions(conn: sqlite3.Connection) -> list[dict]:
     that perhaps ask to leave (kind `unsure`) for the organizer to decide."""
     rows = conn.execute(
         "SELECT sender, subject, text, received_at, session_key, attachments, subscriber_id,"
-        " kind FROM inbound WHERE kind IN (?, ?) ORDER BY received_at DESC, id DESC",
+        " kind, reason FROM inbound WHERE kind IN (?, ?) ORDER BY received_at DESC, id DESC",
         (SUGGESTION, UNSURE),
     )
     return [
@@ -98,9 +98,26 @@ def suggestions(conn: sqlite3.Connection) -> list[dict]:
             "attachments": json.loads(attachments or "[]"),
             "subscriber": subscriber_id is not None,
             "kind": kind,
+            "note": unsure_note(reason or "") if kind == UNSURE else "",
         }
-        for sender, subject, text, received_at, session, attachments, subscriber_id, kind in rows
+        for sender, subject, text, received_at, session, attachments, subscriber_id, kind, reason in rows
     ]
+
+
+def proposals(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
+    """The other times members' calendars proposed (kind `counter`), recorded in
+    [start, end), newest first, with the member's name and municipality."""
+    keys = ("received_at", "sender", "name", "org", "subject", "text", "session_key",
+            "proposed_start", "proposed_end")  # fmt: skip
+    rows = conn.execute(
+        "SELECT i.received_at, i.sender, s.name, s.org, i.subject, i.text, i.session_key,"
+        " i.proposed_start, i.proposed_end FROM inbound i"
+        " LEFT JOIN subscribers s ON s.id = i.subscriber_id"
+        " WHERE i.kind = ? AND i.recorded_at >= ? AND i.recorded_at < ?"
+        " ORDER BY i.received_at DESC, i.id DESC",
+        (COUNTER, start, end),
+    )
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def suggestions_to_thank(conn: sqlite3.Connection, since: str) -> list[tuple[int, str, str, str]]:

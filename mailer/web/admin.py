@@ -20,6 +20,7 @@ from mailer import app as mailer_app
 from mailer import german, report, rsvps
 from mailer.errors import MailerError
 from mailer.inbound import table as inbound_table
+from mailer.inbound.kinds import SUGGESTION, UNSURE, unsure_note
 from mailer.members import clean_text, normalize_address
 from mailer.outbound import newsletters, outbox
 from mailer.salutation import Person
@@ -122,14 +123,25 @@ def overview():
 @blueprint.route("/antworten")
 @login_required
 def replies():
-    """Topic ideas (to mark as done) and every message read, each with a refile form."""
-    received = inbound_table.recent(pages.store().conn, 200)
-    ideas = [item for item in received if item["kind"] in ("suggestion", "unsure")]
+    """Topic ideas (to mark as done; a mail to check says why), the other times members'
+    calendars proposed, and every message read, each with a refile form."""
+    plan, moment, store = pages.plan(), pages.now(), pages.store()
+    received = inbound_table.recent(store.conn, 200)
+    ideas = [
+        {**item, "note": unsure_note(item["reason"] or "") if item["kind"] == UNSURE else ""}
+        for item in received
+        if item["kind"] in (SUGGESTION, UNSURE)
+    ]
+    found = report.gather(
+        store.conn, plan, moment - timedelta(days=REPORT_DAYS), moment, answers=False
+    )
     forms = {item["id"]: RefileForm(message_id=item["message_id"], kind=item["kind"])
              for item in received if item["message_id"]}  # fmt: skip
     return render_template(
         "admin/replies.html",
         ideas=ideas,
+        proposals=found.proposals,
+        day=_day,
         received=received,
         forms=forms,
         button=ButtonForm(),
@@ -220,6 +232,10 @@ def _add_member(form: AddMemberForm) -> str | None:
         email, person, consent=f"added by the organizer on the web: {consent}", now=pages.now()
     )
     return f"{member.email} ist {'jetzt' if changed else 'bereits'} im Verteiler."
+
+
+def _day(key: str | None) -> str:
+    return german.long_date(datetime.fromisoformat(key).date()) if key else ""
 
 
 def _local(stamped: str | None) -> str:
