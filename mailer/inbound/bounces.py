@@ -28,6 +28,7 @@ from mailer.inbound.mailparts import (
     unique,
     walk,
 )
+from mailer.inbound.mailtext import content_type, report_type
 from mailer.text import one_line
 
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
@@ -105,14 +106,14 @@ def is_transcript(text: str) -> bool:
 def dsn_bounce(message: EmailMessage) -> Verdict | None:
     reports = [
         part for part in walk(message)
-        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status")
+        if content_type(part) in ("message/delivery-status", "message/global-delivery-status")
     ]  # fmt: skip
     blocks = [block for report in reports for block in _status_blocks(report)]
     if not blocks:
         # A report whose MIME structure is broken still has its fields in the text: in a
         # lost boundary's text, in a single part, or in the first part of a declared
         # report whose boundaries are misplaced.
-        declared = message.get_param("report-type", header="content-type") == "delivery-status"
+        declared = report_type(message) == "delivery-status"
         text = own_text(message) or (
             mailtext.body_text(message) if declared or not message.is_multipart() else ""
         )
@@ -209,7 +210,7 @@ def mta_bounce(message: EmailMessage, dsn: bool = False) -> Verdict | None:
         or local.startswith(("mailer-daemon", "postmaster", "mail-daemon", "bounce"))
     )
     returns_original = any(
-        p.get_content_type() in ("message/rfc822", "text/rfc822-headers") for p in walk(message)
+        content_type(p) in ("message/rfc822", "text/rfc822-headers") for p in walk(message)
     )
     bounce_subject = bool(_BOUNCE_SUBJECTS.search(subject))
     returned_to_nobody = header(message, "Return-Path") == "<>"

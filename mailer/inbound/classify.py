@@ -54,6 +54,7 @@ from mailer.inbound.mailparts import (
     unique,
     walk,
 )
+from mailer.inbound.mailtext import content_type, report_type
 from mailer.inbound.ownwords import request_to_leave
 
 _TOKEN_WORDS = r"(?:abmelden|unsubscribe|austragen)"
@@ -188,9 +189,9 @@ def _notice(message: EmailMessage) -> Verdict | None:
     """Machine mail that asks nothing of us and names no failure: a read receipt (MDN,
     RFC 8098), a loop alert, a postmaster's transcript. Success reports and SES notices
     are found by the bounce rules, which read those formats."""
-    report = message.get_param("report-type", header="content-type")
+    report = report_type(message)
     if report == "disposition-notification" or any(
-        part.get_content_type() == "message/disposition-notification" for part in walk(message)
+        content_type(part) == "message/disposition-notification" for part in walk(message)
     ):
         return Verdict(NOTICE, reason="a read receipt (RFC 8098)")
     if _from_mail_system(message) and (
@@ -242,10 +243,11 @@ def _complaint(message: EmailMessage) -> Verdict | None:
         )
     report = None
     for part in walk(message):
-        if part.get_content_type() == "message/feedback-report":
+        if content_type(part) == "message/feedback-report":
             report = part
             break
-    is_arf = message.get_param("report-type", header="content-type") == "feedback-report"
+    kind_of_report = report_type(message)
+    is_arf = kind_of_report == "feedback-report"
     original = original_headers(message)
     if original is not None and header(original, "X-HmXmrOriginalRecipient"):
         # Outlook.com's complaint format: the original with the complainer in a header.
@@ -257,6 +259,8 @@ def _complaint(message: EmailMessage) -> Verdict | None:
     text = ""
     if report is not None:
         text = part_text(report)
+    elif kind_of_report == "delivery-status":
+        return None  # a delivery report (RFC 3464), which is no complaint
     elif not is_arf:
         body = mailtext.body_text(message)
         if not re.search(r"^Feedback-Type:\s*\w+", body, re.MULTILINE | re.IGNORECASE):

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 
 from mailer.inbound.mailparts import walk
+from mailer.inbound.mailtext import content_type
 
 REPLY = "REPLY"
 COUNTER = "COUNTER"
@@ -103,7 +104,7 @@ def _is_calendar(part: Message) -> bool:
     raw = f"{part.get('Content-Type', '')} {part.get('Content-Disposition', '')}".lower()
     if "calendar" not in raw and "ics" not in raw:
         return False
-    kind = part.get_content_type()
+    kind = content_type(part)
     name = (part.get_filename() or "").lower()
     return kind in ("text/calendar", "application/ics") or name.endswith(".ics")
 

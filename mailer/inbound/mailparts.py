@@ -13,7 +13,7 @@ from email import policy
 from email.message import Message
 
 from mailer.inbound import mailtext
-from mailer.inbound.mailtext import decode_words
+from mailer.inbound.mailtext import content_type, decode_words
 from mailer.text import one_line
 
 ADDRESS = re.compile(
@@ -192,7 +192,7 @@ def walk(message: Message, depth: int = 0, into_messages: bool = True):
             for part in payload:
                 if not isinstance(part, Message):
                     continue
-                if not into_messages and part.get_content_type() == "message/rfc822":
+                if not into_messages and content_type(part) == "message/rfc822":
                     continue
                 yield from walk(part, depth + 1, into_messages)
 
@@ -258,12 +258,12 @@ def own_text(message: Message) -> str:
 
 def original_headers(message: Message) -> Message | None:
     for part in walk(message):
-        if part.get_content_type() == "message/rfc822":
+        if content_type(part) == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner:
                 return inner[0]
             if isinstance(inner, Message):
                 return inner
-        if part.get_content_type() == "text/rfc822-headers":
+        if content_type(part) == "text/rfc822-headers":
             return email.message_from_string(part_text(part), policy=policy.compat32)
     return None

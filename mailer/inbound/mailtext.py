@@ -63,6 +63,27 @@ _SIGNATURE = [
 ]
 
 
+def content_type(part: Message) -> str:
+    """`part.get_content_type()`, worked out once per part and kept on it: the rules ask
+    every part for its type again and again, and the answer never changes."""
+    known = part.__dict__.get("_mailer_content_type")
+    if known is None:
+        known = part.__dict__["_mailer_content_type"] = part.get_content_type()
+    return known
+
+
+def report_type(message: Message) -> str:
+    """The report-type of a multipart/report (RFC 6522: delivery-status, feedback-report,
+    disposition-notification), lower case; "" for any other message. Kept like the type."""
+    known = message.__dict__.get("_mailer_report_type")
+    if known is None:
+        known = ""
+        if content_type(message) == "multipart/report":
+            known = str(message.get_param("report-type", "", header="content-type")).lower()
+        message.__dict__["_mailer_report_type"] = known
+    return known
+
+
 def decoded(part: Message) -> str:
     """A text part's content as str, whatever its declared charset says."""
     payload = part.get_payload(decode=True)
@@ -175,7 +196,9 @@ def body_text(message: EmailMessage) -> str:
         subtype = part.get_content_subtype()
         if subtype == "plain" and plain is None:
             plain = decoded(part)
-            if str(part.get_param("format") or "").lower() == "flowed":
+            if "flowed" in str(part.get("Content-Type", "")).lower() and (
+                str(part.get_param("format") or "").lower() == "flowed"
+            ):
                 plain = unflowed(plain, str(part.get_param("delsp") or "").lower() == "yes")
         elif subtype == "html" and markup is None:
             markup = decoded(part)
@@ -304,7 +327,7 @@ def _leaf_parts(message: Message, depth: int = 0):
         return
     if message.is_multipart():
         for part in message.get_payload():
-            if isinstance(part, Message) and part.get_content_type() != "message/rfc822":
+            if isinstance(part, Message) and content_type(part) != "message/rfc822":
                 yield from _leaf_parts(part, depth + 1)
     else:
         yield message

@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from mailer.inbound import mailtext
 from mailer.inbound.kinds import COUNTER, SUGGESTION, UNSURE, Verdict
 from mailer.inbound.mailparts import header, sender_address
+from mailer.inbound.mailtext import content_type
 from mailer.outbound.outbox import OutboxKey
 
 MAX_STORED_TEXT = 20_000
@@ -58,9 +59,9 @@ def our_message(message: EmailMessage, list_id: str, secret: bytes) -> OurMessag
     Message-ID whose MAC matches counts: it proves we sent that mail to that member."""
     candidates = [header(message, "In-Reply-To"), header(message, "References")]
     for part in message.walk():
-        if part.get_content_type() == "text/rfc822-headers":
+        if content_type(part) == "text/rfc822-headers":
             candidates.append(str(part)[:MAX_RETURNED_HEADERS])
-        elif part.get_content_type() == "message/rfc822":
+        elif content_type(part) == "message/rfc822":
             candidates.append(_returned_headers(part))
     for text in candidates:
         ours = [
