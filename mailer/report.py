@@ -147,6 +147,13 @@ def gather(
     return report
 
 
+def proposals(
+    conn: sqlite3.Connection, plan: Plan, start: str = "", end: str = "~", limit: int = -1
+) -> list[Proposal]:
+    """The other times proposed, recorded in [start, end) (default: all), newest first."""
+    return [_proposal(plan, row) for row in inbound_table.proposals(conn, start, end, limit)]
+
+
 def _proposal(plan: Plan, row: dict) -> Proposal:
     start, end = row["proposed_start"], row["proposed_end"]
     words = ""

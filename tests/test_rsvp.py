@@ -27,6 +27,7 @@ from tests.imapserver import Dovecot
 from tests.testdata.itip import CLIENTS, Calendar
 from tests.testdata.itip import table as itip_table
 from tests.testdata.own_words import LONG_WITH_A_REQUEST
+from tests.webtools import PASSWORD, Clock, client, hidden_fields
 
 UID = "2023-09-07@digital-impuls.example.org"
 PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
@@ -346,7 +347,7 @@ def test_a_proposal_of_another_time_reaches_the_organizer_and_is_no_answer(
     members: Mailer,
 ) -> None:
     members.write_plan(STARTER + "suggestions:\n  thank_you: true\n  digest: weekly\n"
-                       "  digest_to: orga@example.org\n")  # fmt: skip
+                       "  digest_to: orga@example.org\nweb:\n  base_url: http://127.0.0.1:8080\n")  # fmt: skip
     output = deliver(
         members,
         CLIENTS["outlook"](Calendar("COUNTER", "TENTATIVE", start="20230907T170000",
@@ -369,6 +370,14 @@ def test_a_proposal_of_another_time_reaches_the_organizer_and_is_no_answer(
     assert proposals["anna@example.org"]["comment"] == "Um 17 Uhr passt es mir besser."
     assert proposals["ben@example.org"]["comment"] == "Freitagvormittag?"  # X-RESPONSE-COMMENT
     assert found["ideas"] == []
+    web = client(members, Clock(datetime(2026, 1, 5, 9, tzinfo=UTC)))  # months later, too
+    login = web.get("/admin/login").get_data(as_text=True)
+    web.post("/admin/login", data={**hidden_fields(login), "password": PASSWORD})
+    page = web.get("/admin/antworten").get_data(as_text=True)
+    shown = page[page.index("Terminvorschläge aus Kalendern") :]
+    assert "Vorgeschlagen: Donnerstag, 7. September 2023, 17:00 Uhr bis 18:30 Uhr" in shown
+    assert "Um 17 Uhr passt es mir besser." in shown and "Freitagvormittag?" in shown
+    assert "zum Termin am Donnerstag, 7. September 2023" in shown
     members.env["COLUMNS"] = "250"
     text = members("report", "--since", "2023-08-20T00:00", "--until", "2023-08-26T00:00").stdout
     assert "2 other times proposed" in text and "Freitag, 8. September 2023, 10:00 Uhr" in text

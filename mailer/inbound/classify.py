@@ -217,7 +217,7 @@ def _is_transcript(message: EmailMessage) -> bool:
 def _is_system_local_part(local: str) -> bool:
     return (
         local in _SYSTEM_LOCAL_PARTS
-        or local.endswith(("-owner", "-bounces", "-request", "-admin"))
+        or local.endswith(("-owner", "-bounces", "-request"))
         or local.startswith("owner-")
     )
 

@@ -104,9 +104,12 @@ def suggestions(conn: sqlite3.Connection) -> list[dict]:
     ]
 
 
-def proposals(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
+def proposals(
+    conn: sqlite3.Connection, start: str = "", end: str = "~", limit: int = -1
+) -> list[dict]:
     """The other times members' calendars proposed (kind `counter`), recorded in
-    [start, end), newest first, with the member's name and municipality."""
+    [start, end) (default: all), newest first, at most `limit` (-1: all), with the
+    member's name and municipality."""
     keys = ("received_at", "sender", "name", "org", "subject", "text", "session_key",
             "proposed_start", "proposed_end")  # fmt: skip
     rows = conn.execute(
@@ -114,8 +117,8 @@ def proposals(conn: sqlite3.Connection, start: str, end: str) -> list[dict]:
         " i.proposed_start, i.proposed_end FROM inbound i"
         " LEFT JOIN subscribers s ON s.id = i.subscriber_id"
         " WHERE i.kind = ? AND i.recorded_at >= ? AND i.recorded_at < ?"
-        " ORDER BY i.received_at DESC, i.id DESC",
-        (COUNTER, start, end),
+        " ORDER BY i.received_at DESC, i.id DESC LIMIT ?",
+        (COUNTER, start, end, limit),
     )
     return [dict(zip(keys, row, strict=True)) for row in rows]
 

@@ -125,22 +125,19 @@ def overview():
 def replies():
     """Topic ideas (to mark as done; a mail to check says why), the other times members'
     calendars proposed, and every message read, each with a refile form."""
-    plan, moment, store = pages.plan(), pages.now(), pages.store()
+    plan, store = pages.plan(), pages.store()
     received = inbound_table.recent(store.conn, 200)
     ideas = [
         {**item, "note": unsure_note(item["reason"] or "") if item["kind"] == UNSURE else ""}
         for item in received
         if item["kind"] in (SUGGESTION, UNSURE)
     ]
-    found = report.gather(
-        store.conn, plan, moment - timedelta(days=REPORT_DAYS), moment, answers=False
-    )
     forms = {item["id"]: RefileForm(message_id=item["message_id"], kind=item["kind"])
              for item in received if item["message_id"]}  # fmt: skip
     return render_template(
         "admin/replies.html",
         ideas=ideas,
-        proposals=found.proposals,
+        proposals=report.proposals(store.conn, plan, limit=50),
         day=_day,
         received=received,
         forms=forms,
