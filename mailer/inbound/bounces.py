@@ -375,7 +375,7 @@ def _not_recipients(message: EmailMessage, notice: str) -> set[str]:
     original = original_headers(message)
     if original is not None:
         names += [header(original, key) for key in ("From", "Reply-To", "Sender")]
-    excluded = {a.lower() for _, a in getaddresses(names) if a}
+    excluded = {a.lower() for a in addresses_in(" ".join(names))}
     ids = " ".join(re.findall(r"message-id:?\s*<[^>]+>", notice, re.IGNORECASE))
     if original is not None:
         ids += " " + header(original, "Message-ID")

@@ -188,23 +188,31 @@ def html_to_text(markup: str) -> str:
 
 
 def body_text(message: EmailMessage) -> str:
-    """The best text of a message: text/plain if there is one, else its HTML as text."""
+    """The best text of a message: text/plain if there is one, else its HTML as text.
+    Worked out once per message and kept on it: several rules read it."""
+    known = message.__dict__.get("_mailer_body_text")
+    if known is None:
+        known = message.__dict__["_mailer_body_text"] = _body_text(message)
+    return known
+
+
+def _body_text(message: EmailMessage) -> str:
     plain, markup = None, None
     for part in _leaf_parts(message):
-        if part.get_content_maintype() != "text" or _is_attachment(part):
+        kind = content_type(part)
+        if not kind.startswith("text/") or _is_attachment(part):
             continue
-        subtype = part.get_content_subtype()
-        if subtype == "plain" and plain is None:
+        if kind == "text/plain" and plain is None:
             plain = decoded(part)
             if "flowed" in str(part.get("Content-Type", "")).lower() and (
                 str(part.get_param("format") or "").lower() == "flowed"
             ):
                 plain = unflowed(plain, str(part.get_param("delsp") or "").lower() == "yes")
-        elif subtype == "html" and markup is None:
-            markup = decoded(part)
+        elif kind == "text/html" and markup is None:
+            markup = part  # decoded only when there is no plain text
     if plain and plain.strip():
         return plain[:MAX_TEXT]
-    return html_to_text(markup or "")[:MAX_TEXT]
+    return html_to_text(decoded(markup) if markup is not None else "")[:MAX_TEXT]
 
 
 def unflowed(text: str, delsp: bool = False) -> str:
