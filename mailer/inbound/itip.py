@@ -110,9 +110,10 @@ def _is_calendar(part: Message) -> bool:
 
 
 def _raw_method(payload: bytes) -> str:
-    unfolded = payload.replace(b"\r\n ", b"").replace(b"\n ", b"").upper()
+    """The METHOD line's value, read from the bytes (unfolded): "" when there is none."""
+    unfolded = b"\n" + payload.replace(b"\r\n ", b"").replace(b"\n ", b"").upper()
     at = unfolded.find(b"\nMETHOD:")
-    if at < 0 and not unfolded.startswith(b"METHOD:"):
+    if at < 0:
         return ""
     value = unfolded[at + len(b"\nMETHOD:") :].split(b"\n", 1)[0].strip()
     return value.decode("ascii", "replace")
