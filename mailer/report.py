@@ -1,8 +1,8 @@
 """The organizer's report: what happened in a period, from the database. Read only.
 
 Topic ideas (newest first, with name, municipality and a reply link), the answers to the
-sessions ahead, bounces with the server's reason, unsubscribes with their cause, and what
-was filed as unsure. `mailer report` prints it; the weekly report mail (`suggestions.digest`)
+sessions ahead, the other times members proposed (iTIP COUNTER), bounces with the
+server's reason, unsubscribes with their cause, and what was filed as unsure (with why). `mailer report` prints it; the weekly report mail (`suggestions.digest`)
 sends it. Every value is the members' own text and is escaped where it is shown.
 """
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
-from mailer import rsvps
-from mailer.inbound.kinds import SUGGESTION, UNSURE
+from mailer import german, rsvps
+from mailer.inbound import table as inbound_table
+from mailer.inbound.kinds import SUGGESTION, UNSURE, unsure_note
 from mailer.plan import Plan
 from mailer.store import BOUNCED, UNSUBSCRIBED, stamp
 
@@ -32,6 +33,24 @@ class Idea:
     attachments: list[str]
     reply_link: str
     unsure: bool = False
+    note: str = ""  # for a mail to check: why (in the organizer's words)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Another time a member's calendar proposed for a session (iTIP COUNTER): never an
+    idea, never an answer; for the organizer to take up or not."""
+
+    received_at: str
+    sender: str
+    name: str | None
+    org: str | None
+    session: str | None  # the session's key (its date), None if not one of ours
+    proposed_start: str | None  # UTC ISO
+    proposed_end: str | None
+    proposed: str  # the proposal in the series' time zone, the German way
+    comment: str
+    reply_link: str
 
 
 @dataclass(frozen=True)
@@ -58,13 +77,16 @@ class Report:
     end: str
     ideas: list[Idea] = field(default_factory=list)
     unsure: list[Idea] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
     bounces: list[StatusChange] = field(default_factory=list)
     unsubscribes: list[StatusChange] = field(default_factory=list)
     answers: list[SessionAnswers] = field(default_factory=list)
 
     @property
     def has_news(self) -> bool:
-        return bool(self.ideas or self.unsure or self.bounces or self.unsubscribes)
+        return bool(
+            self.ideas or self.unsure or self.proposals or self.bounces or self.unsubscribes
+        )
 
 
 def gather(
@@ -76,12 +98,13 @@ def gather(
     report = Report(since, until)
     rows = conn.execute(
         "SELECT i.received_at, i.sender, s.name, s.org, i.subject, i.text, i.session_key,"
-        " i.attachments, i.kind FROM inbound i LEFT JOIN subscribers s ON s.id = i.subscriber_id"
+        " i.attachments, i.kind, i.reason FROM inbound i"
+        " LEFT JOIN subscribers s ON s.id = i.subscriber_id"
         " WHERE i.kind IN (?, ?) AND i.recorded_at >= ? AND i.recorded_at < ?"
         " ORDER BY i.received_at DESC, i.id DESC",
         (SUGGESTION, UNSURE, since, until),
     )
-    for received, sender, name, org, subject, text, session, attachments, kind in rows:
+    for received, sender, name, org, subject, text, session, attachments, kind, reason in rows:
         idea = Idea(
             received_at=received or "",
             sender=sender or "",
@@ -93,8 +116,10 @@ def gather(
             attachments=json.loads(attachments or "[]"),
             reply_link=_reply_link(sender or "", subject or ""),
             unsure=kind == UNSURE,
+            note=unsure_note(reason or "") if kind == UNSURE else "",
         )
         (report.unsure if idea.unsure else report.ideas).append(idea)
+    report.proposals = [_proposal(plan, row) for row in inbound_table.proposals(conn, since, until)]
     # Only the entries that changed the status: a withdrawal said again is logged as
     # evidence (mailer.consent), and so is a change of reminders, with the status kept.
     for status, into in ((BOUNCED, report.bounces), (UNSUBSCRIBED, report.unsubscribes)):
@@ -125,6 +150,39 @@ def gather(
             )
         )
     return report
+
+
+def proposals(
+    conn: sqlite3.Connection, plan: Plan, start: str = "", end: str = "~", limit: int = -1
+) -> list[Proposal]:
+    """The other times proposed, recorded in [start, end) (default: all), newest first."""
+    return [_proposal(plan, row) for row in inbound_table.proposals(conn, start, end, limit)]
+
+
+def _proposal(plan: Plan, row: dict) -> Proposal:
+    start, end = row["proposed_start"], row["proposed_end"]
+    words = ""
+    if start:
+        local_start = plan.local(datetime.fromisoformat(start))
+        words = german.long_datetime(local_start)
+        if end:
+            local_end = plan.local(datetime.fromisoformat(end))
+            same_day = local_end.date() == local_start.date()
+            words += (
+                f" bis {german.clock(local_end) if same_day else german.long_datetime(local_end)}"
+            )
+    return Proposal(
+        received_at=row["received_at"] or "",
+        sender=row["sender"] or "",
+        name=row["name"],
+        org=row["org"],
+        session=row["session_key"],
+        proposed_start=start,
+        proposed_end=end,
+        proposed=words,
+        comment=row["text"] or "",
+        reply_link=_reply_link(row["sender"] or "", row["subject"] or ""),
+    )
 
 
 def _reply_link(sender: str, subject: str) -> str:

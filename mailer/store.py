@@ -311,6 +311,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE newsletters ADD COLUMN source_digest TEXT;
     CREATE INDEX newsletters_source_digest ON newsletters(source_digest);
     """,
+    # 15: a calendar's proposal of another time (iTIP COUNTER, see inbound/itip.py): the
+    # time a member proposed for a session, beside their comment in `text`
+    """
+    ALTER TABLE inbound ADD COLUMN proposed_start TEXT;
+    ALTER TABLE inbound ADD COLUMN proposed_end TEXT;
+    """,
 ]
 
 

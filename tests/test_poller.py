@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import mailbox
 import sqlite3
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import pytest
 from mailer.inbound.poller import BATCH, ImapSource, MailboxUnavailable, poll
 from mailer.store import Store
 from mailer.workspace import ServerAddress
-from tests.conftest import CORPUS, Mailer, needs_corpus, person_mail
+from tests.conftest import CORPUS, STARTER, Mailer, needs_corpus, person_mail
 from tests.imapserver import Dovecot
 
 LIST_ID = "digital-impuls.example.org"
@@ -60,13 +61,15 @@ def sent_to(app: Mailer, address: str) -> EmailMessage:
     raise AssertionError(f"no mail to {address}")
 
 
-def dsn_for(original: EmailMessage, address: str) -> bytes:
+def dsn_for(
+    original: EmailMessage, address: str, action: str = "failed", status: str = "5.1.1", n: int = 1
+) -> bytes:
     """A Postfix-style RFC 3464 report that returns one of our mails."""
     head = (
         "From: Mail Delivery System <MAILER-DAEMON@mx.gemeinde.example>\r\n"
         "To: themen@example.org\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\n"
-        "Message-ID: <bounce-1@mx.gemeinde.example>\r\n"
+        f"Message-ID: <bounce-{n}@mx.gemeinde.example>\r\n"
         "Auto-Submitted: auto-replied\r\n"
         "MIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="BOUNDARY"\r\n\r\n'
@@ -74,7 +77,7 @@ def dsn_for(original: EmailMessage, address: str) -> bytes:
         f"This is the mail system at host mx.gemeinde.example.\r\n\r\n<{address}>: host said: 550 5.1.1 User unknown\r\n"
         "--BOUNDARY\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.gemeinde.example\r\n\r\n"
-        f"Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"Final-Recipient: rfc822; {address}\r\nAction: {action}\r\nStatus: {status}\r\n\r\n"
         "--BOUNDARY\r\nContent-Type: message/rfc822\r\n\r\n"
     )
     return head.encode() + original.as_bytes(policy=policy.SMTP) + b"\r\n--BOUNDARY--\r\n"
@@ -507,3 +510,158 @@ def test_notices_are_filed_apart_and_are_never_ideas(members: Mailer) -> None:
     assert len(inbox.get_folder("Benachrichtigungen")) == 2
     assert members.json("suggestions") == []
     assert set(statuses(members).values()) == {"active"}
+
+
+# -- issue 22 #2: three warnings are no bounce ------------------------------------------
+
+REPORTS_ABOUT_OUR_MAIL = [
+    ("failed-soft", "failed", "4.4.7", "bounced", "bounce"),
+    ("failed-hard", "failed", "5.1.1", "bounced", "bounce"),
+    ("delayed", "delayed", "4.4.1", "active", "notice"),
+    ("delivered", "delivered", "2.0.0", "active", "notice"),
+    ("relayed", "relayed", "2.0.0", "active", "notice"),
+    ("expanded", "expanded", "2.0.0", "active", "notice"),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "member", "kind"),
+    [row[1:] for row in REPORTS_ABOUT_OUR_MAIL],
+    ids=[row[0] for row in REPORTS_ABOUT_OUR_MAIL],
+)
+def test_three_reports_on_a_mail_of_ours_bounce_a_member_only_when_it_failed(
+    members: Mailer, action: str, status: str, member: str, kind: str
+) -> None:
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    ours = sent_to(members, "ben@example.org")
+    for n in range(1, 4):
+        inbox.add(dsn_for(ours, "ben@example.org", action, status, n))
+        members("poll", "--now", f"2023-08-2{5 + n}T09:00")
+    assert statuses(members)["ben@example.org"] == member
+    folder = {"bounce": "Bounces", "notice": "Benachrichtigungen"}[kind]
+    assert len(inbox.get_folder(folder)) == 3
+    assert members.json("suggestions") == []
+
+
+# -- issue 22 #6: a stranger never speaks for a member ----------------------------------
+
+
+def spoofed(value: str, subject: str, body: str, n: int) -> bytes:
+    """A mail from x@elsewhere whose display name names anna@example.org."""
+    raw = person_mail("x@elsewhere.example", subject, body, message_id=f"<spoof-{n}@x>").as_bytes()
+    return raw.replace(b"From: x@elsewhere.example", b"From: " + value.encode())
+
+
+SPOOFS = [
+    ("encoded", "=?utf-8?q?anna=40example=2Eorg?= <x@elsewhere.example>"),
+    ("plain", "anna@example.org <x@elsewhere.example>"),
+    ("quoted", '"anna@example.org" <x@elsewhere.example>'),
+    ("raw-utf8", "Anna Schmidt – anna@example.org <x@elsewhere.example>"),
+]
+
+
+@pytest.mark.parametrize("value", [v for _, v in SPOOFS], ids=[i for i, _ in SPOOFS])
+def test_a_mail_whose_name_names_a_member_acts_for_nobody(members: Mailer, value: str) -> None:
+    from tests.testdata.itip import Calendar, outlook
+
+    members.write_plan(STARTER + "suggestions:\n  thank_you: true\n")
+    calendar = outlook(Calendar("REPLY", "DECLINED", sender=value, message_id="<spoof-cal@x>"))
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    for raw in (
+        spoofed(value, "Re: Digital-Impuls", "Bitte nehmen Sie mich aus dem Verteiler.", 1),
+        spoofed(value, "Re: Digital-Impuls", "abmelden", 2),
+        spoofed(value, "Abmelden", "", 3),
+        spoofed(value, "Re: Digital-Impuls", "Thema: Glasfaser im ländlichen Raum.", 4),
+        calendar,
+    ):
+        inbox.add(raw)
+    assert members("poll", "--now", "2023-08-25T10:00").stdout.startswith("unsure 5;")
+    assert statuses(members)["anna@example.org"] == "active"
+    assert members.json("rsvps") == []
+    items = members.json("suggestions")
+    assert {item["from"] for item in items} == {"x@elsewhere.example"}
+    assert all(item["kind"] == "unsure" and "andere Adresse" in item["note"] for item in items)
+    assert "zu prüfen: der Absendername nennt eine andere Adresse" in members("suggestions").stdout
+    members("tick", "--now", "2023-08-25T10:05")
+    assert [r for r in members.json("outbox") if r["kind"] in ("thanks", "goodbye")] == []
+    assert len(inbox.get_folder("Zu prüfen")) == 5
+
+
+# -- how to make it hold: every reply people write, through the poller ------------------
+
+
+def test_the_replies_people_write_are_filed_as_inbox_classify_says(members: Mailer) -> None:
+    from tests.testdata.replies import ANNOUNCEMENT_SUBJECT, rows
+
+    replies = rows()
+    paths = []
+    for row in replies:
+        path = members.root / f"{row.id}.eml"
+        path.write_bytes(row.bytes())
+        paths.append(path)
+    said = [json.loads(line)["kind"] for line in
+            members("inbox", "classify", *map(str, paths)).stdout.splitlines()]  # fmt: skip
+    assert said == [row.expected for row in replies]
+    inbox = mailbox.Maildir(members.root / "inbox", create=True)
+    for path in paths:
+        inbox.add(path.read_bytes())
+    summary = members("poll", "--now", "2023-08-25T10:00").stdout
+    wanted = sum(row.expected == "suggestion" for row in replies)
+    assert f"suggestion {wanted}" in summary and "unsubscribe" in summary
+    ideas = members.json("suggestions")
+    assert len(ideas) == wanted
+    assert {idea["subject"].split(": ", 1)[1] for idea in ideas} == {ANNOUNCEMENT_SUBJECT}
+
+
+# -- issue 22 #7: what members write reads right wherever the organizer reads it --------
+
+SUBJECT = "Wärmeplanung – Straßen & Gebäude"
+RAW_SUBJECTS = [
+    ("raw-utf8", SUBJECT.encode(), "utf-8"),
+    ("raw-windows-1252", SUBJECT.encode("cp1252"), "windows-1252"),
+    ("rfc2047", b"=?utf-8?q?W=C3=A4rmeplanung_=E2=80=93_Stra=C3=9Fen_&_Geb=C3=A4ude?=", "utf-8"),
+]
+
+
+@pytest.mark.parametrize(
+    ("subject", "charset"), [r[1:] for r in RAW_SUBJECTS], ids=[r[0] for r in RAW_SUBJECTS]
+)
+def test_a_subject_reads_right_in_suggestions_report_admin_and_digest(
+    members: Mailer, subject: bytes, charset: str
+) -> None:
+    from tests.webtools import BASE_URL, PASSWORD, Clock, client, hidden_fields
+
+    members.write_plan(
+        STARTER + f"\nweb:\n  base_url: {BASE_URL}\n"
+        "suggestions:\n  digest: daily\n  digest_to: orga@example.org\n"
+    )
+    raw = (
+        b"From: Anna Schmidt <anna@example.org>\r\nTo: themen@example.org\r\nSubject: "
+        + subject
+        + b"\r\nDate: Fri, 25 Aug 2023 09:30:00 +0200\r\nMessage-ID: <subject@example.org>\r\n"
+        + f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset={charset}\r\n".encode()
+        + b"Content-Transfer-Encoding: 8bit\r\n\r\n"
+        + "Thema: Wärmeplanung für kleine Gemeinden.\r\n".encode(charset)
+    )
+    mailbox.Maildir(members.root / "inbox", create=True).add(raw)
+    members("poll", "--now", "2023-08-25T10:00")
+    (idea,) = members.json("suggestions")
+    assert idea["subject"] == SUBJECT
+    assert idea["text"] == "Thema: Wärmeplanung für kleine Gemeinden."
+    assert SUBJECT in members("suggestions").stdout
+    members.env["COLUMNS"] = "250"
+    assert SUBJECT in members("report", "--until", "2023-08-25T11:00").stdout
+    web = client(members, Clock(datetime(2023, 8, 25, 10, 30, tzinfo=UTC)))
+    page = web.get("/admin/login").get_data(as_text=True)
+    web.post("/admin/login", data={**hidden_fields(page), "name": "admin", "password": PASSWORD})
+    answers = web.get("/admin/antworten").get_data(as_text=True)
+    assert "Wärmeplanung – Straßen &amp; Gebäude" in answers and "�" not in answers
+    members("tick", "--now", "2023-08-26T08:00")
+    box = mailbox.Maildir(members.root / "outbox", create=False)
+    (digest,) = [
+        m for k in box.iterkeys()
+        if "orga@example.org" in str((m := email.message_from_bytes(box.get_bytes(k),
+                                                                    policy=policy.default))["To"])
+    ]  # fmt: skip
+    assert f"Betreff: {SUBJECT}" in digest.get_body(("plain",)).get_content()
+    assert "Wärmeplanung – Straßen &amp; Gebäude" in digest.get_body(("html",)).get_content()

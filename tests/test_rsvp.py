@@ -10,17 +10,24 @@ outlook.com carry no ORGANIZER.
 from __future__ import annotations
 
 import email
+import json
 import mailbox
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
+from mailer.inbound.classify import classify_bytes
+from mailer.store import Store
 from tests.conftest import STARTER, Mailer
 from tests.imapserver import Dovecot
+from tests.testdata.itip import CLIENTS, Calendar
+from tests.testdata.itip import table as itip_table
 from tests.testdata.own_words import LONG_WITH_A_REQUEST
+from tests.webtools import PASSWORD, Clock, client, hidden_fields
 
 UID = "2023-09-07@digital-impuls.example.org"
 PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
@@ -273,3 +280,149 @@ def test_refile_through_dovecot_moves_the_message_between_folders(members: Maile
     finally:
         server.stop()
     assert members.json("suggestions") == []
+
+
+# -- issue 22 #3: every calendar method, each PARTSTAT, as Outlook, Google, Apple send them
+
+CALENDAR_MESSAGES = itip_table()
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [(raw, kind) for _, raw, kind in CALENDAR_MESSAGES],
+    ids=[name for name, _, _ in CALENDAR_MESSAGES],
+)
+def test_each_calendar_method_is_its_kind(raw: bytes, kind: str) -> None:
+    verdict = classify_bytes(raw)
+    assert verdict.kind == kind, verdict.reason
+
+
+def test_inbox_classify_and_poll_agree_on_every_calendar_message(members: Mailer) -> None:
+    files = []
+    for name, raw, _ in CALENDAR_MESSAGES:
+        path = members.root / f"{name}.eml"
+        path.write_bytes(raw)
+        files.append(path)
+    lines = members("inbox", "classify", *map(str, files)).stdout.splitlines()
+    said = {Path(json.loads(line)["file"]).stem: json.loads(line)["kind"] for line in lines}
+    assert said == {name: kind for name, _, kind in CALENDAR_MESSAGES}
+    deliver(members, *(raw for _, raw, _ in CALENDAR_MESSAGES))
+    with Store(members.db) as store:
+        filed = dict(store.conn.execute("SELECT message_id, kind FROM inbound"))
+    for name, raw, _ in CALENDAR_MESSAGES:
+        message_id = email.message_from_bytes(raw)["Message-ID"]
+        assert filed[message_id] == said[name], name
+    # None of them is a topic idea, and none is thanked.
+    assert members.json("suggestions") == []
+    members("tick", "--now", "2023-08-25T10:05")
+    assert [r for r in members.json("outbox") if r["kind"] == "thanks"] == []
+
+
+@pytest.mark.parametrize("client", ["outlook", "google", "apple"])
+def test_a_delegated_or_undecided_answer_is_an_answer_that_counts_nothing(
+    members: Mailer, client: str
+) -> None:
+    build = CLIENTS[client]
+    output = deliver(
+        members,
+        build(Calendar("REPLY", "ACCEPTED", stamp="20230825T080000Z")),
+        build(Calendar("REPLY", "DELEGATED", delegate="bernd.vertreter@example.org")),
+        build(Calendar("REPLY", "NEEDS-ACTION", stamp="20230825T100000Z")),
+        build(Calendar("REPLY", "DELEGATED", sender="Bernd <bernd.vertreter@example.org>",
+                       delegate="bernd.vertreter@example.org", delegate_partstat="ACCEPTED",
+                       message_id=f"<from-the-delegate-{client}@example.org>")),
+    )  # fmt: skip
+    assert "rsvp 4" in output
+    assert "anna@example.org answered delegated to bernd.vertreter@example.org" in output
+    assert "anna@example.org answered needs-action for 2023-09-07" in output
+    assert "bernd.vertreter@example.org is not on the list" in output
+    # Anna's click on "accept" still counts: neither later message took it back.
+    assert [a["answer"] for a in members.json("rsvps")] == ["accepted"]
+    assert members.json("suggestions") == []
+    box = mailbox.Maildir(members.root / "inbox", create=False)
+    assert len(box.get_folder("Zusagen")) == 4
+
+
+def test_a_proposal_of_another_time_reaches_the_organizer_and_is_no_answer(
+    members: Mailer,
+) -> None:
+    members.write_plan(STARTER + "suggestions:\n  thank_you: true\n  digest: weekly\n"
+                       "  digest_to: orga@example.org\nweb:\n  base_url: http://127.0.0.1:8080\n")  # fmt: skip
+    output = deliver(
+        members,
+        CLIENTS["outlook"](Calendar("COUNTER", "TENTATIVE", start="20230907T170000",
+                                    end="20230907T183000", comment="Um 17 Uhr passt es mir besser.")),
+        CLIENTS["google"](Calendar("COUNTER", "DECLINED", attendee="ben@example.org",
+                                   sender="Ben <ben@example.org>", start="20230908T100000",
+                                   end="20230908T113000", comment="Freitagvormittag?")),
+    )  # fmt: skip
+    assert "counter 2" in output and "for the organizer, no answer counted" in output
+    assert members.json("rsvps") == [] and members.json("suggestions") == []
+    box = mailbox.Maildir(members.root / "inbox", create=False)
+    assert len(box.get_folder("Terminvorschläge")) == 2
+    found = members.json("report", "--since", "2023-08-20T00:00", "--until", "2023-08-26T00:00")
+    proposals = {p["sender"]: p for p in found["proposals"]}
+    assert proposals["anna@example.org"]["session"] == "2023-09-07"
+    assert proposals["anna@example.org"]["proposed_start"] == "2023-09-07T15:00:00+00:00"
+    assert proposals["anna@example.org"]["proposed"] == (
+        "Donnerstag, 7. September 2023, 17:00 Uhr bis 18:30 Uhr"
+    )
+    assert proposals["anna@example.org"]["comment"] == "Um 17 Uhr passt es mir besser."
+    assert proposals["ben@example.org"]["comment"] == "Freitagvormittag?"  # X-RESPONSE-COMMENT
+    assert found["ideas"] == []
+    web = client(members, Clock(datetime(2026, 1, 5, 9, tzinfo=UTC)))  # months later, too
+    login = web.get("/admin/login").get_data(as_text=True)
+    web.post("/admin/login", data={**hidden_fields(login), "name": "admin", "password": PASSWORD})
+    page = web.get("/admin/antworten").get_data(as_text=True)
+    shown = page[page.index("Terminvorschläge aus Kalendern") :]
+    assert "Vorgeschlagen: Donnerstag, 7. September 2023, 17:00 Uhr bis 18:30 Uhr" in shown
+    assert "Um 17 Uhr passt es mir besser." in shown and "Freitagvormittag?" in shown
+    assert "zum Termin am Donnerstag, 7. September 2023" in shown
+    members.env["COLUMNS"] = "250"
+    text = members("report", "--since", "2023-08-20T00:00", "--until", "2023-08-26T00:00").stdout
+    assert "2 other times proposed" in text and "Freitag, 8. September 2023, 10:00 Uhr" in text
+    # Never thanked, and the weekly report carries them.
+    members("tick", "--now", "2023-08-28T08:00")
+    rows = members.json("outbox")
+    assert [r for r in rows if r["kind"] == "thanks"] == []
+    (digest,) = [r for r in rows if r["kind"] == "digest"]
+    assert digest["status"] == "sent"
+    outbox = mailbox.Maildir(members.root / "outbox", create=False)
+    mails = [email.message_from_bytes(outbox.get_bytes(k), policy=policy.default)
+             for k in outbox.iterkeys()]  # fmt: skip
+    (report,) = [m for m in mails if "Bericht" in str(m["Subject"])]
+    assert "2 Terminvorschläge" in str(report["Subject"])
+    body = report.get_body(("plain",)).get_content()
+    assert "Vorgeschlagen: Donnerstag, 7. September 2023, 17:00 Uhr bis 18:30 Uhr" in body
+
+
+def refresh(message_id: str, **options) -> bytes:
+    return CLIENTS["outlook"](Calendar("REFRESH", message_id=message_id, **options))
+
+
+def test_a_refresh_sends_the_current_invitation_once_per_request(members: Mailer) -> None:
+    output = deliver(members, refresh("<refresh-1@example.org>"))
+    assert "refresh 1" in output and "the current invitation for 2023-09-07 is sent again" in output
+    again = deliver(members, refresh("<refresh-1@example.org>"))  # the same message, again
+    assert "filed again 1" in again
+    deliver(members, refresh("<refresh-2@example.org>", sender="Zoe <zoe@elsewhere.example>",
+                             attendee="zoe@elsewhere.example"))  # fmt: skip
+    rows = [r for r in members.json("outbox") if r["stage"] == "refresh"]
+    assert [(r["email"], r["kind"], r["status"]) for r in rows] == [
+        ("anna@example.org", "announcement", "queued")
+    ]
+    members("tick", "--now", "2023-08-25T10:05")
+    members("tick", "--now", "2023-08-25T10:06")
+    box = mailbox.Maildir(members.root / "outbox", create=False)
+    sent = [
+        email.message_from_bytes(box.get_bytes(k), policy=policy.default) for k in box.iterkeys()
+    ]
+    to_anna = [m for m in sent if "anna@example.org" in str(m["To"])]
+    assert len(to_anna) == 2  # the announcement, and the invitation again
+    (invitation,) = [m for m in to_anna if ".refresh." in str(m["Message-ID"])]
+    calendar = next(p for p in invitation.walk() if p.get_content_type() == "text/calendar")
+    ics = calendar.get_content()
+    assert "METHOD:REQUEST" in ics and "UID:2023-09-07@digital-impuls.example.org" in ics
+    # A second REFRESH from her is a second request: a second invitation.
+    deliver(members, refresh("<refresh-3@example.org>"))
+    assert len([r for r in members.json("outbox") if r["stage"] == "refresh"]) == 2

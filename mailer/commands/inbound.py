@@ -33,7 +33,7 @@ def suggestions_command(app: App, as_json: bool) -> None:
         click.echo("no suggestions yet")
     for item in items:
         session = f" (re: session {item['session']})" if item["session"] else ""
-        unsure = " [zu prüfen: will vielleicht austreten]" if item["kind"] == "unsure" else ""
+        unsure = f" [zu prüfen: {item['note']}]" if item["kind"] == "unsure" else ""
         click.echo(f"{item['received_at']}  {item['from']}{session}{unsure}\n  {item['subject']}")
         for line in item["text"].splitlines()[:8]:
             click.echo(f"    {line}")
@@ -61,14 +61,20 @@ def report_command(app: App, since: str | None, until_text: str | None, as_json:
     click.echo(f"{app.plan().series.name}: from {start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}")
     for title, ideas in (
         (f"{len(found.ideas)} topic ideas, newest first", found.ideas),
-        (f"{len(found.unsure)} to check: perhaps a request to leave", found.unsure),
+        (f"{len(found.unsure)} to check", found.unsure),
     ):
         print_table(
             title,
             ("received", "from", "subject", "text"),
-            ([i.received_at[:16], _who(i.sender, i.name, i.org), i.subject, i.text[:300]]
-             for i in ideas),
+            ([i.received_at[:16], _who(i.sender, i.name, i.org), i.subject,
+              f"[{i.note}] {i.text[:300]}" if i.note else i.text[:300]] for i in ideas),
         )  # fmt: skip
+    print_table(
+        f"{len(found.proposals)} other times proposed (calendar, not counted as answers)",
+        ("received", "from", "session", "proposed", "comment"),
+        ([p.received_at[:16], _who(p.sender, p.name, p.org), p.session or "-", p.proposed,
+          p.comment[:300]] for p in found.proposals),
+    )  # fmt: skip
     print_table(
         "answers for the sessions ahead",
         ("session", "topic", "accepted", "declined", "tentative"),

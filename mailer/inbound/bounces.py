@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from email.message import EmailMessage, Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 from mailer.inbound import mailtext
 from mailer.inbound.kinds import BOUNCE, COMPLAINT, NOTICE, Verdict
@@ -23,10 +23,12 @@ from mailer.inbound.mailparts import (
     own_text,
     part_text,
     safe_items,
+    sender,
     sender_address,
     unique,
     walk,
 )
+from mailer.inbound.mailtext import content_type, report_type
 from mailer.text import one_line
 
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
@@ -65,38 +67,81 @@ _ORIGINAL_MARKERS = re.compile(
 )
 
 
+# RFC 3464 2.3.3: of the five action values only "failed" says that a recipient was not
+# reached; "delayed" is a warning while the mail is still being retried, "delivered",
+# "relayed" and "expanded" report success. A report names recipients one by one, so in a
+# report that mixes them a failed recipient still counts, the others do not.
+_NO_FAILURE = ("delayed", "delivered", "relayed", "expanded")
+
+# A mail system's own words for the same warning, where it sends no RFC 3464 report:
+# Gmail's and Exchange's "Delivery Status Notification (Delay)" ("THIS IS A WARNING
+# MESSAGE ONLY"), Exim's "Warning: message ... delayed 24 hours", Sendmail's "Warning:
+# could not send message for past 4 hours ... Will keep trying", and the German ones.
+_STILL_TRYING = re.compile(
+    r"warning message only|you do not need to resend|delivery (to the following recipients? )?"
+    r"(has been |was )?delayed|\bdelayed \d+ (minutes?|hours?|days?)|will (keep|continue) "
+    r"(trying|to try|attempting)|still (being )?retried|still trying|not yet been delivered|"
+    r"delivery attempts will continue|zustellung (wurde |hat sich )?verzögert|nur eine warnung|"
+    r"nicht erneut (zu )?senden|wird weiterhin versucht",
+    re.IGNORECASE,
+)
+
+
+# A mail server's record of an SMTP session (Postfix "Transcript of session follows",
+# lines "Out: 451 4.3.0 ..." / "In: RCPT TO:<...>", Exim's ">>> RCPT" / "<<< 550").
+_TRANSCRIPT = re.compile(
+    r"^\s*(out|in):\s+(\d{3}[ -]|ehlo|helo|mail from|rcpt to|data|quit)|^\s*(<<<|>>>)\s",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def is_transcript(text: str) -> bool:
+    """Whether a text is (mostly) a record of an SMTP dialogue."""
+    return len(_TRANSCRIPT.findall(text[:5000])) >= 2
+
+
 # -- bounces ---------------------------------------------------------------------
 
 
 def dsn_bounce(message: EmailMessage) -> Verdict | None:
     reports = [
         part for part in walk(message)
-        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status")
+        if content_type(part) in ("message/delivery-status", "message/global-delivery-status")
     ]  # fmt: skip
     blocks = [block for report in reports for block in _status_blocks(report)]
     if not blocks:
-        # A report whose MIME structure is broken still has its fields in the text.
+        # A report whose MIME structure is broken still has its fields in the text: in a
+        # lost boundary's text, in a single part, or in the first part of a declared
+        # report whose boundaries are misplaced.
+        declared = report_type(message) == "delivery-status"
         text = own_text(message) or (
-            mailtext.body_text(message) if not message.is_multipart() else ""
+            mailtext.body_text(message) if declared or not message.is_multipart() else ""
         )
         if not re.search(r"^(Final|Original)-Recipient:", text, re.MULTILINE | re.IGNORECASE):
             return None
         blocks = [fields(chunk) for chunk in re.split(r"\n\s*\n", text) if chunk.strip()]
     failed: list[tuple[str, str]] = []
-    delivered = 0
+    passing: dict[str, list[str]] = {}  # action -> the recipients it names
     for block in blocks:
         action = block.get("action", "").lower().split()[0] if block.get("action") else ""
         status = _STATUS.search(block.get("status", ""))
         code = status.group(0) if status else ""
         recipients = _recipients(block)
-        if action in ("delivered", "relayed", "expanded") or (not action and code.startswith("2")):
-            delivered += 1
+        if not action and code.startswith("2"):
+            action = "delivered"
+        if action in _NO_FAILURE:
+            passing.setdefault(action, []).extend(recipients)
             continue
         for recipient in recipients:
-            failed.append((recipient, code or ("4.0.0" if action == "delayed" else "5.0.0")))
+            failed.append((recipient, code or "5.0.0"))
     if not failed:
-        if delivered:
-            return Verdict(NOTICE, reason="a delivery report of success (RFC 3464)")
+        if passing:
+            return Verdict(
+                NOTICE,
+                tuple(unique(a for named in passing.values() for a in named)),
+                reason=f"a delivery report: {', '.join(sorted(passing))}, no failure"
+                " (RFC 3464 2.3.3)",
+            )
         return mta_bounce(message, dsn=True)
     codes = [code for _, code in failed]
     return Verdict(
@@ -114,9 +159,8 @@ def ses_notification(message: EmailMessage) -> Verdict | None:
     raw_from = header(message, "From").lower()
     if "amazonaws.com" not in raw_from and "amazonses" not in raw_from:
         return None
-    if "amazonaws.com" not in sender_address(message) and "amazonses" not in sender_address(
-        message
-    ):
+    address = sender_address(message)
+    if "amazonaws.com" not in address and "amazonses" not in address:
         return None
     text = mailtext.body_text(message)
     start = text.find("{")
@@ -155,18 +199,18 @@ def ses_notification(message: EmailMessage) -> Verdict | None:
 
 def mta_bounce(message: EmailMessage, dsn: bool = False) -> Verdict | None:
     """A mail system's own bounce format: needs a daemon sender or a bounce header."""
-    sender_name, sender = parseaddr(header(message, "From"))
-    local = sender.split("@")[0].lower()
+    mailbox = sender(message)
+    local = mailbox.address.split("@")[0]
     subject = header(message, "Subject")
     failed_header = addresses_in(header(message, "X-Failed-Recipients"))
     from_daemon = (
-        not sender
+        not mailbox.address
         or local in _DAEMON_LOCAL_PARTS
-        or bool(_DAEMON_NAMES.search(sender_name))
+        or bool(_DAEMON_NAMES.search(mailbox.name))
         or local.startswith(("mailer-daemon", "postmaster", "mail-daemon", "bounce"))
     )
     returns_original = any(
-        p.get_content_type() in ("message/rfc822", "text/rfc822-headers") for p in walk(message)
+        content_type(p) in ("message/rfc822", "text/rfc822-headers") for p in walk(message)
     )
     bounce_subject = bool(_BOUNCE_SUBJECTS.search(subject))
     returned_to_nobody = header(message, "Return-Path") == "<>"
@@ -188,7 +232,19 @@ def mta_bounce(message: EmailMessage, dsn: bool = False) -> Verdict | None:
     if not is_bounce:
         return None
     notice = _notice_text(message)
+    if not (failed_header or returns_original or bounce_subject) and is_transcript(notice):
+        # A mail server's record of a session for its postmaster (Postfix "errors from"):
+        # it returns no mail and says nothing failed for good.
+        return Verdict(NOTICE, reason="a mail server's session transcript for the postmaster")
+    if not failed_header and _STILL_TRYING.search(subject + "\n" + notice[:3000]):
+        return Verdict(
+            NOTICE,
+            tuple(unique(a.lower() for a in _failed_addresses(message, notice))),
+            reason="a mail system's warning: the mail is still being retried",
+        )
     addresses = failed_header or _failed_addresses(message, notice)
+    if not addresses and not (from_daemon or dsn):
+        return None  # a person's program that names no failed address: an auto-reply
     status, hard = _status_of(notice, subject)
     return Verdict(
         BOUNCE,
@@ -319,7 +375,7 @@ def _not_recipients(message: EmailMessage, notice: str) -> set[str]:
     original = original_headers(message)
     if original is not None:
         names += [header(original, key) for key in ("From", "Reply-To", "Sender")]
-    excluded = {a.lower() for _, a in getaddresses(names) if a}
+    excluded = {a.lower() for a in addresses_in(" ".join(names))}
     ids = " ".join(re.findall(r"message-id:?\s*<[^>]+>", notice, re.IGNORECASE))
     if original is not None:
         ids += " " + header(original, "Message-ID")

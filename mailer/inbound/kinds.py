@@ -13,9 +13,12 @@ BOUNCE = "bounce"
 AUTO_REPLY = "auto_reply"
 COMPLAINT = "complaint"
 UNSUBSCRIBE = "unsubscribe"
-RSVP = "rsvp"  # a calendar reply: accepted, declined, tentative
+RSVP = "rsvp"  # a calendar reply (iTIP REPLY): accepted, declined, tentative, delegated, ...
+COUNTER = "counter"  # a calendar's proposal of another time (iTIP COUNTER): for the organizer
+REFRESH = "refresh"  # a calendar asks for the current invitation (iTIP REFRESH): sent again
 NOTICE = "notice"  # machine mail that is none of the above: success reports, receipts, alerts
-UNSURE = "unsure"  # perhaps a request to leave, in a longer mail: for the organizer to decide
+UNSURE = "unsure"  # for the organizer to decide: perhaps a request to leave, or a sender
+# whose display name names another address (the mail acts for nobody)
 QUARANTINE = "quarantine"  # not a verdict: a message that cannot be read
 
 # Each kind with the folder it is filed into unless schedule.yaml names another.
@@ -26,6 +29,8 @@ DEFAULT_FOLDERS = {
     AUTO_REPLY: "Automatische Antworten",
     COMPLAINT: "Beschwerden",
     RSVP: "Zusagen",
+    COUNTER: "Terminvorschläge",
+    REFRESH: "Kalenderanfragen",
     NOTICE: "Benachrichtigungen",
     UNSURE: "Zu prüfen",
     QUARANTINE: "Quarantäne",
@@ -51,6 +56,23 @@ class Verdict:
     token: str | None = None
     reason: str = ""
     details: dict = field(default_factory=dict, compare=False)
+
+
+# Why a mail is filed as unsure: the start of its reason, and what the organizer reads.
+PERHAPS_LEAVING = "perhaps asks to leave"
+NAMES_ANOTHER = "the sender's name names another address"
+UNSURE_NOTES = {
+    PERHAPS_LEAVING: "will vielleicht austreten",
+    NAMES_ANOTHER: "der Absendername nennt eine andere Adresse; die Mail gilt für niemanden",
+}
+
+
+def unsure_note(reason: str) -> str:
+    """The organizer's words for why a mail filed as unsure is to be checked."""
+    for start, note in UNSURE_NOTES.items():
+        if reason.startswith(start):
+            return note
+    return "bitte prüfen"
 
 
 class Unreadable(Exception):

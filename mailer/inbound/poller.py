@@ -12,6 +12,7 @@ same way.
 from __future__ import annotations
 
 import email.parser
+import hashlib
 import mailbox
 import ssl
 import traceback
@@ -27,13 +28,15 @@ from mailer.consent import ACTIVE, Act, complaint_cause
 from mailer.errors import MailerError
 from mailer.inbound import table
 from mailer.inbound.classify import classify, parse
-from mailer.inbound.itip import CalendarReply
+from mailer.inbound.itip import CalendarMessage
 from mailer.inbound.kinds import (
     BOUNCE,
     COMPLAINT,
+    COUNTER,
     DEFAULT_FOLDERS,
     MAX_MESSAGE_BYTES,
     QUARANTINE,
+    REFRESH,
     RSVP,
     UNSUBSCRIBE,
     UNSURE,
@@ -41,6 +44,7 @@ from mailer.inbound.kinds import (
     Verdict,
 )
 from mailer.inbound.record import Record, message_key, record
+from mailer.mailkinds import ANNOUNCEMENT
 from mailer.outbound import outbox
 from mailer.outbound.outbox import GOODBYE, OutboxKey
 from mailer.store import BOUNCE_SCORE_THRESHOLD, Store, Subscriber, stamp
@@ -168,8 +172,8 @@ def _apply(
     A report that only names an address adds to that member's bounce score, once a day
     (Store.score_bounce_report); a complaint that only names one is recorded.
     """
-    if verdict.kind == RSVP:
-        return _rsvp(store, verdict.details["reply"], entry, list_id, now)
+    if verdict.kind in (RSVP, COUNTER, REFRESH):
+        return _calendar(store, verdict, entry, list_id, secret, now)
     if verdict.kind == BOUNCE:
         return _bounce(store, verdict, entry, now)
     if verdict.kind == COMPLAINT:
@@ -206,39 +210,101 @@ def _apply(
             )
         return change
     if verdict.kind == UNSURE:
-        return "perhaps asks to leave: for the organizer to decide (nothing changed)"
+        return "for the organizer to decide: nothing changed"
     return None
 
 
-def _rsvp(store: Store, reply: CalendarReply, entry: Record, list_id: str, now: datetime) -> str:
-    """A member's answer to one of our invitations, counted when it is theirs: the
-    ATTENDEE who answers is the sender, and a member. Anything else is only recorded."""
+def _calendar(
+    store: Store, verdict: Verdict, entry: Record, list_id: str, secret: bytes, now: datetime
+) -> str:
+    """What a member's calendar sent, for one of our invitations, when it is theirs: the
+    ATTENDEE who speaks is the sender, and a member. Anything else is only recorded."""
     from mailer.invite import session_key_of_uid  # icalendar: loaded when a reply came
 
-    key = session_key_of_uid(reply.uid, list_id)
+    calendar: CalendarMessage = verdict.details["calendar"]
+    if not calendar.uid:
+        return "the calendar part cannot be read: recorded only"
+    key = session_key_of_uid(calendar.uid, list_id)
     if key is None:
-        return f"not one of our invitations ({reply.uid}): recorded only"
-    member = store.subscriber(reply.attendee)
+        return f"not one of our invitations ({calendar.uid}): recorded only"
+    speaker = calendar.speaker(entry.sender)
+    if speaker is None:
+        return f"names no attendee for {key}: recorded only"
+    member = store.subscriber(speaker.address)
     if member is None:
-        return f"{reply.attendee} is not on the list: recorded, no answer counted"
-    if reply.attendee != entry.sender:
+        return f"{speaker.address} is not on the list: recorded, no answer counted"
+    if speaker.address != entry.sender:
         return (
-            f"the answer names {reply.attendee} but came from {entry.sender or 'nobody'}:"
+            f"the answer names {speaker.address} but came from {entry.sender or 'nobody'}:"
             " recorded, no answer changed"
         )
+    if verdict.kind == COUNTER:
+        return (
+            f"{member.email} proposes {calendar.start or '?'} to {calendar.end or '?'} for {key}:"
+            " for the organizer, no answer counted"
+        )
+    if verdict.kind == REFRESH:
+        return _send_invitation_again(store, member, key, entry, list_id, secret, now)
+    return _rsvp(store, calendar, speaker.answer, member, key, entry, now)
+
+
+def _rsvp(
+    store: Store,
+    calendar: CalendarMessage,
+    answer: str | None,
+    member: Subscriber,
+    key: str,
+    entry: Record,
+    now: datetime,
+) -> str:
+    """A member's answer to one of our invitations; the latest one counts (rsvps.py)."""
+    if answer is None:  # RFC 5546 3.2.3: a REPLY may say delegated, or undecided again
+        speaker = calendar.speaker(entry.sender)
+        state = speaker.partstat.lower() if speaker and speaker.partstat else "nothing"
+        if speaker and speaker.delegated_to:
+            state += f" to {speaker.delegated_to}"
+        return f"{member.email} answered {state} for {key}: recorded, no answer counted"
     taken = rsvps.record(
         store.conn,
         session_key=key,
         subscriber_id=member.id,
-        answer=reply.answer,
-        answered_at=reply.stamp or entry.received_at,
-        sequence=reply.sequence,
+        answer=answer,
+        answered_at=calendar.stamp or entry.received_at,
+        sequence=calendar.sequence,
         via=rsvps.CALENDAR,
         now=stamp(now),
     )
     if not taken:
         return f"{member.email}: a later answer for {key} is on record; this one is kept aside"
-    return f"{member.email} {reply.answer} for {key}"
+    return f"{member.email} {answer} for {key}"
+
+
+def _send_invitation_again(
+    store: Store,
+    member: Subscriber,
+    key: str,
+    entry: Record,
+    list_id: str,
+    secret: bytes,
+    now: datetime,
+) -> str:
+    """RFC 5546 3.2.6: the organizer answers a REFRESH with the current version of the
+    event. It goes through the outbox like every mail, once per REFRESH message (the
+    outbox key names the message), and when the session has started it expires there."""
+    if member.status != ACTIVE:
+        return f"{member.email} is {member.status}: nothing sent"
+    request = hashlib.sha256(entry.key.encode()).hexdigest()[:12]
+    outbox.queue_one(
+        store.conn,
+        OutboxKey.refresh(key, request).to(member.id),
+        kind=ANNOUNCEMENT,
+        stage=outbox.REFRESH,
+        session_key=key,
+        domain=list_id,
+        secret=secret,
+        now=stamp(now),
+    )
+    return f"{member.email}: the current invitation for {key} is sent again"
 
 
 def _member_of_our_mail(store: Store, entry: Record) -> Subscriber | None:

@@ -12,8 +12,9 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 
 from mailer.inbound import mailtext
-from mailer.inbound.kinds import SUGGESTION, UNSURE, Verdict
+from mailer.inbound.kinds import COUNTER, SUGGESTION, UNSURE, Verdict
 from mailer.inbound.mailparts import header, sender_address
+from mailer.inbound.mailtext import content_type
 from mailer.outbound.outbox import OutboxKey
 
 MAX_STORED_TEXT = 20_000
@@ -38,6 +39,9 @@ class Record:
     received_at: str
     answers: OurMessage | None
     attachments: tuple[str, ...]
+    session_key: str | None = None  # the session it answers: by our Message-ID, or the UID
+    proposed_start: str | None = None  # a COUNTER's proposed time, UTC ISO
+    proposed_end: str | None = None
 
 
 def message_key(message: EmailMessage | None, raw: bytes) -> str:
@@ -55,9 +59,9 @@ def our_message(message: EmailMessage, list_id: str, secret: bytes) -> OurMessag
     Message-ID whose MAC matches counts: it proves we sent that mail to that member."""
     candidates = [header(message, "In-Reply-To"), header(message, "References")]
     for part in message.walk():
-        if part.get_content_type() == "text/rfc822-headers":
+        if content_type(part) == "text/rfc822-headers":
             candidates.append(str(part)[:MAX_RETURNED_HEADERS])
-        elif part.get_content_type() == "message/rfc822":
+        elif content_type(part) == "message/rfc822":
             candidates.append(_returned_headers(part))
     for text in candidates:
         ours = [
@@ -85,6 +89,17 @@ def record(
     text = ""
     if verdict.kind in (SUGGESTION, UNSURE):  # the organizer reads what they wrote
         text = mailtext.new_text(mailtext.body_text(message))[:MAX_STORED_TEXT]
+    answers = our_message(message, list_id, secret)
+    session_key = answers.session_key if answers else None
+    proposed: tuple[str | None, str | None] = (None, None)
+    calendar = verdict.details.get("calendar")
+    if calendar is not None:
+        from mailer.invite import session_key_of_uid  # icalendar is loaded by now
+
+        session_key = session_key_of_uid(calendar.uid, list_id) or session_key
+        if verdict.kind == COUNTER:  # the proposal, and the member's words about it
+            proposed = (calendar.start, calendar.end)
+            text = calendar.why(sender_address(message))[:MAX_STORED_TEXT]
     return Record(
         key=message_key(message, raw),
         message_id=header(message, "Message-ID") or None,
@@ -92,8 +107,11 @@ def record(
         subject=header(message, "Subject")[:500],
         text=text,
         received_at=_received_at(message, now),
-        answers=our_message(message, list_id, secret),
+        answers=answers,
         attachments=tuple(mailtext.attachment_names(message)),
+        session_key=session_key,
+        proposed_start=proposed[0],
+        proposed_end=proposed[1],
     )
 
 

@@ -5,7 +5,9 @@ bytes), so a message seen twice is recorded once. Columns: `kind` (see kinds.py)
 `folder` kind it was filed under, `sender` and `subscriber_id` (when the sender is on the
 list), `subject`, `text` (a suggestion's new text), `received_at` (its Date), the
 `session_key` it answers, `attachments` and `addresses` (JSON lists), the classifier's
-`reason`, the `effect` it had on the list, and `recorded_at`.
+`reason`, the `effect` it had on the list, and `recorded_at`; for a calendar's proposal
+of another time (kind `counter`), `proposed_start` and `proposed_end` (UTC ISO) and the
+member's comment in `text`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING
 
-from mailer.inbound.kinds import QUARANTINE, SUGGESTION, UNSURE, Verdict
+from mailer.inbound.kinds import COUNTER, QUARANTINE, SUGGESTION, UNSURE, Verdict, unsure_note
 from mailer.store import ACTIVE
 
 if TYPE_CHECKING:
@@ -39,13 +41,14 @@ def insert(
     conn.execute(
         "INSERT INTO inbound (message_key, message_id, kind, folder, sender, subscriber_id,"
         " subject, text, received_at, session_key, attachments, addresses, reason, effect,"
-        " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " recorded_at, proposed_start, proposed_end)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             entry.key, entry.message_id, verdict.kind, verdict.kind, entry.sender, subscriber_id,
-            entry.subject, entry.text, entry.received_at,
-            entry.answers.session_key if entry.answers else None,
+            entry.subject, entry.text, entry.received_at, entry.session_key,
             json.dumps(entry.attachments, ensure_ascii=False),
             json.dumps(verdict.addresses), verdict.reason, effect, now,
+            entry.proposed_start, entry.proposed_end,
         ),
     )  # fmt: skip
 
@@ -83,7 +86,7 @@ def suggestions(conn: sqlite3.Connection) -> list[dict]:
     that perhaps ask to leave (kind `unsure`) for the organizer to decide."""
     rows = conn.execute(
         "SELECT sender, subject, text, received_at, session_key, attachments, subscriber_id,"
-        " kind FROM inbound WHERE kind IN (?, ?) ORDER BY received_at DESC, id DESC",
+        " kind, reason FROM inbound WHERE kind IN (?, ?) ORDER BY received_at DESC, id DESC",
         (SUGGESTION, UNSURE),
     )
     return [
@@ -96,9 +99,29 @@ def suggestions(conn: sqlite3.Connection) -> list[dict]:
             "attachments": json.loads(attachments or "[]"),
             "subscriber": subscriber_id is not None,
             "kind": kind,
+            "note": unsure_note(reason or "") if kind == UNSURE else "",
         }
-        for sender, subject, text, received_at, session, attachments, subscriber_id, kind in rows
+        for sender, subject, text, received_at, session, attachments, subscriber_id, kind, reason in rows
     ]
+
+
+def proposals(
+    conn: sqlite3.Connection, start: str = "", end: str = "~", limit: int = -1
+) -> list[dict]:
+    """The other times members' calendars proposed (kind `counter`), recorded in
+    [start, end) (default: all), newest first, at most `limit` (-1: all), with the
+    member's name and municipality."""
+    keys = ("received_at", "sender", "name", "org", "subject", "text", "session_key",
+            "proposed_start", "proposed_end")  # fmt: skip
+    rows = conn.execute(
+        "SELECT i.received_at, i.sender, s.name, s.org, i.subject, i.text, i.session_key,"
+        " i.proposed_start, i.proposed_end FROM inbound i"
+        " LEFT JOIN subscribers s ON s.id = i.subscriber_id"
+        " WHERE i.kind = ? AND i.recorded_at >= ? AND i.recorded_at < ?"
+        " ORDER BY i.received_at DESC, i.id DESC LIMIT ?",
+        (COUNTER, start, end, limit),
+    )
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def suggestions_to_thank(conn: sqlite3.Connection, since: str) -> list[tuple[int, str, str, str]]:

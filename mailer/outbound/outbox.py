@@ -12,6 +12,8 @@ a bounce or a complaint that quotes it leads back to the row (`OutboxKey.parse`)
     2023-09-07/update/3/12                     the update for SEQUENCE 3
     2023-09-07/cancellation/12
     2023-09-07/recap/12                        the recap after the session
+    2023-09-07/refresh/3f9a0c1d2e4b/12         the invitation again, asked for by a member's
+                                               calendar (iTIP REFRESH): one per request
     newsletter/3/12                            newsletter 3 (outbound/newsletters.py)
     thanks/2023-08-25/12                       the thank-you for a topic idea, once a day
     confirm/2023-08-25/12                      the sign-up confirmation (double opt-in), once a day
@@ -67,6 +69,7 @@ THANKS = "thanks"
 DIGEST = "digest"
 GOODBYE = "goodbye"  # the confirmation of an unsubscribe asked for by mail: the last mail
 CONFIRM = "confirm"  # the double opt-in mail to someone who signed up on the web
+REFRESH = "refresh"  # the stage of an announcement sent again on a calendar's REFRESH
 TEST = "test"
 PREVIEW = "preview"
 
@@ -92,6 +95,12 @@ class OutboxKey:
         """An update (one per SEQUENCE) or the cancellation (one per session)."""
         parts = (session_key, kind, str(sequence)) if kind == UPDATE else (session_key, kind)
         return cls(parts)
+
+    @classmethod
+    def refresh(cls, session_key: str, request: str) -> OutboxKey:
+        """The current invitation again, for one REFRESH (`request`: hex digits that
+        name the received message)."""
+        return cls((session_key, REFRESH, request))
 
     @classmethod
     def newsletter(cls, newsletter_id: int) -> OutboxKey:
@@ -316,16 +325,18 @@ def queue_one(
     to_address: str | None = None,
     in_reply_to: str | None = None,
     period: tuple[str, str] | None = None,
+    stage: str | None = None,
 ) -> int:
-    """One mail that is no session's: a thank-you (to a member; `session_key` the session
-    the idea answered, if any) or a digest (to an address)."""
+    """One mail on its own: a thank-you (to a member; `session_key` the session the idea
+    answered, if any), a digest (to an address), or a session's announcement sent again
+    to one member (`stage` REFRESH)."""
     start, end = period or (None, None)
     return conn.execute(
         "INSERT OR IGNORE INTO outbox (mail_key, session_key, stage, kind, sequence,"
         " subscriber_id, message_id, status, next_attempt_at, queued_at, to_address,"
         " in_reply_to, period_start, period_end)"
         " VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (str(key), session_key, kind, kind, key.subscriber_id or 0,
+        (str(key), session_key, stage or kind, kind, key.subscriber_id or 0,
          key.message_id(domain, secret), QUEUED,
          now, now, to_address, in_reply_to, start, end),
     ).rowcount  # fmt: skip
@@ -376,13 +387,14 @@ def row_status(conn: sqlite3.Connection, row_id: int) -> str | None:
 
 
 def supersede_earlier(conn: sqlite3.Connection, mail: OutboxKey) -> int:
-    """A later scheduled mail of the session is due: what still waits of the others is dropped."""
+    """A later scheduled mail of the session is due: what still waits of the others is
+    dropped (not an invitation a member asked for again: it answers them)."""
     return conn.execute(
         "UPDATE outbox SET status = ?, last_answer = 'a later mail of the session is due'"
         " WHERE session_key = ? AND kind IN (?, ?) AND status IN (?, ?)"
-        " AND substr(mail_key, 1, ?) != ?",
+        " AND substr(mail_key, 1, ?) != ? AND stage != ?",
         (SUPERSEDED, mail.session_key, ANNOUNCEMENT, REMINDER, *WAITING,
-         len(mail.prefix), mail.prefix),
+         len(mail.prefix), mail.prefix, REFRESH),
     ).rowcount  # fmt: skip
 
 

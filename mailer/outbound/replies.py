@@ -159,6 +159,10 @@ def _digest_letter(conn, plan: Plan, renderer: Renderer, start: datetime, end: d
     context = {
         "ideas": ideas(found.ideas),
         "unsure": ideas(found.unsure),
+        "proposals": [
+            {**vars(item), "received": local(item.received_at), "session": day(item.session)}
+            for item in found.proposals
+        ],
         "bounces": changes(found.bounces),
         "unsubscribes": changes(found.unsubscribes),
         "answers": [{**vars(a), "date": day(a.session)} for a in found.answers],
@@ -168,6 +172,7 @@ def _digest_letter(conn, plan: Plan, renderer: Renderer, start: datetime, end: d
     counted = [
         (len(found.ideas), "Themenvorschlag", "Themenvorschläge"),
         (len(found.unsure), "Mail zu prüfen", "Mails zu prüfen"),
+        (len(found.proposals), "Terminvorschlag", "Terminvorschläge"),
         (len(found.unsubscribes), "Abmeldung", "Abmeldungen"),
         (len(found.bounces), "unzustellbare Adresse", "unzustellbare Adressen"),
     ]

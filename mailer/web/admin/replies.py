@@ -3,11 +3,15 @@ each with a form to refile it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from mailer import app as mailer_app
+from mailer import german, report
 from mailer.errors import MailerError
 from mailer.inbound import table as inbound_table
+from mailer.inbound.kinds import SUGGESTION, UNSURE, unsure_note
 from mailer.store import stamp
 from mailer.web import pages
 from mailer.web.forms import ButtonForm, RefileForm
@@ -17,14 +21,30 @@ blueprint = Blueprint("replies", __name__)
 
 @blueprint.route("")
 def index():
-    """Topic ideas (to mark as done) and every message read, each with a refile form."""
-    received = inbound_table.recent(pages.store().conn, 200)
-    ideas = [item for item in received if item["kind"] in ("suggestion", "unsure")]
+    """Topic ideas (to mark as done; a mail to check says why), the other times members'
+    calendars proposed, and every message read, each with a refile form."""
+    plan, store = pages.plan(), pages.store()
+    received = inbound_table.recent(store.conn, 200)
+    ideas = [
+        {**item, "note": unsure_note(item["reason"] or "") if item["kind"] == UNSURE else ""}
+        for item in received
+        if item["kind"] in (SUGGESTION, UNSURE)
+    ]
     forms = {item["id"]: RefileForm(message_id=item["message_id"], kind=item["kind"])
              for item in received if item["message_id"]}  # fmt: skip
     return render_template(
-        "admin/replies.html", ideas=ideas, received=received, forms=forms, button=ButtonForm()
+        "admin/replies.html",
+        ideas=ideas,
+        proposals=report.proposals(store.conn, plan, limit=50),
+        day=_day,
+        received=received,
+        forms=forms,
+        button=ButtonForm(),
     )
+
+
+def _day(key: str | None) -> str:
+    return german.long_date(datetime.fromisoformat(key).date()) if key else ""
 
 
 @blueprint.route("/<id:record_id>/erledigt", methods=["POST"])
