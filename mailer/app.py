@@ -135,7 +135,20 @@ def tick_once(
             raise MailerError(
                 f"{problem}; nothing more was sent, the next tick tries again"
             ) from None
-    return report.summary()
+    summary = report.summary()
+    if report.delivery.sent and not first.sends:
+        # Wherever the organizer reads "sent", it says where to when no server took it.
+        summary += f" (into the Maildir {shown_path(first.where)}/new/: no SMTP server is set)"
+    return summary
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as the organizer can type it: relative to the current folder when inside it."""
+    absolute = Path(path).absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def dry_run(app: App, now: datetime) -> list:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from mailer.app import App, tick_once
+from mailer.app import App, shown_path, tick_once
 from mailer.commands.common import UserError, pass_app, print_json, print_table
 from mailer.mailkinds import SESSION_MAIL_KINDS
 
@@ -158,12 +158,13 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
         ),
         now,
     )
-    send_test_message(app, address, message, letter.subject)
-    click.echo(f"sent a test {kind} for {session.key} to {address}")
+    what = f"a test {kind} for {session.key}"
+    click.echo(send_test_message(app, address, message, letter.subject, what))
 
 
-def send_test_message(app: App, address: str, message, subject: str) -> None:
-    """One mail, marked "[Test]", to one address through the configured server."""
+def send_test_message(app: App, address: str, message, subject: str, what: str) -> str:
+    """One mail, marked "[Test]", to one address through the configured server; the
+    sentence that says where it went (with no server: into the Maildir, not to `address`)."""
     from mailer.outbound.smtp import DeliveryProblem, send
     from mailer.render import WIRE_POLICY
 
@@ -177,6 +178,12 @@ def send_test_message(app: App, address: str, message, subject: str) -> None:
         raise UserError(f"the server did not take the test mail: {problem.answer}") from None
     finally:
         transport.close()
+    if transport.sends:
+        return f"sent {what} to {address} through {transport.where}"
+    return (
+        f"put {what} into the Maildir {shown_path(transport.where)}/new/, not sent to"
+        f" {address}: no SMTP server is set (MAILER_SMTP_URL, or smtp.url in schedule.yaml)"
+    )
 
 
 @click.command()

@@ -71,8 +71,7 @@ def send_test(app: App, file: Path, to: str, now_text: str | None) -> None:
         plan.sender.list_id, b"test"
     )
     draft, message = _draft_mail(app, file, now, Recipient(address, None, "TEST"), message_id)
-    send_test_message(app, address, message, draft.subject)
-    click.echo(f"sent a test of {file.name} to {address}")
+    click.echo(send_test_message(app, address, message, draft.subject, f"a test of {file.name}"))
 
 
 @newsletter.command()

@@ -504,7 +504,7 @@ class _Sender:
         if problem is None:
             self._end_run()
             self._hang_ups = 0
-            self._finish(row, SENT, "250 accepted", sent=True)
+            self._finish(row, SENT, self.transport.recorded_as, sent=True)
             report.sent += 1
         elif isinstance(problem, Deferred) and problem.stage == HANG_UP:
             self._count_hang_up()

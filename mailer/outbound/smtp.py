@@ -74,6 +74,17 @@ class Transport(Protocol):
         """Where the mail goes, for messages: host:port, or the Maildir's path."""
         ...
 
+    @property
+    def sends(self) -> bool:
+        """Whether a mail it takes leaves this machine (False: it is kept in a Maildir)."""
+        ...
+
+    @property
+    def recorded_as(self) -> str:
+        """What a mail it took is recorded with in the outbox: the server's acceptance, or
+        where it was put instead."""
+        ...
+
     def open(self) -> None: ...
 
     def start(
@@ -102,9 +113,15 @@ class MaildirTransport:
         self.path = path
         self._box: mailbox.Maildir | None = None
 
+    sends = False
+
     @property
     def where(self) -> str:
         return str(self.path)
+
+    @property
+    def recorded_as(self) -> str:
+        return f"put into the Maildir {self.path.name}/new/, not sent (no SMTP server)"
 
     def open(self) -> None:
         try:
@@ -199,6 +216,9 @@ class SmtpTransport:
     _connection: smtplib.SMTP | None = field(default=None, init=False)  # None when CLOSED
     _ahead: _Ahead | None = field(default=None, init=False)  # in SENT (maybe) and AHEAD
     _last_send: float | None = field(default=None, init=False)
+
+    sends = True
+    recorded_as = "250 accepted"
 
     @property
     def where(self) -> str:
