@@ -59,17 +59,16 @@ class App:
 
         return Store(self.workspace.db)
 
-    def now(self, value: str | None) -> datetime:
-        """`value` (ISO 8601; without an offset, in the series' time zone), or the clock."""
+    def now(self, value: datetime | str | None, what: str = "--now") -> datetime:
+        """`value` (a moment, or ISO 8601 text read by mailer.moments, which keeps it
+        between 1970 and 2999), in the series' time zone when it has no offset; or the
+        clock. `what` names the value in the sentence about a wrong one."""
+        from mailer.moments import parse_moment
+
         plan = self.plan()
         if value is None:
             return datetime.now(plan.timezone)
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise MailerError(
-                f"--now: '{value}' is not an ISO 8601 moment like 2023-08-20T10:00"
-            ) from None
+        moment = value if isinstance(value, datetime) else parse_moment(value, what)
         return plan.local(moment)
 
     def renderer(self, now: datetime) -> Renderer:

@@ -8,6 +8,7 @@ which sort like the moments they name.
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import secrets
 import sqlite3
@@ -260,12 +261,24 @@ def database_problem(error: sqlite3.Error) -> str:
     return f"the database failed ({text}); nothing was changed"
 
 
+LONGEST_BUSY_SECONDS = 24 * 60 * 60
+
+
 def busy_seconds() -> float:
-    """How long to wait for a database another mailer holds: MAILER_DB_TIMEOUT, or 30."""
+    """How long to wait for a database another mailer holds: MAILER_DB_TIMEOUT, or 30;
+    MailerError when it is not a number of seconds from 0 to a day (`inf` and `1e400`
+    would overflow SQLite's busy_timeout, `nan` would mean nothing)."""
+    text = os.environ.get("MAILER_DB_TIMEOUT", "30")
     try:
-        return max(0.0, float(os.environ.get("MAILER_DB_TIMEOUT", "30")))
+        seconds = float(text)
     except ValueError:
-        return 30.0
+        seconds = math.nan
+    if not 0 <= seconds <= LONGEST_BUSY_SECONDS:  # also false for nan
+        raise MailerError(
+            f"MAILER_DB_TIMEOUT: '{text}' is not a number of seconds from 0 to"
+            f" {LONGEST_BUSY_SECONDS}"
+        )
+    return seconds
 
 
 def stamp(moment: datetime) -> str:
@@ -319,8 +332,8 @@ class Store:
                 pass
             except OSError as error:
                 raise MailerError(f"{path}: cannot be created ({error.strerror})") from None
+        seconds = busy_seconds()
         try:
-            seconds = busy_seconds()
             connection = sqlite3.connect(str(path), timeout=seconds, isolation_level=None)
             self.conn = connection
             connection.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")

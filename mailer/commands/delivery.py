@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import date, datetime
 
 import click
 
 from mailer.app import App, shown_path, tick_once
 from mailer.commands.common import UserError, pass_app, print_json, print_table
+from mailer.commands.values import DAY, MOMENT, Count
 from mailer.mailkinds import SESSION_MAIL_KINDS
 
 
@@ -41,14 +43,18 @@ class _Progress:
 
 @click.command()
 @click.option(
-    "--now", "now_text", metavar="T", help="Act as the daemon would at this moment (ISO 8601)."
+    "--now",
+    "now_text",
+    metavar="T",
+    type=MOMENT,
+    help="Act as the daemon would at this moment (ISO 8601).",
 )
 @click.option(
     "--dry-run", is_flag=True, help="List what this tick would send, to whom and why; send nothing."
 )
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print JSON.")
 @pass_app
-def tick(app: App, now_text: str | None, dry_run: bool, as_json: bool) -> None:
+def tick(app: App, now_text: datetime | None, dry_run: bool, as_json: bool) -> None:
     """One pass: queue every mail due at T and deliver the outbox."""
     if dry_run:
         _dry_run(app, app.now(now_text), as_json)
@@ -107,7 +113,10 @@ def run(app: App) -> None:
 
 @click.command("outbox")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--limit", default=50, show_default=True, help="How many of the newest rows.")
+@click.option(
+    "--limit", default=50, show_default=True, help="How many of the newest rows.",
+    type=Count(1, 1_000_000, "a number of rows from 1 to 1000000"),
+)  # fmt: skip
 @pass_app
 def outbox_command(app: App, as_json: bool, limit: int) -> None:
     """The mails queued and sent, newest first."""
@@ -131,11 +140,11 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
 
 @click.command("send-test")
 @click.option("--to", "to", required=True, help="Where the test mail goes.")
-@click.argument("session_date")
+@click.argument("session_date", type=DAY)
 @click.argument("kind", type=click.Choice(SESSION_MAIL_KINDS))
-@click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Render as of this moment.")
 @pass_app
-def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:
+def send_test(app: App, to: str, session_date: date, kind: str, now_text: datetime | None) -> None:
     """Send one mail to one address, outside the outbox, to see it in a real mail client."""
 
     from mailer.commands.plan import find_session, sample_letter

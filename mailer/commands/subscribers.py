@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from mailer.app import App
 from mailer.commands.common import UserError, consent_time, pass_app, print_json, print_table
+from mailer.commands.values import MOMENT, read_file, write_file
 from mailer.store import STATUSES
+
+LARGEST_LIST = 64 * 1024 * 1024  # a million members in UTF-8; 100,000 are about 7 MB
 
 # -- subscribers -----------------------------------------------------------------
 
@@ -38,7 +42,7 @@ def subscribers() -> None:
     is_flag=True,
     help="Add again someone who unsubscribed; needs --consent with their new agreement.",
 )
-@click.option("--now", "now_text", metavar="T", hidden=True)
+@click.option("--now", "now_text", metavar="T", type=MOMENT, hidden=True)
 @pass_app
 def subscribers_add(
     app: App,
@@ -50,7 +54,7 @@ def subscribers_add(
     org: str | None,
     consent: str | None,
     resubscribe: bool,
-    now_text: str | None,
+    now_text: datetime | None,
 ) -> None:
     """Add an active subscriber."""
     from mailer.members import clean_text, normalize_address
@@ -99,7 +103,7 @@ def subscribers_import(app: App, file: Path) -> None:
     salutation, title, org; or E-Mail, Name, Vorname, Nachname, Anrede, Titel, Kommune)."""
     from mailer.members import read_members
 
-    found = read_members(file.read_bytes(), file.name)
+    found = read_members(read_file(file, LARGEST_LIST, "a list of members"), file.name)
     for column in found.unused_columns:
         click.echo(
             f"{file.name}:1: the column '{column}' is not one mailer knows; it was not imported",
@@ -156,8 +160,6 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
 @pass_app
 def subscribers_export(app: App, output: Path | None) -> None:
     """Write the list as CSV (email, name, org, status, consent)."""
-    import os
-
     from mailer.members import members_csv
 
     with app.store() as store:
@@ -177,10 +179,7 @@ def subscribers_export(app: App, output: Path | None) -> None:
         )
     if output:
         # Personal data: readable by this user only (0600), like subscribers.db.
-        handle = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        write_file(output, text.encode("utf-8"), private=True)
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)
@@ -207,11 +206,12 @@ def subscribers_unsubscribe(app: App, email: str) -> None:
     "--bounced-since",
     "since",
     metavar="T",
+    type=MOMENT,
     required=True,
     help="Everyone marked bounced at or after this moment (ISO 8601) becomes active again.",
 )
 @pass_app
-def subscribers_reactivate(app: App, since: str) -> None:
+def subscribers_reactivate(app: App, since: datetime) -> None:
     """Undo a mass bounce: members marked bounced since T are active again (consent logged)."""
     moment = app.now(since)
     with app.store() as store:
