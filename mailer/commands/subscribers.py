@@ -11,6 +11,7 @@ import click
 from mailer.app import App
 from mailer.commands.common import UserError, consent_time, pass_app, print_json, print_table
 from mailer.commands.values import MOMENT, read_file, write_file
+from mailer.csvfiles import EXCEL, FORMATS
 from mailer.store import STATUSES
 
 LARGEST_LIST = 64 * 1024 * 1024  # a million members in UTF-8; 100,000 are about 7 MB
@@ -99,8 +100,9 @@ def subscribers_add(
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @pass_app
 def subscribers_import(app: App, file: Path) -> None:
-    """Import a CSV: a header row names the columns (email, name, first_name, last_name,
-    salutation, title, org; or E-Mail, Name, Vorname, Nachname, Anrede, Titel, Kommune)."""
+    """Import a CSV in any encoding Excel saves in: a header row names the columns (email,
+    name, first_name, last_name, salutation, title, org; or E-Mail, Name, Vorname,
+    Nachname, Anrede, Titel, Kommune). An export of mailer's is read back too."""
     from mailer.members import read_members
 
     found = read_members(read_file(file, LARGEST_LIST, "a list of members"), file.name)
@@ -109,7 +111,7 @@ def subscribers_import(app: App, file: Path) -> None:
             f"{file.name}:1: the column '{column}' is not one mailer knows; it was not imported",
             err=True,
         )
-    for problem in found.problems:
+    for problem in [*found.problems, *found.not_active]:
         click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
     with app.store() as store:
         added, existing = store.add_many(
@@ -117,7 +119,11 @@ def subscribers_import(app: App, file: Path) -> None:
             consent=f"imported from {file.name}",
             now=consent_time(app, None),
         )
-    click.echo(f"imported {added}, already on the list {existing}, bad rows {len(found.problems)}")
+    not_active = f", not active in the file {len(found.not_active)}" if found.not_active else ""
+    click.echo(
+        f"imported {added}, already on the list {existing}, bad rows {len(found.problems)}"
+        + not_active
+    )
     if found.problems and not found.rows:
         sys.exit(1)
 
@@ -157,32 +163,29 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file."
 )
+@click.option(
+    "--format", "form", type=click.Choice(FORMATS), default=EXCEL, show_default=True,
+    help="excel: opens in a German Excel by a double click (UTF-8 with BOM, semicolons,"
+    " German column names); plain: UTF-8, commas, the column names in English.",
+)  # fmt: skip
 @pass_app
-def subscribers_export(app: App, output: Path | None) -> None:
-    """Write the list as CSV (email, name, org, status, consent)."""
+def subscribers_export(app: App, output: Path | None, form: str) -> None:
+    """Write the list as CSV (email, name, org, status, consent); `import` reads it back."""
     from mailer.members import members_csv
 
     with app.store() as store:
-        text = members_csv(
-            (
-                s.email,
-                s.name,
-                s.org,
-                s.status,
-                s.consent_source,
-                s.consent_at,
-                s.first_name,
-                s.last_name,
-                s.salutation,
-            )
+        rows = [
+            (s.email, s.name, s.org, s.status, s.consent_source, s.consent_at,
+             s.first_name, s.last_name, s.salutation)
             for s in store.subscribers()
-        )
+        ]  # fmt: skip
+    data = members_csv(rows, form)
     if output:
         # Personal data: readable by this user only (0600), like subscribers.db.
-        write_file(output, text.encode("utf-8"), private=True)
+        write_file(output, data, private=True)
         click.echo(f"wrote {output}")
     else:
-        click.echo(text, nl=False)
+        click.echo(data, nl=False)  # bytes: written as they are
 
 
 @subscribers.command("unsubscribe")
