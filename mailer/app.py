@@ -108,9 +108,9 @@ def tick_once(
     on_progress: Callable[[], None] = lambda: None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> str:
-    """One tick at `now`; the line that says what it did. A server that cannot be reached
-    is a MailerError: nothing more was sent, and the next tick tries again."""
-    from mailer.outbound.smtp import ServerUnavailable
+    """One tick at `now`; the line that says what it did. A tick that cannot go on (a
+    server that cannot be reached, a full disk) is a MailerError (TickStopped) whose
+    sentence says why and what was sent before, counted from the record."""
     from mailer.outbound.tick import TickBusy, run_tick
 
     plan = app.plan()
@@ -130,10 +130,6 @@ def tick_once(
             )
         except TickBusy:
             return "another tick is running; this one sends nothing"
-        except ServerUnavailable as problem:
-            raise MailerError(
-                f"{problem}; nothing more was sent, the next tick tries again"
-            ) from None
     summary = report.summary()
     if report.delivery.sent and not first.sends:
         # Wherever the organizer reads "sent", it says where to when no server took it.
@@ -306,36 +302,77 @@ def _newsletter_text(renderer: Renderer, draft) -> tuple[str, str]:
 
 
 def cancel_newsletter(app: App, newsletter_id: int, now: datetime) -> str:
-    """Cancels a newsletter that has not gone out (or the copies still waiting); what happened."""
-    from mailer.outbound import newsletters
+    """Cancels a newsletter that has not gone out (or the copies still waiting); what
+    happened, counted from the record: the outbox and the ledger of a tick that may be
+    sending it right now (whose current batch the outbox still shows as waiting)."""
+    import time
+    from collections import Counter
+
+    from mailer.outbound import newsletters, outbox
+    from mailer.outbound.delivery import HONOURED_WITHIN
+    from mailer.outbound.outbox import SENT
     from mailer.store import stamp
 
-    with app.store() as store, store.transaction() as conn:
-        found = newsletters.get(conn, newsletter_id)
-        if found is None:
-            raise MailerError(
-                f"there is no newsletter {newsletter_id} (see `mailer newsletter list`)"
-            )
-        if found.status == newsletters.CANCELLED:
-            return f"newsletter {newsletter_id} was already cancelled"
-        if found.status == newsletters.SENT:
-            raise MailerError(
-                f"newsletter {newsletter_id} went out to {found.counts.get('sent', 0)} members"
-                " already; a sent mail cannot be called back"
-            )
-        stopped = newsletters.cancel(conn, newsletter_id, stamp(now))
-    if found.status == newsletters.SCHEDULED:
-        return f"newsletter {newsletter_id} cancelled; nothing of it went out"
-    return (
+    with app.store() as store:
+        with store.transaction() as conn:
+            found = newsletters.get(conn, newsletter_id, _ledger_answers(store))
+            if found is None:
+                raise MailerError(
+                    f"there is no newsletter {newsletter_id} (see `mailer newsletter list`)"
+                )
+            if found.status == newsletters.CANCELLED:
+                return f"newsletter {newsletter_id} was already cancelled"
+            if found.status == newsletters.SENT:
+                raise MailerError(
+                    f"newsletter {newsletter_id} went out to {found.counts.get(SENT, 0)}"
+                    " members already; a sent mail cannot be called back"
+                )
+            cancelled = newsletters.cancel(conn, newsletter_id, stamp(now))
+        if found.status == newsletters.SCHEDULED:
+            return f"newsletter {newsletter_id} cancelled; nothing of it went out"
+        if _ledger_answers(store):  # a tick is sending: it sees the cancel within this
+            time.sleep(HONOURED_WITHIN)
+        lines = _ledger_answers(store)
+        after = newsletters.get(store.conn, newsletter_id, lines)
+        now_is = Counter(outbox.row_statuses(store.conn, cancelled, lines).values())
+    assert after is not None
+    stopped = sum(now_is[status] for status in (outbox.CANCELLED, *outbox.WAITING))
+    on_its_way = now_is[outbox.SENDING]
+    said = (
         f"newsletter {newsletter_id} cancelled: {stopped} copies stopped,"
-        f" {found.counts.get('sent', 0)} members had it already"
+        f" {after.counts.get(SENT, 0)} members had it already"
     )
+    if on_its_way:
+        said += (
+            f", {on_its_way} being handed to the server right now (`mailer newsletter list`"
+            " shows whether it arrived once the tick that sends it has its answer)"
+        )
+    return said
+
+
+def _ledger_answers(store: Store) -> dict:
+    """What a running (or a dead) tick has on its ledger and the outbox does not show yet:
+    row id -> outbox.Unfolded."""
+    from mailer.outbound.ledger import unfolded
+
+    assert store.path is not None
+    return unfolded(store.path)
+
+
+def outbox_listing(app: App, limit: int | None) -> list[dict]:
+    """The outbox, newest first, as the record has it (a running tick's ledger included)."""
+    from mailer.outbound import outbox
+
+    with app.store() as store:
+        return outbox.listing(store.conn, limit, _ledger_answers(store))
 
 
 def newsletter_listing(app: App) -> list:
+    """Every newsletter, newest first, counted from the record (a running tick's ledger
+    included)."""
     from mailer.outbound import newsletters
 
     if not app.workspace.db.exists():
         return []
     with app.store() as store:
-        return newsletters.listing(store.conn)
+        return newsletters.listing(store.conn, _ledger_answers(store))

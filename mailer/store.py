@@ -244,24 +244,39 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def database_problem(error: sqlite3.Error) -> str:
-    """What a failing database means for the organizer, in one sentence."""
+def database_problem(error: sqlite3.Error, happened: str = "nothing was changed") -> str:
+    """What a failing database means for the organizer, in one sentence. `happened` says
+    what came of the work: a failed transaction changes nothing, which is all a command
+    of one transaction did; a tick or a poll says what it had done before (counted from
+    the record), never that nothing was."""
     text = str(error)
     if "locked" in text or "busy" in text:
         return (
             "the database is busy: another mailer kept it locked for longer than"
-            f" MAILER_DB_TIMEOUT ({busy_seconds()} s); nothing was changed, try again"
+            f" MAILER_DB_TIMEOUT ({busy_seconds()} s); {happened}, try again"
         )
     if "readonly" in text or "read-only" in text:
-        return "the database is read-only for this user; nothing was changed"
+        return f"the database is read-only for this user; {happened}"
     if "disk is full" in text or "disk I/O" in text:
-        return "the disk is full (or failing); nothing was changed, free some space"
+        return f"the disk is full (or failing); {happened}, free some space"
     if "unable to open" in text:
         return "cannot be opened: does its folder exist, and may this user write there?"
-    return f"the database failed ({text}); nothing was changed"
+    return f"the database failed ({text}); {happened}"
 
 
 LONGEST_BUSY_SECONDS = 24 * 60 * 60
+
+
+def stopped_sentence(problem: Exception, happened: str) -> str:
+    """A piece of work that stopped midway (a tick, a poll), in one sentence: its
+    problem's own words, with `happened` (what it had done, counted from the record) in
+    place of any claim about it."""
+    if isinstance(problem, sqlite3.Error):
+        return database_problem(problem, happened)
+    if isinstance(problem, OSError):
+        where = f"{problem.filename}: " if problem.filename else ""
+        return f"{where}{problem.strerror or problem}; {happened}"
+    return f"{problem}; {happened}"
 
 
 def busy_seconds() -> float:

@@ -120,10 +120,9 @@ def run(app: App) -> None:
 @pass_app
 def outbox_command(app: App, as_json: bool, limit: int) -> None:
     """The mails queued and sent, newest first."""
-    from mailer.outbound import outbox
+    from mailer.app import outbox_listing
 
-    with app.store() as store:
-        rows = outbox.listing(store.conn, None if as_json else limit)
+    rows = outbox_listing(app, None if as_json else limit)
     if as_json:
         print_json(rows)
         return

@@ -58,6 +58,10 @@ BOUNCE_LIMIT = 3
 # never a wall in front of the members after it.
 ATTEMPT_LIMIT = 3
 CHANGE_CHECK_SECONDS = 0.01
+# A change committed elsewhere (a cancel, an unsubscribe) is honoured by a sending tick
+# within CHANGE_CHECK_SECONDS of its clock; after this long (room for a busy machine) the
+# mails it still handed over are all on its ledger.
+HONOURED_WITHIN = 20 * CHANGE_CHECK_SECONDS
 # This many refusals in a row with the same answer, and no mail taken in between: that is
 # the server refusing us (a relay that does not know us, a quota), not dead mailboxes.
 REFUSAL_RUN_LIMIT = 10
@@ -138,12 +142,17 @@ def deliver(
         else:
             transport.open()
             sender.deliver(rows, should_stop)
-    finally:
-        try:
+    except BaseException:
+        # The first problem is the one to tell; if folding fails too (a full disk), the
+        # lines stay in the ledger and the next tick folds them.
+        with contextlib.suppress(Exception):
             ledger.fold(at)
-        finally:
-            ledger.close()
-            transport.close()
+        raise
+    else:
+        ledger.fold(at)
+    finally:
+        ledger.close()
+        transport.close()
     return report
 
 
