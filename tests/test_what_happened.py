@@ -26,7 +26,7 @@ import pytest
 from mailer.store import Store
 from tests.conftest import STARTER, Mailer, person_mail
 from tests.imapserver import Dovecot
-from tests.smtpserver import RecordingHandler, start_server
+from tests.smtpserver import RecordingHandler
 
 SEND_AT = "2023-08-24T16:00"  # the announcement of 7 September is due
 LETTER = "---\nsubject: Rückblick\n---\nHallo zusammen, hier die Folien.\n"
@@ -46,12 +46,8 @@ def copies(handler: RecordingHandler) -> Counter:
 
 
 @pytest.fixture
-def server():
-    handler = RecordingHandler(pipelining=True)
-    controller = start_server(handler)
-    handler.url = f"smtp://127.0.0.1:{controller.port}"  # type: ignore[attr-defined]
-    yield handler
-    controller.stop()
+def server(smtp_pipelining: RecordingHandler) -> RecordingHandler:
+    return smtp_pipelining
 
 
 # -- a newsletter cancelled while a tick sends it ------------------------------------------
