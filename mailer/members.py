@@ -165,7 +165,7 @@ def read_members(data: bytes, source: str) -> MemberList:
             )
             continue
         seen[email.lower()] = line
-        status = _field(fields, columns.get("status")).strip().lower()
+        status = _field(fields, columns["status"]).strip().lower() if "status" in columns else ""
         if status in STATUSES and status != ACTIVE:
             not_active.append(RowProblem(line, f"{email} is {status} in this file; not imported"))
             continue
