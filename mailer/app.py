@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,17 +70,16 @@ class App:
 
         return Store(self.workspace.db)
 
-    def now(self, value: str | None) -> datetime:
-        """`value` (ISO 8601; without an offset, in the series' time zone), or the clock."""
+    def now(self, value: datetime | str | None, what: str = "--now") -> datetime:
+        """`value` (a moment, or ISO 8601 text read by mailer.moments, which keeps it
+        between 1970 and 2999), in the series' time zone when it has no offset; or the
+        clock. `what` names the value in the sentence about a wrong one."""
+        from mailer.moments import parse_moment
+
         plan = self.plan()
         if value is None:
             return datetime.now(plan.timezone)
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise MailerError(
-                f"--now: '{value}' is not an ISO 8601 moment like 2023-08-20T10:00"
-            ) from None
+        moment = value if isinstance(value, datetime) else parse_moment(value, what)
         return plan.local(moment)
 
     def renderer(self, now: datetime) -> Renderer:
@@ -117,7 +117,7 @@ def leaving_a_mark(
 ) -> Iterator[Ending]:
     """Records in subscribers.db (runs.py) that `job` started, then how it ended: what
     the body sets on the Ending it is given, a MailerError's sentence, or the kind of an
-    unexpected error. The error itself goes on up."""
+    unexpected error. The error itself goes on up; the end's mark is only tried."""
     from mailer import runs
 
     with app.store() as store, store.transaction():
@@ -132,8 +132,17 @@ def leaving_a_mark(
         ending.outcome, ending.summary = runs.ERROR, type(error).__name__
         raise
     finally:
-        with app.store() as store, store.transaction():
-            runs.finished(store.conn, job, via, clock(), ending.outcome, ending.summary)
+        # The work's own sentence comes first: an end's mark that cannot be written (a
+        # full disk) never takes its place, and is only said when the work went well.
+        try:
+            with app.store() as store, store.transaction():
+                runs.finished(store.conn, job, via, clock(), ending.outcome, ending.summary)
+        except (MailerError, sqlite3.Error, OSError) as problem:
+            if ending.outcome in (runs.OK, runs.BUSY):
+                logging.getLogger("mailer").warning(
+                    "warning: the %s ran, but when it ended could not be recorded: %s",
+                    job, problem,
+                )  # fmt: skip
 
 
 @dataclass
@@ -151,8 +160,9 @@ def tick_once(
     should_stop: Callable[[], bool] = lambda: False,
     via: str = "command",
 ) -> str:
-    """One tick at `now`; the line that says what it did. A server that cannot be reached
-    is a MailerError: nothing more was sent, and the next tick tries again. The run is
+    """One tick at `now`; the line that says what it did. A tick that cannot go on (a
+    server that cannot be reached, a full disk) is a MailerError (TickStopped) whose
+    sentence says why and what was sent before, counted from the record. The run is
     recorded (runs.py) as made by `via`: "daemon" or "command"."""
     from mailer import runs
 
@@ -163,7 +173,6 @@ def tick_once(
 
 
 def _tick(app, now, on_start, on_progress, should_stop) -> tuple[str, bool]:
-    from mailer.outbound.smtp import ServerUnavailable
     from mailer.outbound.tick import TickBusy, run_tick
 
     plan = app.plan()
@@ -183,11 +192,20 @@ def _tick(app, now, on_start, on_progress, should_stop) -> tuple[str, bool]:
             )
         except TickBusy:
             return "another tick is running; this one sends nothing", True
-        except ServerUnavailable as problem:
-            raise MailerError(
-                f"{problem}; nothing more was sent, the next tick tries again"
-            ) from None
-    return report.summary(), False
+    summary = report.summary()
+    if report.delivery.sent and not first.sends:
+        # Wherever the organizer reads "sent", it says where to when no server took it.
+        summary += f" (into the Maildir {shown_path(first.where)}/new/: no SMTP server is set)"
+    return summary, False
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as the organizer can type it: relative to the current folder when inside it."""
+    absolute = Path(path).absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def dry_run(app: App, now: datetime) -> list:
@@ -352,39 +370,80 @@ def _legacy_same(kept, draft) -> bool:
 
 
 def cancel_newsletter(app: App, newsletter_id: int, now: datetime) -> str:
-    """Cancels a newsletter that has not gone out (or the copies still waiting); what happened."""
-    from mailer.outbound import newsletters
+    """Cancels a newsletter that has not gone out (or the copies still waiting); what
+    happened, counted from the record: the outbox and the ledger of a tick that may be
+    sending it right now (whose current batch the outbox still shows as waiting)."""
+    import time
+    from collections import Counter
+
+    from mailer.outbound import newsletters, outbox
+    from mailer.outbound.delivery import HONOURED_WITHIN
+    from mailer.outbound.outbox import SENT
     from mailer.store import stamp
 
-    with app.store() as store, store.transaction() as conn:
-        found = newsletters.get(conn, newsletter_id)
-        if found is None:
-            raise MailerError(
-                f"there is no newsletter {newsletter_id} (see `mailer newsletter list`)"
-            )
-        if found.status == newsletters.CANCELLED:
-            return f"newsletter {newsletter_id} was already cancelled"
-        if found.status == newsletters.SENT:
-            raise MailerError(
-                f"newsletter {newsletter_id} went out to {found.counts.get('sent', 0)} members"
-                " already; a sent mail cannot be called back"
-            )
-        stopped = newsletters.cancel(conn, newsletter_id, stamp(now))
-    if found.status == newsletters.SCHEDULED:
-        return f"newsletter {newsletter_id} cancelled; nothing of it went out"
-    return (
+    with app.store() as store:
+        with store.transaction() as conn:
+            found = newsletters.get(conn, newsletter_id, _ledger_answers(store))
+            if found is None:
+                raise MailerError(
+                    f"there is no newsletter {newsletter_id} (see `mailer newsletter list`)"
+                )
+            if found.status == newsletters.CANCELLED:
+                return f"newsletter {newsletter_id} was already cancelled"
+            if found.status == newsletters.SENT:
+                raise MailerError(
+                    f"newsletter {newsletter_id} went out to {found.counts.get(SENT, 0)}"
+                    " members already; a sent mail cannot be called back"
+                )
+            cancelled = newsletters.cancel(conn, newsletter_id, stamp(now))
+        if found.status == newsletters.SCHEDULED:
+            return f"newsletter {newsletter_id} cancelled; nothing of it went out"
+        if _ledger_answers(store):  # a tick is sending: it sees the cancel within this
+            time.sleep(HONOURED_WITHIN)
+        lines = _ledger_answers(store)
+        after = newsletters.get(store.conn, newsletter_id, lines)
+        now_is = Counter(outbox.row_statuses(store.conn, cancelled, lines).values())
+    assert after is not None
+    stopped = sum(now_is[status] for status in (outbox.CANCELLED, *outbox.WAITING))
+    on_its_way = now_is[outbox.SENDING]
+    said = (
         f"newsletter {newsletter_id} cancelled: {stopped} copies stopped,"
-        f" {found.counts.get('sent', 0)} members had it already"
+        f" {after.counts.get(SENT, 0)} members had it already"
     )
+    if on_its_way:
+        said += (
+            f", {on_its_way} being handed to the server right now (`mailer newsletter list`"
+            " shows whether it arrived once the tick that sends it has its answer)"
+        )
+    return said
+
+
+def _ledger_answers(store: Store) -> dict:
+    """What a running (or a dead) tick has on its ledger and the outbox does not show yet:
+    row id -> outbox.Unfolded."""
+    from mailer.outbound.ledger import unfolded
+
+    assert store.path is not None
+    return unfolded(store.path)
+
+
+def outbox_listing(app: App, limit: int | None) -> list[dict]:
+    """The outbox, newest first, as the record has it (a running tick's ledger included)."""
+    from mailer.outbound import outbox
+
+    with app.store() as store:
+        return outbox.listing(store.conn, limit, _ledger_answers(store))
 
 
 def newsletter_listing(app: App) -> list:
+    """Every newsletter, newest first, counted from the record (a running tick's ledger
+    included)."""
     from mailer.outbound import newsletters
 
     if not app.workspace.db.exists():
         return []
     with app.store() as store:
-        return newsletters.listing(store.conn)
+        return newsletters.listing(store.conn, _ledger_answers(store))
 
 
 # -- the plan written back (planedit.py, planstore.py) -----------------------------------

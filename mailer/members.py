@@ -7,12 +7,14 @@ import functools
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 
+from mailer import csvfiles
 from mailer.errors import MailerError
 from mailer.salutation import Person
+from mailer.store import ACTIVE, STATUSES
 from mailer.text import one_line
 
 HEADER_ALIASES = {
@@ -26,6 +28,10 @@ HEADER_ALIASES = {
     "title": {"title", "titel", "amt", "funktion", "amtsbezeichnung"},
     "org": {"org", "organisation", "organization", "kommune", "gemeinde", "stadt", "ort",
             "municipality"},
+    # the export's own columns (EXPORT_COLUMNS): read back, not imported as they are
+    "status": {"status"},
+    "consent_source": {"consent_source", "einwilligung"},
+    "consent_at": {"consent_at", "einwilligung am"},
 }  # fmt: skip
 
 
@@ -114,26 +120,31 @@ class MemberList:
     rows: list[MemberRow]
     problems: list[RowProblem]
     unused_columns: list[str]  # header names that are none of the known columns
+    not_active: list[RowProblem] = field(default_factory=list)  # an export's other statuses
 
 
 def read_members(data: bytes, source: str) -> MemberList:
-    """Reads a CSV of members as Excel writes it: UTF-8 with or without BOM, `,` or `;`.
+    """Reads a CSV of members in any encoding Excel saves in (csvfiles.decode: UTF-8 with
+    or without BOM, UTF-16 "Unicode-Text", Windows-1252, Mac Roman, DOS, ISO-8859-15;
+    MailerError when it cannot be told), separated by `,`, `;` or tabs.
 
     The first row may name the columns (HEADER_ALIASES: English or German, e.g. E-Mail,
     Vorname, Nachname, Anrede, Titel, Kommune); without it the columns are email, name,
     org in that order. Columns the header names but mailer does not know are reported.
     Each bad row is reported with its line number; a repeated address is reported and
-    skipped.
+    skipped. Read back from `mailer subscribers export`, a row whose status is not
+    active is not imported (listed in `not_active`): leaving is not undone by a file.
     """
-    text = _decoded(data, source)
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    text = csvfiles.decode(data, source)
     # strict: an unclosed quote is an error, not a field that swallows the rest of the file
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=csvfiles.delimiter(text), strict=True
+    )
     columns = {"email": 0, "name": 1, "org": 2}
     rows: list[MemberRow] = []
     problems: list[RowProblem] = []
     unused: list[str] = []
+    not_active: list[RowProblem] = []
     seen: dict[str, int] = {}
     for index, fields in enumerate(_rows(reader, source)):
         line = reader.line_num
@@ -154,8 +165,17 @@ def read_members(data: bytes, source: str) -> MemberList:
             )
             continue
         seen[email.lower()] = line
+        status = _field(fields, columns["status"]).strip().lower() if "status" in columns else ""
+        if status in STATUSES and status != ACTIVE:
+            not_active.append(RowProblem(line, f"{email} is {status} in this file; not imported"))
+            continue
+        if status not in ("", ACTIVE):
+            problems.append(RowProblem(line, f"'{status}' is not a status ({', '.join(STATUSES)})"))
+            continue
         value = {
-            column: clean_text(_field(fields, position)) for column, position in columns.items()
+            column: clean_text(_field(fields, position))
+            for column, position in columns.items()
+            if column in PERSON_COLUMNS
         }
         salutation = " ".join(
             part for part in (value.get("salutation"), value.get("title")) if part
@@ -168,33 +188,7 @@ def read_members(data: bytes, source: str) -> MemberList:
             salutation=salutation or None,
         )
         rows.append(MemberRow(line, email, person))
-    return MemberList(rows, problems, unused)
-
-
-def _decoded(data: bytes, source: str) -> str:
-    """UTF-8 (with or without BOM), or else Windows-1252 as older Excel writes it; a file
-    that mixes the two would be read wrong either way, so its first odd line is named."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    lines = data.split(b"\n")
-    utf8_line = odd_line = None
-    for number, line in enumerate(lines, start=1):
-        try:
-            if not line.decode("utf-8").isascii() and utf8_line is None:
-                utf8_line = number
-        except UnicodeDecodeError:
-            odd_line = odd_line or number
-    if utf8_line is not None:
-        raise MailerError(
-            f"{source}:{odd_line}: this line is not UTF-8, but line {utf8_line} is;"
-            " save the whole file as UTF-8 (in Excel: CSV UTF-8)"
-        )
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise MailerError(f"{source}: not a text file in UTF-8 or Windows-1252") from None
+    return MemberList(rows, problems, unused, not_active)
 
 
 def _rows(reader, source: str):
@@ -214,26 +208,24 @@ def _rows(reader, source: str):
         raise MailerError(f"{source}:{start}: {reason}; nothing was imported") from None
 
 
+PERSON_COLUMNS = {"name", "org", "first_name", "last_name", "salutation", "title"}
+EXPORT_ONLY = ("status", "consent_source", "consent_at")  # known only all three together
 EXPORT_COLUMNS = (
     "email", "name", "org", "status", "consent_source", "consent_at",
     "first_name", "last_name", "salutation",
 )  # fmt: skip
+# The same columns as a German Excel user reads them; the import knows both (HEADER_ALIASES).
+GERMAN_COLUMNS = (
+    "E-Mail", "Name", "Kommune", "Status", "Einwilligung", "Einwilligung am",
+    "Vorname", "Nachname", "Anrede",
+)  # fmt: skip
 
 
-def members_csv(rows: Iterable[Sequence[str | None]]) -> str:
-    """The list as CSV, each cell safe to open in a spreadsheet."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([spreadsheet_safe(cell or "") for cell in row])
-    return buffer.getvalue()
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell that Excel or LibreOffice would run as a formula (=, +, -, @, or a tab or
-    CR before one) starts with an apostrophe instead, as OWASP advises for CSV export."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+def members_csv(rows: Iterable[Sequence[str | None]], form: str = csvfiles.EXCEL) -> bytes:
+    """The list as CSV (rows in EXPORT_COLUMNS' order), each cell safe to open in a
+    spreadsheet: for a German Excel (csvfiles.EXCEL, German column names) or plain."""
+    header = GERMAN_COLUMNS if form == csvfiles.EXCEL else EXPORT_COLUMNS
+    return csvfiles.write_csv(header, ([cell or "" for cell in row] for row in rows), form)
 
 
 def _header(fields: list[str]) -> tuple[dict[str, int], list[str]] | None:
@@ -247,6 +239,10 @@ def _header(fields: list[str]) -> tuple[dict[str, int], list[str]] | None:
                 break
     if "email" not in found:
         return None
+    export = set(EXPORT_ONLY)
+    if not export <= set(found):  # not mailer's export: such a column is the sheet's own
+        for column in export & set(found):
+            del found[column]
     used = set(found.values())
     unused = [fields[p].strip() for p in range(len(fields)) if p not in used and fields[p].strip()]
     return found, unused

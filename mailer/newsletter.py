@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from mailer.errors import PlanError
+from mailer.moments import YEARS, within_years
 from mailer.plan import Plan
 from mailer.yamlsource import Reader, Scalar, read_source
 
@@ -109,5 +110,10 @@ def _moment(reader: Reader, scalar: Scalar, plan: Plan) -> datetime:
         raise reader.fail(
             scalar.line,
             f"send_at must be a moment like 2023-09-20T10:00 (date and time), not '{scalar.text}'",
+        )
+    if not within_years(moment.year):
+        raise reader.fail(
+            scalar.line,
+            f"send_at: {scalar.text.strip()} is not between the years {YEARS[0]} and {YEARS[1]}",
         )
     return plan.local(moment)

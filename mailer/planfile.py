@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from mailer.errors import PlanError
 from mailer.inbound.kinds import DEFAULT_FOLDERS
 from mailer.mailkinds import RECAP_TO
+from mailer.moments import YEARS
 from mailer.plan import (
     Guest,
     MailTimes,
@@ -69,6 +70,7 @@ SESSION_KEYS = {
 GUEST_KEYS = {"name", "role"}
 SMTP_KEYS = {"url", "rate_per_minute", "connections"}
 MOST_CONNECTIONS = 50
+LONGEST_POLL_MINUTES = 24 * 60
 IMAP_KEYS = {"url", "poll_minutes", "folders"}
 SECRET_WORDS = ("password", "passwort", "passwd", "secret", "token")
 
@@ -81,7 +83,6 @@ MOST_MOVED_DAYS = 366
 # exist: the Gregorian weekdays repeat every 28 years.
 RULE_YEARS = 30
 LONGEST_DURATION = timedelta(days=366)
-YEARS = (1970, 2999)  # dates outside are a slip of the keyboard, and near 9999 they overflow
 DEFAULT_ANNOUNCEMENT = timedelta(days=14)
 DEFAULT_REMINDERS = (timedelta(days=1), timedelta(hours=1))
 DEFAULT_RECAP = timedelta(hours=2)
@@ -412,6 +413,11 @@ class _PlanReader(Reader):
         poll = 5
         if (poll_node := settings.get("poll_minutes")) is not None:
             poll = self.integer(poll_node, f"{section}.poll_minutes", minimum=1)
+            if poll > LONGEST_POLL_MINUTES:  # the daemon's interval: a timedelta overflows
+                raise self.fail(
+                    poll_node.line,
+                    f"{section}.poll_minutes: at most {LONGEST_POLL_MINUTES} (a day), not {poll}",
+                )
         folders: dict[str, str] = {}
         if (folder_node := settings.get("folders")) is not None:
             mapping = self.mapping(folder_node, f"{section}.folders", set(DEFAULT_FOLDERS))

@@ -8,6 +8,7 @@ which sort like the moments they name.
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import re
 import secrets
@@ -320,29 +321,56 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def database_problem(error: sqlite3.Error) -> str:
-    """What a failing database means for the organizer, in one sentence."""
+def database_problem(error: sqlite3.Error, happened: str = "nothing was changed") -> str:
+    """What a failing database means for the organizer, in one sentence. `happened` says
+    what came of the work: a failed transaction changes nothing, which is all a command
+    of one transaction did; a tick or a poll says what it had done before (counted from
+    the record), never that nothing was."""
     text = str(error)
     if "locked" in text or "busy" in text:
         return (
             "the database is busy: another mailer kept it locked for longer than"
-            f" MAILER_DB_TIMEOUT ({busy_seconds()} s); nothing was changed, try again"
+            f" MAILER_DB_TIMEOUT ({busy_seconds()} s); {happened}, try again"
         )
     if "readonly" in text or "read-only" in text:
-        return "the database is read-only for this user; nothing was changed"
+        return f"the database is read-only for this user; {happened}"
     if "disk is full" in text or "disk I/O" in text:
-        return "the disk is full (or failing); nothing was changed, free some space"
+        return f"the disk is full (or failing); {happened}, free some space"
     if "unable to open" in text:
         return "cannot be opened: does its folder exist, and may this user write there?"
-    return f"the database failed ({text}); nothing was changed"
+    return f"the database failed ({text}); {happened}"
+
+
+LONGEST_BUSY_SECONDS = 24 * 60 * 60
+
+
+def stopped_sentence(problem: Exception, happened: str) -> str:
+    """A piece of work that stopped midway (a tick, a poll), in one sentence: its
+    problem's own words, with `happened` (what it had done, counted from the record) in
+    place of any claim about it."""
+    if isinstance(problem, sqlite3.Error):
+        return database_problem(problem, happened)
+    if isinstance(problem, OSError):
+        where = f"{problem.filename}: " if problem.filename else ""
+        return f"{where}{problem.strerror or problem}; {happened}"
+    return f"{problem}; {happened}"
 
 
 def busy_seconds() -> float:
-    """How long to wait for a database another mailer holds: MAILER_DB_TIMEOUT, or 30."""
+    """How long to wait for a database another mailer holds: MAILER_DB_TIMEOUT, or 30;
+    MailerError when it is not a number of seconds from 0 to a day (`inf` and `1e400`
+    would overflow SQLite's busy_timeout, `nan` would mean nothing)."""
+    text = os.environ.get("MAILER_DB_TIMEOUT", "30")
     try:
-        return max(0.0, float(os.environ.get("MAILER_DB_TIMEOUT", "30")))
+        seconds = float(text)
     except ValueError:
-        return 30.0
+        seconds = math.nan
+    if not 0 <= seconds <= LONGEST_BUSY_SECONDS:  # also false for nan
+        raise MailerError(
+            f"MAILER_DB_TIMEOUT: '{text}' is not a number of seconds from 0 to"
+            f" {LONGEST_BUSY_SECONDS}"
+        )
+    return seconds
 
 
 def stamp(moment: datetime) -> str:
@@ -418,8 +446,8 @@ class Store:
                 pass
             except OSError as error:
                 raise MailerError(f"{path}: cannot be created ({error.strerror})") from None
+        seconds = busy_seconds()
         try:
-            seconds = busy_seconds()
             connection = sqlite3.connect(str(path), timeout=seconds, isolation_level=None)
             self.conn = connection
             connection.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")

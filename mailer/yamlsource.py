@@ -72,15 +72,24 @@ class Mapping:
 Node = Scalar | Sequence | Mapping
 
 
+LARGEST_SOURCE = 1024 * 1024  # a plan of years of sessions is a few dozen kB
+
+
 def read_source(path: Path, missing: str = "no such file") -> str:
     """A hand-edited file as text: PlanError (`NAME[:LINE]: ...`) when it is missing,
-    unreadable, or not UTF-8 (with the first line that is not)."""
+    unreadable, larger than LARGEST_SOURCE (`--config /dev/zero` never ends), or not
+    UTF-8 (with the first line that is not)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(LARGEST_SOURCE + 1)
     except FileNotFoundError:
         raise PlanError(path.name, None, missing) from None
     except OSError as error:
         raise PlanError(path.name, None, f"cannot be read: {error.strerror}") from None
+    if len(data) > LARGEST_SOURCE:
+        raise PlanError(
+            path.name, None, f"larger than {LARGEST_SOURCE // 1024} KiB: is it the right file?"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -32,6 +32,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    mail_options: list[str] = field(default_factory=list)  # MAIL FROM's, e.g. SMTPUTF8
 
     @property
     def message(self) -> EmailMessage:
@@ -90,7 +91,12 @@ class RecordingHandler:
             if self.data_answers:
                 return self.data_answers.pop(0)
             self.messages.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.content,
+                    list(envelope.mail_options),
+                )
             )
             self.peers.add(session.peer)
             if self.drop_after_data or self.drop_after_data_to & set(envelope.rcpt_tos):
@@ -161,6 +167,8 @@ class LoopbackController(Controller):
 
 
 def start_server(handler: RecordingHandler, **options) -> Controller:
+    """Starts a recording server; `options` go to aiosmtpd's SMTP session, e.g.
+    `enable_SMTPUTF8=False` for a server that does not offer SMTPUTF8 (RFC 6531)."""
     controller = LoopbackController(handler, **options)
     controller.start()
     assert controller.port != 0

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailer.inbound.poller import BATCH, ImapSource, MailboxUnavailable, poll
+from mailer.inbound.poller import BATCH, ImapSource, PollStopped, poll
 from mailer.store import Store
 from mailer.workspace import ServerAddress
 from tests.conftest import CORPUS, STARTER, Mailer, needs_corpus, person_mail
@@ -293,13 +293,18 @@ def test_a_connection_lost_mid_batch_loses_nothing_and_records_nothing_twice(
         source = DropsAfter(server, store, drop_at=3)
         source.open()
         with pytest.raises(
-            MailboxUnavailable, match=f"127.0.0.1:{dovecot.port} closed the connection"
-        ):
+            PollStopped, match=f"127.0.0.1:{dovecot.port} closed the connection"
+        ) as stopped:
             poll(store, source, LIST_ID, {}, NOW)
         with ImapSource(server, store) as fresh:
             report = poll(store, fresh, LIST_ID, {}, NOW)
         # The whole batch was recorded before the drop; what was not filed is filed now.
         assert 3 <= source.messages_filed < len(messages)
+        assert str(stopped.value).endswith(
+            f"; this poll had recorded {len(messages)} new messages (with their effect on the"
+            f" list) and filed {source.messages_filed} into their folders; the next poll files"
+            " the rest, each message once"
+        )
         assert report.counts == {} and report.refiled == len(messages) - source.messages_filed
         assert store.conn.execute("SELECT count(*) FROM inbound").fetchone()[0] == len(messages)
     assert folder_counts(dovecot, user)["INBOX"] == 0

@@ -183,7 +183,7 @@ def test_import_recognises_german_columns_and_reports_the_unknown_ones(
 
 def test_export_writes_csv(mailer: Mailer) -> None:
     mailer("subscribers", "add", "anna@example.org", "--name", "Anna, die Erste")
-    out = mailer("subscribers", "export").stdout
+    out = mailer("subscribers", "export", "--format", "plain").stdout
     assert out.splitlines()[0] == (
         "email,name,org,status,consent_source,consent_at,first_name,last_name,salutation"
     )
@@ -315,15 +315,17 @@ def test_a_database_another_process_keeps_locked_is_one_sentence(mailer: Mailer)
     )
 
 
+@pytest.mark.parametrize(("form", "encoding", "delimiter"),
+                         [("excel", "utf-8-sig", ";"), ("plain", "utf-8", ",")])  # fmt: skip
 def test_export_escapes_formulas_and_is_readable_by_the_owner_only(
-    mailer: Mailer, tmp_path: Path
+    mailer: Mailer, tmp_path: Path, form: str, encoding: str, delimiter: str
 ) -> None:
     mailer("subscribers", "add", "anna@example.org", "--name", '=HYPERLINK("http://x")')
     mailer("subscribers", "add", "ben@example.org", "--name", "-Ben", "--org", "@Rat")
     mailer("subscribers", "add", "cem@example.org", "--name", "+1 Cem", "--org", "Stadt - Am See")
     target = tmp_path / "export.csv"
-    mailer("subscribers", "export", "-o", str(target))
-    rows = list(csv.reader(target.read_text("utf-8").splitlines()))
+    mailer("subscribers", "export", "-o", str(target), "--format", form)
+    rows = list(csv.reader(target.read_text(encoding).splitlines(), delimiter=delimiter))
     assert [row[1:3] for row in rows[1:]] == [
         ["'=HYPERLINK(\"http://x\")", ""], ["'-Ben", "'@Rat"], ["'+1 Cem", "Stadt - Am See"],
     ]  # fmt: skip

@@ -38,9 +38,8 @@ class MailerGroup(click.Group):
             click.echo("interrupted", err=True)
             ctx.exit(130)
         except OSError as error:
-            if error.filename:
-                raise UserError(f"{error.filename}: {error.strerror}") from None
-            raise
+            where = f"{error.filename}: " if error.filename else ""
+            raise UserError(f"{where}{error.strerror or error}") from None
 
 
 pass_app = click.make_pass_decorator(App)
@@ -72,8 +71,8 @@ def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Cell
     Console().print(table)
 
 
-def consent_time(app: App, text: str | None) -> datetime:
+def consent_time(app: App, moment: datetime | None) -> datetime:
     """The moment a subscriber change is recorded: the real clock unless --now is given."""
-    if text is None:
+    if moment is None:
         return datetime.now(UTC)
-    return app.now(text)
+    return app.now(moment)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import date, datetime
 
 import click
 
-from mailer.app import App, tick_once
+from mailer.app import App, shown_path, tick_once
 from mailer.commands.common import UserError, pass_app, print_json, print_table
+from mailer.commands.values import DAY, MOMENT, Count
 from mailer.mailkinds import SESSION_MAIL_KINDS
 
 
@@ -41,14 +43,18 @@ class _Progress:
 
 @click.command()
 @click.option(
-    "--now", "now_text", metavar="T", help="Act as the daemon would at this moment (ISO 8601)."
+    "--now",
+    "now_text",
+    metavar="T",
+    type=MOMENT,
+    help="Act as the daemon would at this moment (ISO 8601).",
 )
 @click.option(
     "--dry-run", is_flag=True, help="List what this tick would send, to whom and why; send nothing."
 )
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print JSON.")
 @pass_app
-def tick(app: App, now_text: str | None, dry_run: bool, as_json: bool) -> None:
+def tick(app: App, now_text: datetime | None, dry_run: bool, as_json: bool) -> None:
     """One pass: queue every mail due at T and deliver the outbox."""
     if dry_run:
         _dry_run(app, app.now(now_text), as_json)
@@ -112,14 +118,16 @@ def run(app: App) -> None:
 
 @click.command("outbox")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--limit", default=50, show_default=True, help="How many of the newest rows.")
+@click.option(
+    "--limit", default=50, show_default=True, help="How many of the newest rows.",
+    type=Count(1, 1_000_000, "a number of rows from 1 to 1000000"),
+)  # fmt: skip
 @pass_app
 def outbox_command(app: App, as_json: bool, limit: int) -> None:
     """The mails queued and sent, newest first."""
-    from mailer.outbound import outbox
+    from mailer.app import outbox_listing
 
-    with app.store() as store:
-        rows = outbox.listing(store.conn, None if as_json else limit)
+    rows = outbox_listing(app, None if as_json else limit)
     if as_json:
         print_json(rows)
         return
@@ -136,11 +144,11 @@ def outbox_command(app: App, as_json: bool, limit: int) -> None:
 
 @click.command("send-test")
 @click.option("--to", "to", required=True, help="Where the test mail goes.")
-@click.argument("session_date")
+@click.argument("session_date", type=DAY)
 @click.argument("kind", type=click.Choice(SESSION_MAIL_KINDS))
-@click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Render as of this moment.")
 @pass_app
-def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | None) -> None:
+def send_test(app: App, to: str, session_date: date, kind: str, now_text: datetime | None) -> None:
     """Send one mail to one address, outside the outbox, to see it in a real mail client."""
 
     from mailer.commands.plan import find_session, sample_letter
@@ -163,12 +171,13 @@ def send_test(app: App, to: str, session_date: str, kind: str, now_text: str | N
         ),
         now,
     )
-    send_test_message(app, address, message, letter.subject)
-    click.echo(f"sent a test {kind} for {session.key} to {address}")
+    what = f"a test {kind} for {session.key}"
+    click.echo(send_test_message(app, address, message, letter.subject, what))
 
 
-def send_test_message(app: App, address: str, message, subject: str) -> None:
-    """One mail, marked "[Test]", to one address through the configured server."""
+def send_test_message(app: App, address: str, message, subject: str, what: str) -> str:
+    """One mail, marked "[Test]", to one address through the configured server; the
+    sentence that says where it went (with no server: into the Maildir, not to `address`)."""
     from mailer.outbound.smtp import DeliveryProblem, send
     from mailer.render import WIRE_POLICY
 
@@ -182,6 +191,12 @@ def send_test_message(app: App, address: str, message, subject: str) -> None:
         raise UserError(f"the server did not take the test mail: {problem.answer}") from None
     finally:
         transport.close()
+    if transport.sends:
+        return f"sent {what} to {address} through {transport.where}"
+    return (
+        f"put {what} into the Maildir {shown_path(transport.where)}/new/, not sent to"
+        f" {address}: no SMTP server is set (MAILER_SMTP_URL, or smtp.url in schedule.yaml)"
+    )
 
 
 @click.command()

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from mailer.app import App, poll_once, rsvp_answers, suggestions
 from mailer.commands.common import UserError, pass_app, print_json, print_table
+from mailer.commands.values import DAY, MOMENT, read_file
 from mailer.inbound.kinds import REFILE_TARGETS
 
 
 @click.command("poll")
-@click.option("--now", "now_text", metavar="T", help="Record the mail as read at this moment.")
+@click.option(
+    "--now", "now_text", metavar="T", type=MOMENT, help="Record the mail as read at this moment."
+)
 @pass_app
-def poll_command(app: App, now_text: str | None) -> None:
+def poll_command(app: App, now_text: datetime | None) -> None:
     """One pass of the inbound poller: file topic ideas, unsubscribes, bounces, auto-replies."""
     click.echo(poll_once(app, app.now(now_text) if now_text else None))
 
@@ -41,11 +45,17 @@ def suggestions_command(app: App, as_json: bool) -> None:
 
 
 @click.command("report")
-@click.option("--since", metavar="T", help="From this moment (ISO 8601); default: 7 days ago.")
-@click.option("--until", "until_text", metavar="T", help="Up to this moment; default: now.")
+@click.option(
+    "--since", metavar="T", type=MOMENT, help="From this moment (ISO 8601); default: 7 days ago."
+)
+@click.option(
+    "--until", "until_text", metavar="T", type=MOMENT, help="Up to this moment; default: now."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def report_command(app: App, since: str | None, until_text: str | None, as_json: bool) -> None:
+def report_command(
+    app: App, since: datetime | None, until_text: datetime | None, as_json: bool
+) -> None:
     """What happened: topic ideas, answers, bounces, unsubscribes, mails to check."""
     from dataclasses import asdict
     from datetime import timedelta
@@ -95,10 +105,10 @@ def _who(address: str, name: str | None, org: str | None) -> str:
 
 
 @click.command("rsvps")
-@click.argument("session_date", required=False)
+@click.argument("session_date", required=False, type=DAY)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def rsvps_command(app: App, session_date: str | None, as_json: bool) -> None:
+def rsvps_command(app: App, session_date: date | None, as_json: bool) -> None:
     """The members' answers to the invitations (accepted, declined, tentative)."""
     from mailer.commands.plan import find_session
 
@@ -124,13 +134,14 @@ def inbox_group() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 def inbox_classify(files: tuple[Path, ...]) -> None:
     """Say what each mail file is, as JSON lines: file, kind, addresses."""
+    from mailer.errors import MailerError
     from mailer.inbound.classify import classify_bytes
-    from mailer.inbound.kinds import QUARANTINE, Unreadable
+    from mailer.inbound.kinds import MAX_MESSAGE_BYTES, QUARANTINE, Unreadable
 
     failed = False
     for path in files:
         try:
-            verdict = classify_bytes(path.read_bytes())
+            verdict = classify_bytes(read_file(path, MAX_MESSAGE_BYTES, "a mail"))
             line = {
                 "file": str(path),
                 "kind": verdict.kind,
@@ -146,9 +157,9 @@ def inbox_classify(files: tuple[Path, ...]) -> None:
                 "addresses": [],
                 "reason": str(problem),
             }
-        except OSError as error:
+        except MailerError as error:
             failed = True
-            click.echo(f"{path}: {error.strerror}", err=True)
+            click.echo(str(error), err=True)
             continue
         click.echo(json.dumps(line, ensure_ascii=False))
     if failed:
@@ -158,9 +169,9 @@ def inbox_classify(files: tuple[Path, ...]) -> None:
 @inbox_group.command("refile")
 @click.argument("message_id")
 @click.argument("kind", type=click.Choice(REFILE_TARGETS))
-@click.option("--now", "now_text", metavar="T", hidden=True)
+@click.option("--now", "now_text", metavar="T", type=MOMENT, hidden=True)
 @pass_app
-def inbox_refile(app: App, message_id: str, kind: str, now_text: str | None) -> None:
+def inbox_refile(app: App, message_id: str, kind: str, now_text: datetime | None) -> None:
     """Put a misfiled message right: file it as KIND, and undo or apply what that changes."""
     from mailer.app import refile_message
 

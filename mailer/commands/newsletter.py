@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from mailer.app import App
 from mailer.commands.common import pass_app, print_json, print_table
+from mailer.commands.values import MOMENT, SQLITE_LARGEST, Count
 
 FILE = click.Path(path_type=Path, dir_okay=False)
+NEWSLETTER_ID = Count(1, SQLITE_LARGEST, "a newsletter's number (see `mailer newsletter list`)")
 
 
 @click.group()
@@ -35,9 +38,9 @@ def _draft_mail(app: App, path: Path, now, recipient, message_id: str):
 
 @newsletter.command()
 @click.argument("file", type=FILE)
-@click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Render as of this moment.")
 @pass_app
-def preview(app: App, file: Path, now_text: str | None) -> None:
+def preview(app: App, file: Path, now_text: datetime | None) -> None:
     """Render the newsletter in FILE to an HTML file and an .eml file, and say where."""
     from mailer.commands.plan import SAMPLE_RECIPIENT, write_preview
     from mailer.outbound.outbox import OutboxKey
@@ -56,9 +59,9 @@ def preview(app: App, file: Path, now_text: str | None) -> None:
 @newsletter.command("send-test")
 @click.argument("file", type=FILE)
 @click.option("--to", "to", required=True, help="Where the test mail goes.")
-@click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Render as of this moment.")
 @pass_app
-def send_test(app: App, file: Path, to: str, now_text: str | None) -> None:
+def send_test(app: App, file: Path, to: str, now_text: datetime | None) -> None:
     """Send the newsletter in FILE to one address, outside the outbox."""
     from mailer.commands.delivery import send_test_message
     from mailer.members import normalize_address
@@ -73,17 +76,20 @@ def send_test(app: App, file: Path, to: str, now_text: str | None) -> None:
         plan.sender.list_id, b"test"
     )
     draft, message = _draft_mail(app, file, now, Recipient(address, None, "TEST"), message_id)
-    send_test_message(app, address, message, draft.subject)
-    click.echo(f"sent a test of {file.name} to {address}")
+    click.echo(send_test_message(app, address, message, draft.subject, f"a test of {file.name}"))
 
 
 @newsletter.command()
 @click.argument("file", type=FILE)
-@click.option("--at", "at_text", metavar="T", help="When it goes out (default: send_at, or now).")
-@click.option("--now", "now_text", metavar="T", help="Schedule as of this moment.")
+@click.option(
+    "--at", "at_text", metavar="T", type=MOMENT, help="When it goes out (default: send_at, or now)."
+)
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Schedule as of this moment.")
 @click.option("--again", is_flag=True, help="Send a file that already went out once more.")
 @pass_app
-def schedule(app: App, file: Path, at_text: str | None, now_text: str | None, again: bool) -> None:
+def schedule(
+    app: App, file: Path, at_text: datetime | None, now_text: datetime | None, again: bool
+) -> None:
     """Freeze the newsletter in FILE and queue it for every active member at T."""
     from mailer import german
     from mailer.app import schedule_newsletter
@@ -108,8 +114,6 @@ def schedule(app: App, file: Path, at_text: str | None, now_text: str | None, ag
 @pass_app
 def list_command(app: App, as_json: bool) -> None:
     """The newsletters, newest first: scheduled, sending, sent or cancelled."""
-    from datetime import datetime
-
     from mailer import german
     from mailer.app import newsletter_listing
 
@@ -146,10 +150,10 @@ def list_command(app: App, as_json: bool) -> None:
 
 
 @newsletter.command()
-@click.argument("newsletter_id", metavar="ID", type=int)
-@click.option("--now", "now_text", metavar="T", help="Cancel as of this moment.")
+@click.argument("newsletter_id", metavar="ID", type=NEWSLETTER_ID)
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Cancel as of this moment.")
 @pass_app
-def cancel(app: App, newsletter_id: int, now_text: str | None) -> None:
+def cancel(app: App, newsletter_id: int, now_text: datetime | None) -> None:
     """Cancel a newsletter before it went out (or the copies still waiting)."""
     from mailer.app import cancel_newsletter
     from mailer.commands.common import consent_time

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,7 @@ import click
 
 from mailer.app import App
 from mailer.commands.common import Cell, Piece, UserError, pass_app, print_json, print_table
+from mailer.commands.values import DAY, MOMENT, MONTHS, write_file
 from mailer.mailkinds import SESSION_MAIL_KINDS
 
 if TYPE_CHECKING:
@@ -20,9 +21,11 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml.")
-@click.option("--now", "now_text", metavar="T", help="Write the plan as of this moment.")
+@click.option(
+    "--now", "now_text", metavar="T", type=MOMENT, help="Write the plan as of this moment."
+)
 @pass_app
-def init(app: App, force: bool, now_text: str | None) -> None:
+def init(app: App, force: bool, now_text: datetime | None) -> None:
     """Write a starter schedule.yaml: the Digital-Impuls from its next session on, with
     three example sessions that nobody gets mail about until they are filled in."""
     from zoneinfo import ZoneInfo
@@ -30,18 +33,13 @@ def init(app: App, force: bool, now_text: str | None) -> None:
     from mailer.starterplan import ZONE, next_sessions, starter_plan
 
     zone = ZoneInfo(ZONE)
-    try:
-        moment = datetime.fromisoformat(now_text) if now_text else datetime.now(zone)
-    except ValueError:
-        raise UserError(
-            f"--now: '{now_text}' is not an ISO 8601 moment like 2023-08-20T10:00"
-        ) from None
+    moment = now_text or datetime.now(zone)
     today = (moment.astimezone(zone) if moment.tzinfo else moment).date()
     target = app.workspace.config
     if target.exists() and not force:
         raise UserError(f"{target.name} already exists here; use --force to overwrite it")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(starter_plan(today), "utf-8")
+    write_file(target, starter_plan(today).encode("utf-8"))
     first = next_sessions(today)
     click.echo(f"wrote {target}: the Digital-Impuls from {first[0]} on")
     click.echo(
@@ -53,9 +51,11 @@ def init(app: App, force: bool, now_text: str | None) -> None:
 
 
 @click.command()
-@click.option("--now", "now_text", metavar="T", help="Check as of this moment (ISO 8601).")
+@click.option(
+    "--now", "now_text", metavar="T", type=MOMENT, help="Check as of this moment (ISO 8601)."
+)
 @pass_app
-def check(app: App, now_text: str | None) -> None:
+def check(app: App, now_text: datetime | None) -> None:
     """Validate the plan and the templates."""
     import os
 
@@ -81,18 +81,20 @@ def check(app: App, now_text: str | None) -> None:
 
 
 @click.group("plan", invoke_without_command=True)
-@click.option("--now", "now_text", metavar="T", help="Look from this moment (ISO 8601).")
-@click.option("--months", default=6, show_default=True, help="How far ahead to look.")
+@click.option(
+    "--now", "now_text", metavar="T", type=MOMENT, help="Look from this moment (ISO 8601)."
+)
+@click.option("--months", default=6, show_default=True, type=MONTHS, help="How far ahead to look.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def plan_command(ctx: click.Context, now_text: str | None, months: int, as_json: bool) -> None:
+def plan_command(ctx: click.Context, now_text: datetime | None, months: int, as_json: bool) -> None:
     """Upcoming sessions and when each mail will go out (`mailer plan undo`, `mailer plan
     history`: the changes made with `mailer session`, `mailer series` and /admin)."""
     if ctx.invoked_subcommand is None:
         show_plan(ctx.find_object(App), now_text, months, as_json)
 
 
-def show_plan(app: App, now_text: str | None, months: int, as_json: bool) -> None:
+def show_plan(app: App, now_text: datetime | None, months: int, as_json: bool) -> None:
     from mailer import german
     from mailer.app import newsletter_listing, notices_owed, rsvp_counts
     from mailer.outbound.consequences import notice_line
@@ -189,11 +191,11 @@ def show_plan(app: App, now_text: str | None, months: int, as_json: bool) -> Non
 
 
 @click.command()
-@click.argument("session_date")
+@click.argument("session_date", type=DAY)
 @click.argument("kind", type=click.Choice(SESSION_MAIL_KINDS))
-@click.option("--now", "now_text", metavar="T", help="Render as of this moment.")
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Render as of this moment.")
 @pass_app
-def preview(app: App, session_date: str, kind: str, now_text: str | None) -> None:
+def preview(app: App, session_date: date, kind: str, now_text: datetime | None) -> None:
     """Render one mail to an HTML file and an .eml file, and say where."""
     from mailer.outbound.outbox import OutboxKey
     from mailer.render import Recipient, personalize
@@ -219,8 +221,8 @@ def write_preview(app: App, message, stem: str, subject: str) -> None:
     eml_path = folder / f"{stem}.eml"
     body = message.get_body(("html",))
     assert body is not None
-    html_path.write_text(body.get_content(), "utf-8")
-    eml_path.write_bytes(message.as_bytes(policy=WIRE_POLICY))  # as it would go on the wire
+    write_file(html_path, body.get_content().encode("utf-8"))
+    write_file(eml_path, message.as_bytes(policy=WIRE_POLICY))  # as it would go on the wire
     click.echo(f"Subject: {subject}")
     click.echo(f"html: {html_path}")
     click.echo(f"eml:  {eml_path}")
@@ -230,10 +232,13 @@ def write_preview(app: App, message, stem: str, subject: str) -> None:
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file."
 )
-@click.option("--now", "now_text", metavar="T", help="The feed as of this moment.")
-@click.option("--months", default=12, show_default=True, help="How far ahead the feed reaches.")
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="The feed as of this moment.")
+@click.option(
+    "--months", default=12, show_default=True, type=MONTHS,
+    help="How far ahead the feed reaches.",
+)  # fmt: skip
 @pass_app
-def ics(app: App, output: Path | None, now_text: str | None, months: int) -> None:
+def ics(app: App, output: Path | None, now_text: datetime | None, months: int) -> None:
     """The whole series as one subscribable calendar feed."""
     from datetime import timedelta
 
@@ -246,19 +251,13 @@ def ics(app: App, output: Path | None, now_text: str | None, months: int) -> Non
     )
     data = feed(plan, published(app, sessions, now), now)
     if output:
-        output.write_bytes(data)
+        write_file(output, data)
         click.echo(f"wrote {len(sessions)} sessions to {output}")
     else:
         click.echo(data.decode("utf-8"), nl=False)
 
 
-def find_session(plan: Plan, text: str):
-    from datetime import date
-
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"'{text}' is not a date like 2023-09-07") from None
+def find_session(plan: Plan, day: date):
     session = plan.session(day)
     if session is None:
         raise UserError(

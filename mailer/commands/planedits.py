@@ -4,13 +4,19 @@ each says what it wrote and what the next tick will send because of it."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
 from mailer.app import App
 from mailer.commands.common import UserError, pass_app, print_json, print_table
+from mailer.commands.values import MOMENT, Count, read_file
+
+RECAP_LARGEST = 1024 * 1024  # a recap is a few paragraphs; /dev/zero would never end
 
 
 def _by_default() -> str:
@@ -32,7 +38,9 @@ def edit_options(command: Callable) -> Callable:
                 help="Not worth a mail (a typo): the invitation changes, nobody is told.",
             ),
             click.option("--by", metavar="NAME", help="Who made the change (default: your login)."),
-            click.option("--now", "now_text", metavar="T", help="Say what it sends as of T."),
+            click.option(
+                "--now", "now_text", metavar="T", type=MOMENT, help="Say what it sends as of T."
+            ),
             click.option(
                 "--dry-run", is_flag=True, help="Show the change and what it sends; write nothing."
             ),
@@ -208,15 +216,25 @@ def reinstate(app: App, session_key: str, **options: Any) -> None:
 
 @session.command("recap")
 @click.argument("session_key", metavar="SESSION")
-@click.argument("source", type=click.File("r", encoding="utf-8"), metavar="FILE.md|-")
+@click.argument("source", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE.md|-")
 @edit_options
 @pass_app
-def recap(app: App, session_key: str, source, **options: Any) -> None:
+def recap(app: App, session_key: str, source: str, **options: Any) -> None:
     """Write the session's recap (Markdown) from a file, or from standard input with -.
     An empty file removes it."""
     from mailer.planedit import WriteRecap
 
-    _apply(app, WriteRecap(session=session_key, recap=source.read()), options)
+    if source == "-":
+        data = sys.stdin.buffer.read(RECAP_LARGEST + 1)
+        if len(data) > RECAP_LARGEST:
+            raise UserError("standard input: larger than 1 MB, too large for a recap")
+    else:
+        data = read_file(Path(source), RECAP_LARGEST, "a recap")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"{source}: is not UTF-8 text; save the recap as UTF-8") from None
+    _apply(app, WriteRecap(session=session_key, recap=text), options)
 
 
 @session.command("remove")
@@ -267,9 +285,9 @@ def series_edit(app: App, **options: Any) -> None:
 
 @click.command("undo")
 @click.option("--by", metavar="NAME", help="Who undoes it (default: your login).")
-@click.option("--now", "now_text", metavar="T", help="Say what it sends as of T.")
+@click.option("--now", "now_text", metavar="T", type=MOMENT, help="Say what it sends as of T.")
 @pass_app
-def undo(app: App, by: str | None, now_text: str | None) -> None:
+def undo(app: App, by: str | None, now_text: datetime | None) -> None:
     """Undo the last change made through mailer (if the file was not changed since)."""
     from mailer.app import undo_plan
 
@@ -286,7 +304,13 @@ def undo(app: App, by: str | None, now_text: str | None) -> None:
 
 @click.command("history")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--limit", default=20, show_default=True, help="How many of the newest changes.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=Count(1, 10_000, "a number of changes from 1 to 10000"),
+    help="How many of the newest changes.",
+)
 @pass_app
 def history(app: App, as_json: bool, limit: int) -> None:
     """The changes made to the plan through mailer, newest first: when, by whom, what."""

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from mailer.app import App
 from mailer.commands.common import UserError, consent_time, pass_app, print_json, print_table
+from mailer.commands.values import MOMENT, read_file, write_file
+from mailer.csvfiles import EXCEL, FORMATS
 from mailer.store import STATUSES
+
+LARGEST_LIST = 64 * 1024 * 1024  # a million members in UTF-8; 100,000 are about 7 MB
 
 # -- subscribers -----------------------------------------------------------------
 
@@ -38,7 +43,7 @@ def subscribers() -> None:
     is_flag=True,
     help="Add again someone who unsubscribed; needs --consent with their new agreement.",
 )
-@click.option("--now", "now_text", metavar="T", hidden=True)
+@click.option("--now", "now_text", metavar="T", type=MOMENT, hidden=True)
 @pass_app
 def subscribers_add(
     app: App,
@@ -50,7 +55,7 @@ def subscribers_add(
     org: str | None,
     consent: str | None,
     resubscribe: bool,
-    now_text: str | None,
+    now_text: datetime | None,
 ) -> None:
     """Add an active subscriber."""
     from mailer.consent import PENDING, Act
@@ -93,17 +98,18 @@ def subscribers_add(
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @pass_app
 def subscribers_import(app: App, file: Path) -> None:
-    """Import a CSV: a header row names the columns (email, name, first_name, last_name,
-    salutation, title, org; or E-Mail, Name, Vorname, Nachname, Anrede, Titel, Kommune)."""
+    """Import a CSV in any encoding Excel saves in: a header row names the columns (email,
+    name, first_name, last_name, salutation, title, org; or E-Mail, Name, Vorname,
+    Nachname, Anrede, Titel, Kommune). An export of mailer's is read back too."""
     from mailer.members import read_members
 
-    found = read_members(file.read_bytes(), file.name)
+    found = read_members(read_file(file, LARGEST_LIST, "a list of members"), file.name)
     for column in found.unused_columns:
         click.echo(
             f"{file.name}:1: the column '{column}' is not one mailer knows; it was not imported",
             err=True,
         )
-    for problem in found.problems:
+    for problem in [*found.problems, *found.not_active]:
         click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
     with app.store() as store:
         added, existing, withdrawn = store.add_many(
@@ -115,9 +121,10 @@ def subscribers_import(app: App, file: Path) -> None:
     for address, sentence in withdrawn:
         click.echo(f"{file.name}:{lines[address]}: {sentence}", err=True)
     left_out = f", left out after a withdrawal {len(withdrawn)}" if withdrawn else ""
+    not_active = f", not active in the file {len(found.not_active)}" if found.not_active else ""
     click.echo(
         f"imported {added}, already on the list {existing}{left_out},"
-        f" bad rows {len(found.problems)}"
+        f" bad rows {len(found.problems)}" + not_active
     )
     if found.problems and not found.rows:
         sys.exit(1)
@@ -158,44 +165,36 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
 @click.option(
     "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to this file."
 )
+@click.option(
+    "--format", "form", type=click.Choice(FORMATS), default=EXCEL, show_default=True,
+    help="excel: opens in a German Excel by a double click (UTF-8 with BOM, semicolons,"
+    " German column names); plain: UTF-8, commas, the column names in English.",
+)  # fmt: skip
 @pass_app
-def subscribers_export(app: App, output: Path | None) -> None:
-    """Write the list as CSV (email, name, org, status, consent)."""
-    import os
-
+def subscribers_export(app: App, output: Path | None, form: str) -> None:
+    """Write the list as CSV (email, name, org, status, consent); `import` reads it back."""
     from mailer.members import members_csv
 
     with app.store() as store:
-        text = members_csv(
-            (
-                s.email,
-                s.name,
-                s.org,
-                s.status,
-                s.consent_source,
-                s.consent_at,
-                s.first_name,
-                s.last_name,
-                s.salutation,
-            )
+        rows = [
+            (s.email, s.name, s.org, s.status, s.consent_source, s.consent_at,
+             s.first_name, s.last_name, s.salutation)
             for s in store.subscribers()
-        )
+        ]  # fmt: skip
+    data = members_csv(rows, form)
     if output:
         # Personal data: readable by this user only (0600), like subscribers.db.
-        handle = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
+        write_file(output, data, private=True)
         click.echo(f"wrote {output}")
     else:
-        click.echo(text, nl=False)
+        click.echo(data, nl=False)  # bytes: written as they are
 
 
 @subscribers.command("unsubscribe")
 @click.argument("email")
-@click.option("--now", "now_text", metavar="T", hidden=True)
+@click.option("--now", "now_text", metavar="T", type=MOMENT, hidden=True)
 @pass_app
-def subscribers_unsubscribe(app: App, email: str, now_text: str | None) -> None:
+def subscribers_unsubscribe(app: App, email: str, now_text: datetime | None) -> None:
     """Unsubscribe; the consent record is kept as proof."""
     from mailer.consent import Act
 
@@ -217,11 +216,12 @@ def subscribers_unsubscribe(app: App, email: str, now_text: str | None) -> None:
     "--bounced-since",
     "since",
     metavar="T",
+    type=MOMENT,
     required=True,
     help="Everyone marked bounced at or after this moment (ISO 8601) becomes active again.",
 )
 @pass_app
-def subscribers_reactivate(app: App, since: str) -> None:
+def subscribers_reactivate(app: App, since: datetime) -> None:
     """Undo a mass bounce: members marked bounced since T are active again (consent logged)."""
     moment = app.now(since)
     with app.store() as store:

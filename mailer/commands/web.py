@@ -8,6 +8,7 @@ import click
 
 from mailer.app import App
 from mailer.commands.common import pass_app
+from mailer.commands.values import Count
 from mailer.errors import MailerError
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -20,7 +21,8 @@ def listen_address(text: str) -> tuple[str, int]:
     """`HOST:PORT` (IPv6 as `[::1]:8080`) -> (host, port); one sentence if it is not."""
     host, _, port = text.rpartition(":")
     host = host.strip("[]")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    # ASCII digits only: "²" is a digit to isdigit(), and int() refuses it.
+    if not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         raise MailerError(f"--listen: '{text}' is not HOST:PORT, like {DEFAULT_LISTEN}")
     return host, int(port)
 
@@ -34,7 +36,10 @@ def listen_address(text: str) -> tuple[str, int]:
     "--trusted-proxy", default="127.0.0.1", show_default=True, metavar="ADDRESS",
     help="The reverse proxy whose X-Forwarded-For/-Proto are believed ('' for none).",
 )  # fmt: skip
-@click.option("--threads", default=8, show_default=True, help="Requests served at once.")
+@click.option(
+    "--threads", default=8, show_default=True, help="Requests served at once.",
+    type=Count(1, 256, "a number of threads from 1 to 256"),
+)  # fmt: skip
 @pass_app
 def serve(app: App, listen: str, trusted_proxy: str, threads: int) -> None:
     """The web pages: sign-up, confirmation, unsubscribe, answers, and /admin."""

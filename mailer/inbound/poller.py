@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.parser
 import hashlib
 import mailbox
+import sqlite3
 import ssl
 import traceback
 from collections.abc import Iterator, Mapping
@@ -47,7 +48,7 @@ from mailer.inbound.record import Record, message_key, record
 from mailer.mailkinds import ANNOUNCEMENT
 from mailer.outbound import outbox
 from mailer.outbound.outbox import GOODBYE, OutboxKey
-from mailer.store import BOUNCE_SCORE_THRESHOLD, Store, Subscriber, stamp
+from mailer.store import BOUNCE_SCORE_THRESHOLD, Store, Subscriber, stamp, stopped_sentence
 from mailer.workspace import ServerAddress
 
 SOFT_BOUNCE_LIMIT = 3
@@ -65,6 +66,8 @@ class Incoming:
 
 
 class Source(Protocol):
+    moved: int  # messages the mailbox confirmed in their folders, since the source opened
+
     def batches(self) -> Iterator[list[Incoming]]: ...
 
     def file(self, filed: Mapping[str, list[Incoming]]) -> None:
@@ -91,26 +94,50 @@ class PollReport:
         return ", ".join(parts)
 
 
+class PollStopped(MailerError):
+    """A poll that could not go on (the mailbox went away, the disk is full): its
+    sentence says why, and what the poll had recorded and filed by then."""
+
+
 def poll(
     store: Store, source: Source, list_id: str, folders: dict[str, str], now: datetime
 ) -> PollReport:
+    """Records, applies and files every new message; PollStopped when it cannot go on."""
     report = PollReport()
     names = {**DEFAULT_FOLDERS, **folders}
     secret = store.message_id_key()
-    for batch in source.batches():
-        filed: dict[str, list[Incoming]] = {}
-        for item in batch:
-            kind, is_new, change = _record(store, item, list_id, secret, now)
-            if is_new:
-                report.counts[kind] = report.counts.get(kind, 0) + 1
-                if change:
-                    report.changes.append(change)
-            else:
-                report.refiled += 1
-            filed.setdefault(names[kind], []).append(item)
-        source.file(filed)
-        source.done(batch)
+    first, moved = table.last_id(store.conn), source.moved
+    try:
+        for batch in source.batches():
+            filed: dict[str, list[Incoming]] = {}
+            for item in batch:
+                kind, is_new, change = _record(store, item, list_id, secret, now)
+                if is_new:
+                    report.counts[kind] = report.counts.get(kind, 0) + 1
+                    if change:
+                        report.changes.append(change)
+                else:
+                    report.refiled += 1
+                filed.setdefault(names[kind], []).append(item)
+            source.file(filed)
+            source.done(batch)
+    except (MailerError, sqlite3.Error, OSError) as problem:
+        recorded = table.recorded_after(store.conn, first)
+        so_far = _so_far(recorded, source.moved - moved)
+        raise PollStopped(stopped_sentence(problem, so_far)) from None
     return report
+
+
+def _so_far(recorded: int, moved: int) -> str:
+    """What a poll that stopped had done: the new records are counted in the database, the
+    moves as the mailbox confirmed them."""
+    if not recorded and not moved:
+        return "nothing was recorded or filed, the next poll tries again"
+    return (
+        f"this poll had recorded {recorded} new messages (with their effect on the list)"
+        f" and filed {moved} into their folders; the next poll files the rest, each message"
+        " once"
+    )
 
 
 def _record(
@@ -362,6 +389,7 @@ class MaildirSource:
         for sub in ("new", "cur", "tmp"):
             (path / sub).mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(path, create=False)
+        self.moved = 0
 
     def batches(self) -> Iterator[list[Incoming]]:
         keys = sorted(self.box.keys())
@@ -383,6 +411,7 @@ class MaildirSource:
             for item in items:
                 target.add(self.box.get_bytes(item.ref))
                 self.box.remove(item.ref)
+                self.moved += 1
 
     def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool:
         """Moves a filed message to another folder; False if it is not there (any more)."""
@@ -416,6 +445,7 @@ class ImapSource:
         self.tls_context = tls_context
         self.client = None
         self.uidvalidity = 0
+        self.moved = 0
         self._folders: set[str] = set()
 
     def __enter__(self) -> ImapSource:
@@ -539,6 +569,7 @@ class ImapSource:
             self._folders.add(folder)
         if self.client.has_capability("MOVE"):
             self.client.move(uids, folder)
+            self.moved += len(uids)
             return
         if not self.client.has_capability("UIDPLUS"):
             raise MailboxUnavailable(
@@ -547,6 +578,7 @@ class ImapSource:
         self.client.copy(uids, folder)
         self.client.add_flags(uids, [b"\\Deleted"])
         self.client.uid_expunge(uids)
+        self.moved += len(uids)
 
     def move_filed(self, message_id: str, from_folder: str, to_folder: str) -> bool:
         """Moves a filed message to another folder; False if it is not there (any more)."""

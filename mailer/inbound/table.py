@@ -53,6 +53,15 @@ def insert(
     )  # fmt: skip
 
 
+def last_id(conn: sqlite3.Connection) -> int:
+    """The newest record's id (0 for none): what a poll recorded is what lies past it."""
+    return conn.execute("SELECT coalesce(max(id), 0) FROM inbound").fetchone()[0]
+
+
+def recorded_after(conn: sqlite3.Connection, record_id: int) -> int:
+    return conn.execute("SELECT count(*) FROM inbound WHERE id > ?", (record_id,)).fetchone()[0]
+
+
 def insert_quarantined(conn: sqlite3.Connection, message_key: str, problem: str, now: str) -> None:
     conn.execute(
         "INSERT INTO inbound (message_key, kind, folder, reason, recorded_at)"

@@ -59,6 +59,10 @@ BOUNCE_LIMIT = 3
 # never a wall in front of the members after it.
 ATTEMPT_LIMIT = 3
 CHANGE_CHECK_SECONDS = 0.01
+# A change committed elsewhere (a cancel, an unsubscribe) is honoured by a sending tick
+# within CHANGE_CHECK_SECONDS of its clock; after this long (room for a busy machine) the
+# mails it still handed over are all on its ledger.
+HONOURED_WITHIN = 20 * CHANGE_CHECK_SECONDS
 # This many refusals in a row with the same answer, and no mail taken in between: that is
 # the server refusing us (a relay that does not know us, a quota), not dead mailboxes.
 REFUSAL_RUN_LIMIT = 10
@@ -139,12 +143,17 @@ def deliver(
         else:
             transport.open()
             sender.deliver(rows, should_stop)
-    finally:
-        try:
+    except BaseException:
+        # The first problem is the one to tell; if folding fails too (a full disk), the
+        # lines stay in the ledger and the next tick folds them.
+        with contextlib.suppress(Exception):
             ledger.fold(at)
-        finally:
-            ledger.close()
-            transport.close()
+        raise
+    else:
+        ledger.fold(at)
+    finally:
+        ledger.close()
+        transport.close()
     return report
 
 
@@ -505,7 +514,7 @@ class _Sender:
         if problem is None:
             self._end_run()
             self._hang_ups = 0
-            self._finish(row, SENT, "250 accepted", sent=True)
+            self._finish(row, SENT, self.transport.recorded_as, sent=True)
             report.sent += 1
         elif isinstance(problem, Deferred) and problem.stage == HANG_UP:
             self._count_hang_up()

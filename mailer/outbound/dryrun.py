@@ -44,6 +44,8 @@ class KeepingTransport:
     a list of 10,000 is a few MB, not a copy of every mail); sends nothing anywhere."""
 
     where = "dry run"
+    sends = False
+    recorded_as = "kept (dry run)"
 
     def __init__(self) -> None:
         self.taken: list[tuple[str, str, str]] = []

@@ -27,13 +27,14 @@ Each line is tab-separated UTF-8:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
 
 from mailer.errors import MailerError
 from mailer.outbound import outbox
-from mailer.outbound.outbox import QUEUED, Outcome
+from mailer.outbound.outbox import QUEUED, Outcome, Unfolded
 from mailer.store import Store
 from mailer.text import one_line
 
@@ -64,6 +65,8 @@ class Ledger:
         self.path = ledger_path(store.path)
         try:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            # Kept here, not asked for: one write(2) per mail stays one system call.
+            self._size = os.fstat(self._fd).st_size
         except OSError as error:
             raise MailerError(f"cannot open {self.path}: {error.strerror}") from None
         self._answer = ""  # the last answer's line, written with the next mark
@@ -104,6 +107,7 @@ class Ledger:
             os.ftruncate(self._fd, 0)
         except OSError as error:
             raise MailerError(f"cannot empty {self.path}: {error.strerror}") from None
+        self._size = 0
         if self._in_hand:
             self._write("".join(self._in_hand.values()))
         return unanswered
@@ -118,7 +122,29 @@ class Ledger:
         except OSError as error:
             raise MailerError(f"cannot write {self.path}: {error.strerror}") from None
         if written != len(data):  # a regular file writes short only when the disk is full
+            # The piece that was written goes again: a torn line would run into the next.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)
             raise MailerError(f"cannot write {self.path}: the disk is full")
+        self._size += written
+
+
+def unfolded(db_path: Path) -> dict[int, Unfolded]:
+    """What the ledger holds that the outbox does not show yet, by row id: the mails of a
+    tick's current batch (or a dead tick's). Read by other processes while a tick
+    appends; the ledger's lines are whole or skipped, so a read is a consistent prefix.
+    Empty when there is no ledger."""
+    path = ledger_path(db_path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise MailerError(f"cannot read {path}: {error.strerror}") from None
+    return {
+        row_id: Unfolded(change[_STATUS], change[_ANSWER], change[_SENT_AT])
+        for row_id, change in _changes(text, path, keep=set()).items()
+    }
 
 
 def recover(store: Store, now: str) -> int:

@@ -21,13 +21,15 @@ crash. Members who join later do not get it. A status is never stored, it is rea
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from mailer.mailkinds import NEWSLETTER
 from mailer.outbound import outbox
 
 SCHEDULED, SENDING, SENT, CANCELLED = "scheduled", "sending", "sent", "cancelled"
+# A running tick's answers not yet in the outbox, by row id (see outbox.status_counts).
+Unfolded = Mapping[int, outbox.Unfolded] | None
 
 
 @dataclass(frozen=True)
@@ -160,23 +162,26 @@ def went_out_before(
     return None
 
 
-def get(conn: sqlite3.Connection, newsletter_id: int) -> Newsletter | None:
-    return next(_read(conn, "WHERE id = ?", (newsletter_id,)), None)
+def get(
+    conn: sqlite3.Connection, newsletter_id: int, unfolded: Unfolded = None
+) -> Newsletter | None:
+    """`unfolded`: a running tick's answers not yet in the outbox (outbox.status_counts)."""
+    return next(_read(conn, "WHERE id = ?", (newsletter_id,), unfolded), None)
 
 
-def listing(conn: sqlite3.Connection) -> list[Newsletter]:
-    """Every newsletter, newest first."""
-    return list(_read(conn, "ORDER BY id DESC", ()))
+def listing(conn: sqlite3.Connection, unfolded: Unfolded = None) -> list[Newsletter]:
+    """Every newsletter, newest first; `unfolded` as for `get`."""
+    return list(_read(conn, "ORDER BY id DESC", (), unfolded))
 
 
-def _read(conn: sqlite3.Connection, where: str, args: tuple):
+def _read(conn: sqlite3.Connection, where: str, args: tuple, unfolded: Unfolded = None):
     rows = conn.execute(
         "SELECT id, source, subject, send_at, scheduled_at, queued_at, cancelled_at"
         f" FROM newsletters {where}",
         args,
     ).fetchall()
     for row in rows:
-        counts = outbox.status_counts(conn, stage(row[0])) if row[5] else {}
+        counts = outbox.status_counts(conn, stage(row[0]), unfolded) if row[5] else {}
         yield Newsletter(*row, counts=counts)
 
 
@@ -196,8 +201,8 @@ def mark_queued(conn: sqlite3.Connection, newsletter_id: int, at: str) -> None:
     conn.execute("UPDATE newsletters SET queued_at = ? WHERE id = ?", (at, newsletter_id))
 
 
-def cancel(conn: sqlite3.Connection, newsletter_id: int, now: str) -> int:
-    """Cancels it, and every copy still waiting; how many copies were stopped."""
+def cancel(conn: sqlite3.Connection, newsletter_id: int, now: str) -> set[int]:
+    """Cancels it, and every copy the outbox shows as waiting; their row ids."""
     conn.execute(
         "UPDATE newsletters SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
         (now, newsletter_id),

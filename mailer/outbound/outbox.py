@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -358,13 +359,18 @@ def mark_queued_through(conn: sqlite3.Connection, mail: OutboxKey, consent_mark:
     )
 
 
-def cancel_waiting(conn: sqlite3.Connection, stage: str) -> int:
-    """Every copy of a mail (by its stage) that has not gone out yet: cancelled."""
-    return conn.execute(
-        "UPDATE outbox SET status = ?, last_answer = 'the organizer cancelled it'"
-        " WHERE stage = ? AND status IN (?, ?)",
-        (CANCELLED, stage, *WAITING),
-    ).rowcount
+def cancel_waiting(conn: sqlite3.Connection, stage: str) -> set[int]:
+    """Every copy of a mail (by its stage) that the outbox shows as not gone out yet:
+    cancelled; their row ids. While a tick sends, some of them may be on the ledger as
+    sent already (see ledger.unfolded): its fold records them as sent."""
+    return {
+        row_id
+        for (row_id,) in conn.execute(
+            "UPDATE outbox SET status = ?, last_answer = 'the organizer cancelled it'"
+            " WHERE stage = ? AND status IN (?, ?) RETURNING id",
+            (CANCELLED, stage, *WAITING),
+        ).fetchall()
+    }
 
 
 def status_totals(conn: sqlite3.Connection) -> dict[str, int]:
@@ -372,13 +378,58 @@ def status_totals(conn: sqlite3.Connection) -> dict[str, int]:
     return dict(conn.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
 
 
-def status_counts(conn: sqlite3.Connection, stage: str) -> dict[str, int]:
-    """How many copies of a mail (by its stage) are in each status."""
-    return dict(
+@dataclass(frozen=True)
+class Unfolded:
+    """A row as a running tick's ledger has it and the outbox does not show yet (see
+    ledger.unfolded): the mails of the tick's current batch."""
+
+    status: str | None  # None: marked `sending`, no answer yet (in hand, or in doubt)
+    last_answer: str | None
+    sent_at: str | None
+
+
+SENDING = "sending"  # shown for a mail in hand: marked on the ledger, no answer yet
+
+
+def status_counts(
+    conn: sqlite3.Connection, stage: str, unfolded: Mapping[int, Unfolded] | None = None
+) -> dict[str, int]:
+    """How many copies of a mail (by its stage) are in each status. `unfolded`: what a
+    running tick has on its ledger and not yet here, counted as the ledger says (a mail
+    in hand still counts as waiting)."""
+    counts = dict(
         conn.execute(
             "SELECT status, count(*) FROM outbox WHERE stage = ? GROUP BY status", (stage,)
         )
     )
+    answered = {row_id: line.status for row_id, line in (unfolded or {}).items() if line.status}
+    if answered:
+        rows = conn.execute(
+            "SELECT id, status FROM outbox WHERE stage = ? AND id IN"
+            " (SELECT value FROM json_each(?))",
+            (stage, json.dumps(list(answered))),
+        )
+        for row_id, status in rows:
+            counts[status] -= 1
+            counts[answered[row_id]] = counts.get(answered[row_id], 0) + 1
+    return {status: count for status, count in counts.items() if count}
+
+
+def row_statuses(
+    conn: sqlite3.Connection, row_ids: Iterable[int], unfolded: Mapping[int, Unfolded]
+) -> dict[int, str]:
+    """Each row's status as the record has it: a running tick's ledger (`unfolded`) over
+    the outbox; `sending` for a mail in hand."""
+    found = dict(
+        conn.execute(
+            "SELECT id, status FROM outbox WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(row_ids)),),
+        )
+    )
+    for row_id, line in unfolded.items():
+        if row_id in found:
+            found[row_id] = line.status or SENDING
+    return found
 
 
 def row_status(conn: sqlite3.Connection, row_id: int) -> str | None:
@@ -436,6 +487,16 @@ class DueRow(NamedTuple):
     salutation: str | None
     told_sequence: int | None  # an update: the version the member was sent before
     reminders: int | None  # whether the member wants reminders (None: removed)
+
+
+def sent_at(conn: sqlite3.Connection, at: str) -> set[int]:
+    """The rows recorded as sent at the moment `at` (a tick's `now`, as stored)."""
+    return {
+        row_id
+        for (row_id,) in conn.execute(
+            "SELECT id FROM outbox WHERE status = ? AND sent_at = ?", (SENT, at)
+        )
+    }
 
 
 def pending_count(conn: sqlite3.Connection, at: str) -> int:
@@ -500,15 +561,28 @@ LISTING_FIELDS = (
 )  # fmt: skip
 
 
-def listing(conn: sqlite3.Connection, limit: int | None = None) -> list[dict]:
-    """The rows, newest first, as `mailer outbox` shows them."""
+def listing(
+    conn: sqlite3.Connection,
+    limit: int | None = None,
+    unfolded: Mapping[int, Unfolded] | None = None,
+) -> list[dict]:
+    """The rows, newest first, as `mailer outbox` shows them; a row on a running tick's
+    ledger (`unfolded`) as the ledger has it: sent, deferred, ..., or `sending` (in hand)."""
     sql = (
         "SELECT o.session_key, o.kind, o.stage, coalesce(s.email, o.to_address, ''), o.status,"
-        " o.attempts, o.next_attempt_at, o.sent_at, o.last_answer, o.message_id"
+        " o.attempts, o.next_attempt_at, o.sent_at, o.last_answer, o.message_id, o.id"
         " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id ORDER BY o.id DESC"
     )
     args: tuple = ()
     if limit:
         sql += " LIMIT ?"
         args = (int(limit),)
-    return [dict(zip(LISTING_FIELDS, row, strict=True)) for row in conn.execute(sql, args)]
+    rows = []
+    for *values, row_id in conn.execute(sql, args):
+        row = dict(zip(LISTING_FIELDS, values, strict=True))
+        if (line := (unfolded or {}).get(row_id)) is not None:
+            row["status"] = line.status or SENDING
+            row["last_answer"] = line.last_answer if line.status else row["last_answer"]
+            row["sent_at"] = line.sent_at or row["sent_at"]
+        rows.append(row)
+    return rows

@@ -74,6 +74,17 @@ class Transport(Protocol):
         """Where the mail goes, for messages: host:port, or the Maildir's path."""
         ...
 
+    @property
+    def sends(self) -> bool:
+        """Whether a mail it takes leaves this machine (False: it is kept in a Maildir)."""
+        ...
+
+    @property
+    def recorded_as(self) -> str:
+        """What a mail it took is recorded with in the outbox: the server's acceptance, or
+        where it was put instead."""
+        ...
+
     def open(self) -> None: ...
 
     def start(
@@ -102,9 +113,15 @@ class MaildirTransport:
         self.path = path
         self._box: mailbox.Maildir | None = None
 
+    sends = False
+
     @property
     def where(self) -> str:
         return str(self.path)
+
+    @property
+    def recorded_as(self) -> str:
+        return f"put into the Maildir {self.path.name}/new/, not sent (no SMTP server)"
 
     def open(self) -> None:
         try:
@@ -199,6 +216,9 @@ class SmtpTransport:
     _connection: smtplib.SMTP | None = field(default=None, init=False)  # None when CLOSED
     _ahead: _Ahead | None = field(default=None, init=False)  # in SENT (maybe) and AHEAD
     _last_send: float | None = field(default=None, init=False)
+
+    sends = True
+    recorded_as = "250 accepted"
 
     @property
     def where(self) -> str:
@@ -310,14 +330,18 @@ class SmtpTransport:
                 f"{self.server.where} does not take international addresses (SMTPUTF8)",
                 stage="SMTPUTF8",
             )
+        commands = _envelope_commands(connection, envelope_from, recipient)
         if connection.has_extn("pipelining"):
             # RFC 2920: the three commands in one write, then their three answers.
-            connection.send(_envelope_lines(connection, envelope_from, recipient))
+            connection.send(b"".join(commands))
             return [connection.getreply() for _ in range(3)]
         answers = []
-        # docmd, not mail()/rcpt(): those parse both addresses again for every message.
-        for command in _envelope_commands(connection, envelope_from, recipient):
-            answers.append(connection.docmd(command))
+        # Our own bytes, not mail()/rcpt()/docmd(): those parse both addresses again for
+        # every message, and docmd encodes as ASCII, which an address that needs SMTPUTF8
+        # is not. Both ways write the same bytes, one command at a time or all three.
+        for command in commands:
+            connection.send(command)
+            answers.append(connection.getreply())
             if answers[-1][0] >= 400:
                 break
         return answers
@@ -437,14 +461,16 @@ def _deliverable(recipient: str) -> bool:
 _UNDELIVERABLE = re.compile(r"[\r\n<> ]")
 
 
-def _envelope_commands(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> list[str]:
+def _envelope_commands(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> list[bytes]:
+    """MAIL, RCPT and DATA as the lines that go on the wire: UTF-8, which is ASCII for an
+    ASCII address and what RFC 6531 3.3 asks for one that needs SMTPUTF8 (then named on MAIL)."""
     utf8 = " SMTPUTF8" if not recipient.isascii() and connection.has_extn("smtputf8") else ""
-    return [f"MAIL FROM:<{envelope_from}>{utf8}", f"RCPT TO:<{recipient}>", "DATA"]
+    lines = (f"MAIL FROM:<{envelope_from}>{utf8}", f"RCPT TO:<{recipient}>", "DATA")
+    return [f"{line}\r\n".encode() for line in lines]
 
 
 def _envelope_lines(connection: smtplib.SMTP, envelope_from: str, recipient: str) -> bytes:
-    mail, rcpt, data = _envelope_commands(connection, envelope_from, recipient)
-    return f"{mail}\r\n{rcpt}\r\n{data}\r\n".encode()
+    return b"".join(_envelope_commands(connection, envelope_from, recipient))
 
 
 def _dot_stuffed(message: bytes) -> bytes:
