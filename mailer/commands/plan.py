@@ -19,19 +19,32 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml.")
+@click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml and privacy text.")
 @pass_app
 def init(app: App, force: bool) -> None:
-    """Write a starter schedule.yaml (the Digital-Impuls plan)."""
+    """Write a starter schedule.yaml (the Digital-Impuls plan) and datenschutz.md (the
+    privacy text for /datenschutz: what mailer stores, to review); an existing file is kept."""
     from importlib.resources import files
 
+    from mailer.plan import DEFAULT_PRIVACY_FILE
+    from mailer.privacy import starter_text
+    from mailer.store import schema_columns
+
     target = app.workspace.config
-    if target.exists() and not force:
-        raise UserError(f"{target.name} already exists here; use --force to overwrite it")
+    privacy = target.parent / DEFAULT_PRIVACY_FILE
+    if target.exists() and privacy.exists() and not force:
+        raise UserError(
+            f"{target.name} and {privacy.name} already exist here; use --force to overwrite them"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8"), "utf-8")
-    click.echo(f"wrote {target}")
-    click.echo("next: edit it, then `mailer check` and `mailer plan`")
+    starter = files("mailer").joinpath("starter/schedule.yaml").read_text("utf-8")
+    if force or not target.exists():
+        target.write_text(starter, "utf-8")
+        click.echo(f"wrote {target}")
+    if force or not privacy.exists():
+        privacy.write_text(starter_text(app.plan(), schema_columns()) + "\n", "utf-8")
+        click.echo(f"wrote {privacy} (the privacy text for /datenschutz: review and complete it)")
+    click.echo("next: edit them, then `mailer check` and `mailer plan`")
 
 
 @click.command()
@@ -41,7 +54,7 @@ def check(app: App, now_text: str | None) -> None:
     """Validate the plan and the templates."""
     import os
 
-    from mailer.planfile import plan_warnings
+    from mailer.planfile import plan_warnings, web_warnings
     from mailer.render import check_templates
     from mailer.workspace import login_warnings
 
@@ -50,7 +63,7 @@ def check(app: App, now_text: str | None) -> None:
     upcoming = plan.sessions_from(now, 400) or list(plan.listed) or []
     sample = upcoming[0] if upcoming else plan.occurrence(now.date())
     check_templates(app.renderer(now), sample)
-    for warning in plan_warnings(plan, now.date()):
+    for warning in [*plan_warnings(plan, now.date()), *web_warnings(plan, app.workspace.root)]:
         where = (
             f"{app.workspace.config.name}:{warning.line}"
             if warning.line
