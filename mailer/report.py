@@ -68,10 +68,15 @@ class Report:
 
 
 def gather(
-    conn: sqlite3.Connection, plan: Plan, start: datetime, end: datetime, *, answers: bool = True
+    conn: sqlite3.Connection,
+    plan: Plan | None,
+    start: datetime,
+    end: datetime,
+    *,
+    answers: bool = True,
 ) -> Report:
     """Everything recorded in [start, end), and with `answers` the answers for the sessions
-    after `end` (which the question "anything new?" does not need)."""
+    of `plan` after `end` (which the question "anything new?" does not need, nor a plan)."""
     since, until = stamp(start), stamp(end)
     report = Report(since, until)
     rows = conn.execute(
@@ -108,7 +113,7 @@ def gather(
             (status, since, until),
         ):
             into.append(StatusChange(at, email, name, org, cause))
-    if not answers:
+    if not answers or plan is None:
         return report
     counted = rsvps.counts(conn)
     for session in plan.sessions_from(end, 92):
