@@ -188,6 +188,7 @@ def log_in_as(page, base: str, name: str = "admin", password: str = PASSWORD) ->
     page.get_by_label("Passwort").fill(password)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("button", name="Ausloggen").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet too: colours are looked at
 
 
 def fits(page, width: int) -> None:
