@@ -299,8 +299,9 @@ def notices_owed(app: App, sessions: list) -> dict[str, tuple[str, int]]:
         return queueing.notices_owed(store, sessions)
 
 
-def refile_message(app: App, message_id: str, kind: str, now: datetime | None = None) -> str:
-    """Refiles one received message as another kind (see mailer.inbound.refiling)."""
+def refile_message(app: App, message_id: str, kind: str, now: datetime | None = None):
+    """Refiles one received message as another kind (see mailer.inbound.refiling); the
+    Refiled that says what changed."""
     from mailer.inbound.refiling import refile
 
     now = now or datetime.now(UTC)

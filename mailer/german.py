@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
 
 from mailer.wallclock import instant
 
@@ -92,3 +92,11 @@ def offset_words(offset: timedelta) -> str:
 def weekday(day: date) -> str:
     """Donnerstag"""
     return format_date(day, "EEEE", locale=LOCALE)
+
+
+def ago_words(then: datetime, now: datetime) -> str:
+    """How long ago `then` was, as people say it: "gerade eben", "vor 2 Minuten", "vor 3
+    Stunden", "vor 1 Tag" (Babel's CLDR words, rounded to the largest unit)."""
+    if now - then < timedelta(minutes=1):
+        return "gerade eben"
+    return format_timedelta(then - now, add_direction=True, granularity="minute", locale=LOCALE)

@@ -184,11 +184,22 @@ class SuggestionSettings:
     thank_you: bool = False
 
 
+DEFAULT_PRIVACY_FILE = "datenschutz.md"  # what `mailer init` writes beside schedule.yaml
+
+
 @dataclass(frozen=True)
 class WebSettings:
-    """The web door (`mailer serve`): its public address, without a trailing slash."""
+    """The web door (`mailer serve`): its public address, without a trailing slash; the
+    imprint (`/impressum`, plain text; schedule.yaml's default is sender.imprint); and
+    the privacy statement (`/datenschutz`, Markdown): the text itself, or the name of a
+    file beside schedule.yaml (`privacy_file`; `privacy_line` is where the plan names it,
+    None for the default file)."""
 
     base_url: str | None = None
+    imprint: str | None = None
+    privacy_text: str | None = None
+    privacy_file: str | None = DEFAULT_PRIVACY_FILE
+    privacy_line: int | None = None
 
 
 @dataclass(frozen=True)

@@ -215,15 +215,20 @@ class Applied:
     sessions: tuple[str, ...] = field(default=())
 
 
-def apply_edit(text: str, edit: Edit, *, source: str = "schedule.yaml") -> Applied:
-    """`text` with `edit` applied, validated as `mailer check` validates.
+def apply_edit(
+    text: str, edit: Edit, *, source: str = "schedule.yaml", known: frozenset[str] = frozenset()
+) -> Applied:
+    """`text` with `edit` applied, validated as `mailer check` validates. `known`: the keys
+    of the sessions subscribers.db recorded (members may have been told of them): a move
+    writes `moved_from:` only for one of them or a date of the rule; a session nobody was
+    told of just gets its new date.
 
     Raises EditError (with the field) for an edit that cannot be made or that makes the
     plan wrong, and PlanError when `text` itself is not a valid plan (nothing can be
     edited then; the sentence names the line to fix by hand).
     """
     current = parse_plan(text, source)
-    writer = _Writer(text)
+    writer = _Writer(text, known)
     touched = writer.apply(edit, current)
     new_text = writer.result()
     try:
@@ -246,8 +251,9 @@ def _yaml() -> YAML:
 
 
 class _Writer:
-    def __init__(self, text: str):
+    def __init__(self, text: str, known: frozenset[str] = frozenset()):
         self.original = text
+        self.known = known
         self.yaml = _yaml()
         try:
             self.before = self._dump(self._load(text))
@@ -343,10 +349,18 @@ class _Writer:
         entry["date"] = day
         if day == original:
             _remove(entry, "moved_from")  # back where it was first planned
-        elif "moved_from" not in entry:
+        elif "moved_from" not in entry and self._told_of(session.key, plan):
             _put(entry, "moved_from", original, SESSION_ORDER)
         if edit.time is not KEEP:
             self._text(entry, "time", edit.time, SESSION_ORDER)
+
+    def _told_of(self, key: str, plan: Plan) -> bool:
+        """Whether members may know the session under `key`: a date of the rule, or one
+        subscribers.db recorded. An extra session nobody was told of moves like a typo."""
+        day = date.fromisoformat(key)
+        return key in self.known or (
+            bool(plan.series.recurrence) and day in plan.occurrences(day, day)
+        )
 
     def _series(self, edit: EditSeries) -> None:
         for name in edit.changed_fields():

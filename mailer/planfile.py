@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,8 +34,9 @@ from mailer.wallclock import gap_at, gap_days, happens_twice, resolve, shift
 from mailer.yamlsource import Mapping, Node, Reader, Scalar, Sequence, read_source
 
 SECTIONS = {"series", "sender", "emails", "sessions", "smtp", "imap", "suggestions", "web"}
-WEB_KEYS = {"base_url"}
+WEB_KEYS = {"base_url", "imprint", "privacy"}
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+PRIVACY_FILE = re.compile(r"\.(md|markdown|txt)$", re.IGNORECASE)  # else web.privacy is the text
 SUGGESTION_KEYS = {"digest", "digest_to", "digest_at", "thank_you"}
 DIGEST_CHOICES = ("off", "daily", "weekly")
 SERIES_KEYS = {
@@ -125,7 +127,7 @@ class _PlanReader(Reader):
         if series.recurrence:
             self._check_occurs(series, listed, root)
         suggestions = self._suggestions(root.get("suggestions"))
-        web = self._web(root.get("web"))
+        web = self._web(root.get("web"), sender)
         noticed = tuple(PlanWarning(line, sentence) for line, sentence in self.warnings)
         plan = Plan(series, sender, mail_times, listed, smtp, imap, suggestions, web, noticed)
         if series.recurrence:
@@ -447,13 +449,15 @@ class _PlanReader(Reader):
             thank_you = self.boolean(value, "suggestions.thank_you")
         return SuggestionSettings(digest, digest_to, digest_at, thank_you)
 
-    def _web(self, node: Node | None) -> WebSettings:
+    def _web(self, node: Node | None, sender: Sender) -> WebSettings:
         if node is None:
-            return WebSettings()
+            return WebSettings(imprint=sender.imprint)
         settings = self.mapping(node, "web", WEB_KEYS)
+        imprint = self._optional_text(settings.get("imprint"), "web.imprint", multiline=True)
+        privacy = self._privacy(settings.get("privacy"))
         value = settings.get("base_url")
         if value is None or (isinstance(value, Scalar) and value.is_null):
-            return WebSettings()
+            return replace(privacy, imprint=imprint or sender.imprint)
         url = self.text(value, "web.base_url").rstrip("/")
         parts = urlsplit(url)
         local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
@@ -465,7 +469,25 @@ class _PlanReader(Reader):
             )
         if parts.query or parts.fragment:
             raise self.fail(value.line, f"web.base_url: '{url}' must not carry a ? or a #")
-        return WebSettings(base_url=url)
+        return replace(privacy, base_url=url, imprint=imprint or sender.imprint)
+
+    def _privacy(self, node: Node | None) -> WebSettings:
+        """web.privacy: the name of a Markdown file beside schedule.yaml (one line ending in
+        .md, .markdown or .txt), or else the Markdown itself (`privacy: |`); default
+        DEFAULT_PRIVACY_FILE."""
+        text = self._optional_text(node, "web.privacy", multiline=True)
+        if node is None or text is None:
+            return WebSettings()
+        if "\n" in text or not PRIVACY_FILE.search(text):
+            return WebSettings(privacy_text=text, privacy_file=None, privacy_line=node.line)
+        path = PurePosixPath(text.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts:
+            raise self.fail(
+                node.line,
+                f"web.privacy: '{text}' must name a file beside schedule.yaml (or in a folder"
+                " below it), or be the text itself, written as a block: privacy: |",
+            )
+        return WebSettings(privacy_file=str(path), privacy_line=node.line)
 
     # -- values --------------------------------------------------------------
 
@@ -753,3 +775,27 @@ def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:
                 )
             )
     return warnings
+
+
+def web_warnings(plan: Plan, root: Path) -> list[PlanWarning]:
+    """What `mailer check` points out about the web pages: a privacy statement whose file
+    is not beside schedule.yaml (in `root`). Never an error: the mails do not depend on it."""
+    web = plan.web
+    if web.base_url is None or web.privacy_file is None or (root / web.privacy_file).is_file():
+        return []
+    if web.privacy_line is None:
+        return [
+            PlanWarning(
+                None,
+                f"web.privacy: there is no {web.privacy_file} beside schedule.yaml, so"
+                " /datenschutz shows the privacy text mailer writes from what it stores;"
+                " `mailer init` writes it to that file for you to review and complete",
+            )
+        ]
+    return [
+        PlanWarning(
+            web.privacy_line,
+            f"web.privacy: there is no file {web.privacy_file} beside schedule.yaml;"
+            " /datenschutz answers 503 until it is there",
+        )
+    ]

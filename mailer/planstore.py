@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mailer.errors import MailerError
+from mailer.errors import MailerError, PlanError
+from mailer.moves import follow_moves, recorded
 from mailer.outbound.consequences import Sending, changed_sessions, what_it_sends
-from mailer.planedit import Applied, Edit, MoveSession, apply_edit
+from mailer.planedit import Applied, Edit, EditError, MoveSession, apply_edit
 from mailer.planfile import parse_plan
 from mailer.store import Store, stamp
 from mailer.yamlsource import read_source
@@ -335,7 +336,14 @@ def _current(path: Path, expected: str | None) -> PlanText:
 
 
 def _preview(path: Path, store: Store, edit: Edit, now: datetime, current: PlanText) -> Preview:
-    applied = apply_edit(current.text, edit, source=path.name)
+    history = store.session_history()
+    applied = apply_edit(
+        current.text, edit, source=path.name, known=frozenset(key for key, _ in history)
+    )
+    try:  # as every command will read it (App.plan): a move followed through the record
+        follow_moves(applied.plan, recorded(history), path.name)
+    except PlanError as error:
+        raise EditError("date", str(error), error.line) from None
     old_plan = parse_plan(current.text, path.name)
     sends = what_it_sends(store, old_plan, applied.plan, now, quiet=not edit.notify)
     return Preview(applied, current, unified_diff(current.text, applied.text, path.name), sends)

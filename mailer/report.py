@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import quote
 
 from mailer import german, rsvps
@@ -90,10 +90,15 @@ class Report:
 
 
 def gather(
-    conn: sqlite3.Connection, plan: Plan, start: datetime, end: datetime, *, answers: bool = True
+    conn: sqlite3.Connection,
+    plan: Plan | None,
+    start: datetime,
+    end: datetime,
+    *,
+    answers: bool = True,
 ) -> Report:
     """Everything recorded in [start, end), and with `answers` the answers for the sessions
-    after `end` (which the question "anything new?" does not need)."""
+    of `plan` after `end` (which the question "anything new?" does not need, nor a plan)."""
     since, until = stamp(start), stamp(end)
     report = Report(since, until)
     rows = conn.execute(
@@ -119,7 +124,8 @@ def gather(
             note=unsure_note(reason or "") if kind == UNSURE else "",
         )
         (report.unsure if idea.unsure else report.ideas).append(idea)
-    report.proposals = [_proposal(plan, row) for row in inbound_table.proposals(conn, since, until)]
+    zone = plan.timezone if plan is not None else start.tzinfo or UTC
+    report.proposals = [_proposal(zone, row) for row in inbound_table.proposals(conn, since, until)]
     # Only the entries that changed the status: a withdrawal said again is logged as
     # evidence (mailer.consent), and so is a change of reminders, with the status kept.
     for status, into in ((BOUNCED, report.bounces), (UNSUBSCRIBED, report.unsubscribes)):
@@ -133,7 +139,7 @@ def gather(
             (status, since, until),
         ):
             into.append(StatusChange(at, email, name, org, cause))
-    if not answers:
+    if not answers or plan is None:
         return report
     counted = rsvps.counts(conn)
     for session in plan.sessions_from(end, 92):
@@ -153,20 +159,21 @@ def gather(
 
 
 def proposals(
-    conn: sqlite3.Connection, plan: Plan, start: str = "", end: str = "~", limit: int = -1
+    conn: sqlite3.Connection, zone: tzinfo, start: str = "", end: str = "~", limit: int = -1
 ) -> list[Proposal]:
-    """The other times proposed, recorded in [start, end) (default: all), newest first."""
-    return [_proposal(plan, row) for row in inbound_table.proposals(conn, start, end, limit)]
+    """The other times proposed, recorded in [start, end) (default: all), newest first;
+    the times written in `zone` (the series' time zone)."""
+    return [_proposal(zone, row) for row in inbound_table.proposals(conn, start, end, limit)]
 
 
-def _proposal(plan: Plan, row: dict) -> Proposal:
+def _proposal(zone: tzinfo, row: dict) -> Proposal:
     start, end = row["proposed_start"], row["proposed_end"]
     words = ""
     if start:
-        local_start = plan.local(datetime.fromisoformat(start))
+        local_start = datetime.fromisoformat(start).astimezone(zone)
         words = german.long_datetime(local_start)
         if end:
-            local_end = plan.local(datetime.fromisoformat(end))
+            local_end = datetime.fromisoformat(end).astimezone(zone)
             same_day = local_end.date() == local_start.date()
             words += (
                 f" bis {german.clock(local_end) if same_day else german.long_datetime(local_end)}"

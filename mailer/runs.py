@@ -88,7 +88,7 @@ def health(conn: sqlite3.Connection) -> Health:
         found = [run for (name, _), run in runs.items() if name == job]
         return max(found, key=lambda run: run.started_at, default=None)
 
-    counts = outbox.status_totals(conn)
+    counts = outbox.status_totals(conn, outbox.QUEUED, outbox.DEFERRED, outbox.FAILED)
     return Health(
         tick=newest(TICK),
         poll=newest(POLL),

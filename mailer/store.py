@@ -7,6 +7,7 @@ which sort like the moments they name.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import math
 import os
@@ -925,6 +926,24 @@ class Store:
             " ORDER BY sequence DESC LIMIT 1",
             (session_key,),
         ).fetchone()
+
+
+@functools.cache
+def schema_columns() -> dict[str, tuple[str, ...]]:
+    """Every table subscribers.db has after all MIGRATIONS, with its columns in order
+    (SQLite's own tables left out): what mailer stores, read from the schema itself."""
+    with Store(":memory:") as store:
+        tables = [
+            name
+            for (name,) in store.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            )
+        ]
+        return {
+            table: tuple(row[1] for row in store.conn.execute(f"PRAGMA table_info({table})"))
+            for table in tables
+        }
 
 
 def stored_secret(conn: sqlite3.Connection, name: str) -> bytes:

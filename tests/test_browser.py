@@ -11,14 +11,16 @@ from __future__ import annotations
 import mailbox
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from mailer import runs
 from mailer.planfile import load_plan
 from mailer.store import Store
-from tests.conftest import Mailer, person_mail
+from tests.broken_plan import BROKEN, SENTENCE
+from tests.conftest import STARTER, Mailer, person_mail
 from tests.webtools import PASSWORD, link_in, sent_mails, served
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -173,3 +175,124 @@ def test_the_organizers_pages_fit_a_phone(site, browser, shots):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width} px wide on a 375 px phone"
     page.close()
+
+
+# -- the cockpit around the plan and the members (issue 24) -----------------------------
+
+PHONE, DESKTOP = {"width": 375, "height": 800}, {"width": 1200, "height": 900}
+
+
+def log_in_as(page, base: str, name: str = "admin", password: str = PASSWORD) -> None:
+    page.goto(base + "/admin/login")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Ausloggen").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet too: colours are looked at
+
+
+def fits(page, width: int) -> None:
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} is {scroll} px wide at {width} px"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_organizer_sees_a_stopped_daemon_and_a_broken_plan_in_red_words(
+    mailer, browser, shots, viewport
+):
+    mailer.add("anna@example.org")
+    with served(mailer) as base:
+        three_hours_ago = datetime.now(UTC) - timedelta(hours=3)
+        with Store(mailer.db) as store, store.transaction():
+            runs.started(store.conn, runs.TICK, runs.DAEMON, three_hours_ago)
+            runs.finished(store.conn, runs.TICK, runs.DAEMON, three_hours_ago, runs.OK, "sent 0")
+        page = browser.new_page(viewport=viewport)
+        log_in_as(page, base)
+        stopped = page.locator(".health li.alarm").filter(has_text="Der Versand läuft nicht")
+        assert "der letzte Versand-Durchlauf war vor 3 Stunden" in stopped.inner_text()
+        assert stopped.evaluate("e => getComputedStyle(e).color") != page.locator(
+            ".health li:not(.alarm)"
+        ).first.evaluate("e => getComputedStyle(e).color")
+        name = viewport["width"]
+        page.screenshot(path=shots / f"10-zustand-{name}.png", full_page=True)
+        fits(page, viewport["width"])
+
+        mailer.write_plan(BROKEN + f"\nweb:\n  base_url: {base}\n")  # a slip in a hand edit
+        page.reload()
+        problem = page.get_by_role("alert")
+        assert SENTENCE in problem.inner_text()
+        page.screenshot(path=shots / f"11-plan-kaputt-{name}.png", full_page=True)
+        fits(page, viewport["width"])
+        for link in ("Mitglieder", "Antworten", "Protokoll"):
+            page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
+                "link", name=link).click()  # fmt: skip
+            page.get_by_role("heading", level=1).first.wait_for()
+            assert SENTENCE in page.locator(".health").inner_text(), link
+            fits(page, viewport["width"])
+        page.screenshot(path=shots / f"12-protokoll-plan-kaputt-{name}.png", full_page=True)
+        page.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_an_organizer_marks_an_idea_done_and_finds_it_in_the_protokoll(
+    mailer, browser, shots, viewport
+):
+    mailer("admin", "add", "Anna Schmidt", input="Annas eigenes Passwort 2023\n")
+    mailer.add("ben@example.org")
+    inbox = mailbox.Maildir(mailer.root / "inbox", create=True)
+    inbox.add(person_mail("ben@example.org", "Thema", "Wie wäre es mit Radwegen?"))
+    mailer("poll")
+    mailer("session", "edit", "2023-09-07", "--topic", "Wärmeplanung: was jetzt zu tun ist",
+           "--by", "Ben Beispiel")  # fmt: skip
+    with served(mailer) as base:
+        page = browser.new_page(viewport=viewport)
+        log_in_as(page, base, "Anna Schmidt", "Annas eigenes Passwort 2023")
+        page.get_by_role("link", name="Antworten").click()
+        page.get_by_role("button", name="Als erledigt markieren").click()
+        page.get_by_role("button", name="Wieder offen").wait_for()
+        page.get_by_role("link", name="Protokoll").click()
+        page.get_by_role("heading", name="Protokoll").wait_for()
+        rows = page.get_by_role("row")
+        newest, older = rows.nth(1).inner_text(), rows.nth(2).inner_text()
+        assert "Anna Schmidt" in newest and "Themenvorschlag erledigt" in newest
+        assert "ben@example.org" in newest and "Browser" in newest
+        assert "Ben Beispiel" in older and "Termin am 2023-09-07 geändert: Thema" in older
+        assert "Befehlszeile" in older
+        page.screenshot(path=shots / f"13-protokoll-{viewport['width']}.png", full_page=True)
+        fits(page, viewport["width"])
+        page.close()
+
+
+@pytest.mark.parametrize(
+    ("form", "viewport"),
+    [("du", PHONE), ("sie", DESKTOP)],
+    ids=["du-phone", "sie-desktop"],
+)
+def test_a_visitor_reads_imprint_and_privacy_from_any_page_in_the_series_register(
+    mailer, browser, shots, form, viewport
+):
+    plan = STARTER.replace(
+        "  timezone: Europe/Berlin\n", f"  timezone: Europe/Berlin\n  salutation: {form}\n"
+    )
+    mailer("init")  # writes datenschutz.md beside the plan (schedule.yaml stays)
+    with served(mailer, plan=plan) as base:
+        page = browser.new_page(viewport=viewport)
+        page.goto(base + "/")
+        intro = page.get_by_role("region", name="Einladungen per Mail bekommen").inner_text()
+        assert (
+            "Tragen Sie Ihre Adresse ein" if form == "sie" else "Trag deine Adresse ein"
+        ) in intro
+        page.screenshot(path=shots / f"14-start-{form}-{viewport['width']}.png", full_page=True)
+        footer = page.get_by_role("navigation", name="Rechtliches")
+        footer.get_by_role("link", name="Datenschutz").click()
+        page.get_by_role("heading", name="Datenschutzerklärung").wait_for()
+        assert page.get_by_role("heading", name="Nachweis der Einwilligung").count() == 1
+        page.screenshot(path=shots / f"15-datenschutz-{viewport['width']}.png", full_page=True)
+        fits(page, viewport["width"])
+        page.get_by_role("navigation", name="Rechtliches").get_by_role(
+            "link", name="Impressum").click()  # fmt: skip
+        page.get_by_role("heading", name="Impressum").wait_for()
+        assert "Musterstraße 1, 10115 Berlin" in page.locator("main").inner_text()
+        page.screenshot(path=shots / f"16-impressum-{viewport['width']}.png", full_page=True)
+        fits(page, viewport["width"])
+        page.close()

@@ -23,7 +23,7 @@ def test_init_writes_the_starter_plan_and_refuses_to_overwrite(tmp_path: Path) -
     assert "wrote" in result.stdout
     assert "Kommunale Wärmeplanung" in app.config.read_text("utf-8")
     again = app("init", ok=False)
-    assert again.exit_code == 1 and "already exists" in again.stderr
+    assert again.exit_code == 1 and "already exist here" in again.stderr
 
 
 def test_check_accepts_the_starter_plan(mailer: Mailer) -> None:

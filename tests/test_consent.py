@@ -394,5 +394,5 @@ def test_a_withdrawal_said_twice_is_logged_but_reported_once(world: World) -> No
     assert [entry["status"] for entry in log] == ["active", "unsubscribed", "unsubscribed"]
     log_in(world.web)
     page = world.web.get("/admin/mitglieder").get_data(as_text=True)
-    assert page.count("one-click unsubscribe (RFC 8058)") == 1
+    assert page.count("Abmeldung mit einem Klick (RFC 8058)") == 1
     assert NOW + timedelta(minutes=1) == world.clock.moment

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
-import subprocess
-import threading
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +12,7 @@ import pytest
 from mailer import runs
 from mailer.store import Store
 from tests.conftest import STARTER, Mailer
+from tests.daemontools import run_daemon_once
 from tests.imapserver import unused_port
 
 
@@ -93,24 +90,9 @@ def test_mailer_run_marks_its_ticks_and_polls_as_the_daemons(mailer: Mailer) -> 
         store.conn.execute("INSERT INTO outbox (mail_key, session_key, stage, kind, sequence,"
                            " subscriber_id, message_id, status, next_attempt_at, queued_at)"
                            " VALUES ('k', '', 'x', 'x', 0, 1, '<m@x>', 'failed', '', '')")  # fmt: skip
-    daemon = subprocess.Popen(
-        [*mailer.command(), "run"], env=mailer.process_env(), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(daemon.stdout), daemon=True)  # type: ignore[arg-type]
-    reader.start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (
-        any("tick:" in line for line in lines) and any("poll:" in line for line in lines)
-    ):
-        time.sleep(0.1)
-    daemon.send_signal(signal.SIGTERM)
-    daemon.wait(timeout=30)
-    reader.join(timeout=5)
-    daemon.stdout.close()  # type: ignore[union-attr]
+    log = run_daemon_once(mailer)
     found = marks(mailer)
-    assert found[("tick", "daemon")].outcome == "ok", "".join(lines)
+    assert found[("tick", "daemon")].outcome == "ok", log
     assert found[("poll", "daemon")].outcome == "ok"
     with Store(mailer.db) as store:
         health = runs.health(store.conn)

@@ -176,3 +176,87 @@ def served(mailer: Mailer, password: str | None = PASSWORD, plan: str = STARTER)
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class Browserless:
+    """A person at the real `mailer serve` without a browser: GET and POST over HTTP with
+    the session cookie kept (urllib; redirects followed), as the pages' forms are sent."""
+
+    def __init__(self, base: str):
+        import http.cookiejar
+        import urllib.request
+
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(path, None)
+
+    def post(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
+        from urllib.parse import urlencode
+
+        return self._open(path, urlencode(fields).encode())
+
+    def submit(self, path: str, form_page: str, **fields: str) -> tuple[int, str]:
+        """A form of `form_page` sent back: its hidden fields (CSRF token) and `fields`."""
+        return self.post(path, {**hidden_fields(form_page), **fields})
+
+    def log_in(self, name: str = "admin", password: str = PASSWORD) -> str:
+        status, page = self.get("/admin/login")
+        status, page = self.submit("/admin/login", page, name=name, password=password)
+        assert status == 200 and "Ausloggen" in page, page
+        return page
+
+    def _open(self, path: str, body: bytes | None) -> tuple[int, str]:
+        import urllib.error
+
+        try:
+            with self.opener.open(self.base + path, body, timeout=20) as answer:
+                return answer.status, answer.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, error.read().decode("utf-8")
+
+
+def visible_text(page: str, *, quoted: bool = False) -> str:
+    """What a person reads on a page: the text of <body> and the texts that stand for
+    elements (alt, aria-label, title, placeholder), without <script>/<style>; and without
+    <samp> and <code> (program output and commands, quoted as the program wrote them)
+    unless `quoted`. Whitespace is collapsed."""
+    import lxml.html
+
+    whole = "<html" in page[:500].lower()
+    tree = (lxml.html.document_fromstring(page) if whole
+            else lxml.html.fragment_fromstring(page, create_parent="div"))  # fmt: skip
+    dropped = ["script", "style"] + ([] if quoted else ["samp", "code"])
+    for element in tree.xpath("|".join(f"//{tag}" for tag in dropped)):
+        element.drop_tree()
+    body = tree.find(".//body") if whole else tree
+    for block in tree.iter(
+        "p",
+        "div",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "option",
+        "h1",
+        "h2",
+        "h3",
+        "br",
+        "section",
+        "nav",
+        "header",
+        "footer",
+        "caption",
+        "button",
+        "label",
+    ):
+        block.tail = " " + (block.tail or "")  # cells and paragraphs apart, as shown
+    said = [(body if body is not None else tree).text_content()]
+    said += tree.xpath("//title/text()")
+    for name in ("alt", "aria-label", "title", "placeholder"):
+        said += (body if body is not None else tree).xpath(f".//@{name}")
+    return " ".join(" ".join(said).split())

@@ -175,7 +175,7 @@ def inbox_refile(app: App, message_id: str, kind: str, now_text: datetime | None
     """Put a misfiled message right: file it as KIND, and undo or apply what that changes."""
     from mailer.app import refile_message
 
-    click.echo(refile_message(app, message_id, kind, app.now(now_text) if now_text else None))
+    click.echo(refile_message(app, message_id, kind, app.now(now_text) if now_text else None).line)
 
 
 COMMANDS = (poll_command, suggestions_command, report_command, rsvps_command, inbox_group)

@@ -20,34 +20,47 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml.")
+@click.option("--force", is_flag=True, help="Overwrite an existing schedule.yaml and privacy text.")
 @click.option(
     "--now", "now_text", metavar="T", type=MOMENT, help="Write the plan as of this moment."
 )
 @pass_app
 def init(app: App, force: bool, now_text: datetime | None) -> None:
     """Write a starter schedule.yaml: the Digital-Impuls from its next session on, with
-    three example sessions that nobody gets mail about until they are filled in."""
+    three example sessions that nobody gets mail about until they are filled in; and
+    datenschutz.md (the privacy text for /datenschutz: what mailer stores, to review). An
+    existing file is kept unless --force."""
     from zoneinfo import ZoneInfo
 
+    from mailer.plan import DEFAULT_PRIVACY_FILE
+    from mailer.privacy import starter_text
     from mailer.starterplan import ZONE, next_sessions, starter_plan
+    from mailer.store import schema_columns
 
     zone = ZoneInfo(ZONE)
     moment = now_text or datetime.now(zone)
     today = (moment.astimezone(zone) if moment.tzinfo else moment).date()
     target = app.workspace.config
-    if target.exists() and not force:
-        raise UserError(f"{target.name} already exists here; use --force to overwrite it")
+    privacy = target.parent / DEFAULT_PRIVACY_FILE
+    if target.exists() and privacy.exists() and not force:
+        raise UserError(
+            f"{target.name} and {privacy.name} already exist here; use --force to overwrite them"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_file(target, starter_plan(today).encode("utf-8"))
-    first = next_sessions(today)
-    click.echo(f"wrote {target}: the Digital-Impuls from {first[0]} on")
-    click.echo(
-        f"the sessions on {', '.join(str(day) for day in first)} are examples"
-        " (`example: true`): nobody gets mail about them until you write their real topics"
-        " and delete that line"
-    )
-    click.echo("next: edit it, then `mailer check` and `mailer plan`")
+    if force or not target.exists():
+        write_file(target, starter_plan(today).encode("utf-8"))
+        first = next_sessions(today)
+        click.echo(f"wrote {target}: the Digital-Impuls from {first[0]} on")
+        click.echo(
+            f"the sessions on {', '.join(str(day) for day in first)} are examples"
+            " (`example: true`): nobody gets mail about them until you write their real"
+            " topics and delete that line"
+        )
+    if force or not privacy.exists():
+        text = starter_text(app.plan(), schema_columns()) + "\n"
+        write_file(privacy, text.encode("utf-8"))
+        click.echo(f"wrote {privacy} (the privacy text for /datenschutz: review and complete it)")
+    click.echo("next: edit them, then `mailer check` and `mailer plan`")
 
 
 @click.command()
@@ -59,7 +72,7 @@ def check(app: App, now_text: datetime | None) -> None:
     """Validate the plan and the templates."""
     import os
 
-    from mailer.planfile import plan_warnings
+    from mailer.planfile import plan_warnings, web_warnings
     from mailer.render import check_templates
     from mailer.workspace import login_warnings
 
@@ -68,7 +81,7 @@ def check(app: App, now_text: datetime | None) -> None:
     upcoming = plan.sessions_from(now, 400) or list(plan.listed) or []
     sample = upcoming[0] if upcoming else plan.occurrence(now.date())
     check_templates(app.renderer(now), sample)
-    for warning in plan_warnings(plan, now.date()):
+    for warning in [*plan_warnings(plan, now.date()), *web_warnings(plan, app.workspace.root)]:
         where = (
             f"{app.workspace.config.name}:{warning.line}"
             if warning.line

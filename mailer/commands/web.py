@@ -12,6 +12,9 @@ from mailer.commands.values import Count
 from mailer.errors import MailerError
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
+_CLOSED = (
+    "/admin closed: no organizer account (`mailer admin add NAME`) and no MAILER_ADMIN_PASSWORD"
+)
 # waitress takes the client's address and scheme from these headers, and only when the
 # connection comes from the trusted proxy (the reverse proxy with TLS in front of us).
 PROXY_HEADERS = {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"}
@@ -45,6 +48,7 @@ def serve(app: App, listen: str, trusted_proxy: str, threads: int) -> None:
     """The web pages: sign-up, confirmation, unsubscribe, answers, and /admin."""
     from waitress import serve as waitress_serve
 
+    from mailer.planfile import web_warnings
     from mailer.web.app import admin_password_from_environment, create_app
 
     host, port = listen_address(listen)
@@ -52,9 +56,22 @@ def serve(app: App, listen: str, trusted_proxy: str, threads: int) -> None:
     web = create_app(app, admin_password=password)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    door = web.extensions["mailer"]
+    reading = door.read_plan()
+    if reading.plan is None:
+        click.echo(
+            f"warning: {reading.problem}: until it is fixed, /admin shows this sentence and"
+            " the members' pages answer 503",
+            err=True,
+        )
+    else:
+        for warning in web_warnings(reading.plan, app.workspace.root):
+            where = f"{app.workspace.config.name}:{warning.line}: " if warning.line else ""
+            click.echo(f"{where}warning: {warning.message}", err=True)
+    address = reading.plan.web.base_url if reading.plan else "the pages"
     click.echo(
-        f"serving {app.plan().web.base_url} on http://{listen}"
-        f" ({'/admin open' if password else '/admin closed: MAILER_ADMIN_PASSWORD is not set'});"
+        f"serving {address} on http://{listen}"
+        f" ({'/admin open' if door.admin_open() else _CLOSED});"
         " stop with Ctrl-C",
         err=True,
     )

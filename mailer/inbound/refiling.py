@@ -10,6 +10,7 @@ as "refiled by the organizer: MESSAGE-ID".
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from mailer.consent import Act
@@ -29,6 +30,30 @@ CAUSE = "refiled by the organizer"
 _CHANGED = re.compile(r"(\S+@\S+) (unsubscribed|bounced)")
 
 
+@dataclass(frozen=True)
+class Refiled:
+    """What a refile did: the kind before and after, the members it changed (the
+    effect's own words, as the inbound record keeps them), and the folder the message was
+    moved to (None: it was not found in the mailbox); `already` when it was filed so."""
+
+    message_id: str
+    before: str
+    after: str
+    changes: tuple[str, ...] = ()
+    moved_to: str | None = None
+    already: bool = False
+
+    @property
+    def line(self) -> str:
+        """The line `mailer inbox refile` prints."""
+        if self.already:
+            return f"{self.message_id} is filed as {self.after} already"
+        where = f"moved to {self.moved_to}" if self.moved_to else (
+            "the message itself was not found to move"
+        )  # fmt: skip
+        return "; ".join([f"{self.before} -> {self.after}", *self.changes, where])
+
+
 def refile(
     store: Store,
     source: Source | None,
@@ -36,8 +61,8 @@ def refile(
     kind: str,
     folders: dict[str, str],
     now: datetime,
-) -> str:
-    """Refiles one received message; the line that says what changed."""
+) -> Refiled:
+    """Refiles one received message; what it changed."""
     if kind not in REFILE_TARGETS:
         raise MailerError(
             f"a message can be refiled as {', '.join(REFILE_TARGETS)}, not as '{kind}'"
@@ -49,15 +74,14 @@ def refile(
                 f"no received message has the Message-ID {message_id} (see `mailer suggestions`)"
             )
         if record["kind"] == kind:
-            return f"{message_id} is filed as {kind} already"
+            return Refiled(message_id, kind, kind, already=True)
         changes = _undo(store, record, now) + _do(store, record, kind, now)
         table.refile(conn, record["id"], kind, "; ".join(changes) or f"{CAUSE}: nothing changed")
     names = {**DEFAULT_FOLDERS, **folders}
     moved = source is not None and source.move_filed(
         record["message_id"], names[record["folder"]], names[kind]
     )
-    where = f"moved to {names[kind]}" if moved else "the message itself was not found to move"
-    return "; ".join([f"{record['kind']} -> {kind}", *changes, where])
+    return Refiled(message_id, record["kind"], kind, tuple(changes), names[kind] if moved else None)
 
 
 def _cause(record: dict) -> str:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -54,27 +56,76 @@ LOGIN_LIMITS = "5 per minute;20 per hour"
 log = logging.getLogger("mailer.web")
 
 
+@dataclass(frozen=True)
+class PlanReading:
+    """schedule.yaml as last read: the file's (mtime, size), and either its plan or the
+    sentence that says why it cannot be read."""
+
+    stamp: tuple[int, int] | None
+    plan: Plan | None
+    problem: str | None
+
+
 class Door:
-    """What the pages share: mailer's App, the clock, the admin password."""
+    """What the pages share: mailer's App, the clock, the admin password, and the plan as
+    the file says it now (read_plan) and as it last could be read (last_plan)."""
 
     def __init__(self, app: App, clock: Callable[[], datetime], admin_password: str | None):
         self.app = app
         self.clock = clock
         self.admin_password = admin_password
-        self._plan: Plan | None = None
-        self._plan_stamp: tuple[int, int] | None = None
-        self.last_plan: Plan = app.plan()  # the last one that could be read
+        self.last_plan: Plan | None = None  # the last one that could be read
+        self._reading = PlanReading(None, None, None)
+        self.read_plan()
 
-    def plan(self) -> Plan:
+    def read_plan(self) -> PlanReading:
         """schedule.yaml, read again whenever it changed on disk (the organizer edits it
-        while the server runs)."""
-        info = self.app.workspace.config.stat()
-        stamp = (info.st_mtime_ns, info.st_size)
-        if self._plan is None or stamp != self._plan_stamp:
-            self.app.reload()
-            self._plan = self.last_plan = self.app.plan()
-            self._plan_stamp = stamp
-        return self._plan
+        while the server runs); a file that cannot be read is a PlanReading with the
+        file's sentence, logged once, never an exception."""
+        try:
+            info = self.app.workspace.config.stat()
+            stamp: tuple[int, int] | None = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            stamp = None
+        reading = self._reading
+        if stamp == reading.stamp and (reading.plan or reading.problem):
+            return reading  # unchanged (a missing file stays missing: no new read)
+        self.app.reload()
+        try:
+            plan = self.app.plan()
+        except MailerError as problem:
+            log.error("%s", problem)  # the organizer's sentence, in the log too
+            reading = PlanReading(stamp, None, str(problem))
+        else:
+            self.last_plan = plan
+            reading = PlanReading(stamp, plan, None)
+        self._reading = reading  # one assignment: another thread sees the old or the new
+        return reading
+
+    def admin_open(self) -> bool:
+        """Whether anyone could log in to /admin: the environment's password, or an
+        organizer's account (`mailer admin add NAME`)."""
+        if self.admin_password is not None:
+            return True
+        from mailer import accounts
+
+        with self.app.store() as store:
+            return accounts.any_organizer(store.conn)
+
+    def secure_cookies(self) -> bool:
+        """The session cookie is Secure when the public address is https (and, while no
+        plan could be read yet, when this request came over https)."""
+        shown = self.read_plan().plan or self.last_plan
+        if shown is None or shown.web.base_url is None:
+            return request.is_secure
+        return shown.web.base_url.startswith("https://")
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, Secure as the door decides it per request."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return app.extensions["mailer"].secure_cookies()
 
 
 def create_app(
@@ -85,9 +136,14 @@ def create_app(
     throttle: bool = True,
 ) -> Flask:
     """The web application on `app`'s plan and database. `admin_password` is the one from
-    the environment (`mailer serve` passes MAILER_ADMIN_PASSWORD); None closes /admin."""
-    plan = app.plan()
-    if plan.web.base_url is None:
+    the environment (`mailer serve` passes MAILER_ADMIN_PASSWORD); None closes /admin.
+
+    A plan without web.base_url is refused (MailerError: the pages would not know their
+    own address). A plan that cannot be read at all does not stop the server: /admin
+    opens with the file's sentence, and the members' pages answer 503 until it is fixed.
+    """
+    door = Door(app, clock or (lambda: datetime.now(UTC)), admin_password)
+    if door.last_plan is not None and door.last_plan.web.base_url is None:
         raise MailerError(
             f"{app.workspace.config.name}: set web.base_url (the public https:// address of"
             " these pages) before `mailer serve`; see the README"
@@ -95,7 +151,8 @@ def create_app(
     with app.store() as store:
         secret = stored_secret(store.conn, "web")
     web = Flask(__name__, static_folder="static", template_folder="templates")
-    web.extensions["mailer"] = Door(app, clock or (lambda: datetime.now(UTC)), admin_password)
+    web.extensions["mailer"] = door
+    web.session_interface = SessionCookies()
     web.config.update(
         SECRET_KEY=secret,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
@@ -103,17 +160,17 @@ def create_app(
         SESSION_COOKIE_NAME="mailer_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=plan.web.base_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=ADMIN_SESSION,
         WTF_CSRF_TIME_LIMIT=None,  # as long as the session: a form left open all day still works
         RATELIMIT_ENABLED=throttle,
         JSON_AS_ASCII=False,
     )
-    web.jinja_env.globals.update(series_name=plan.series.name)
+    web.jinja_env.filters["code_spans"] = pages.code_spans
     web.teardown_appcontext(pages.close_store)
     web.url_map.converters.update(paths.CONVERTERS)
 
     from mailer.web import admin, members
+    from mailer.web.admin import gate
 
     web.register_blueprint(members.blueprint)
     web.register_blueprint(members.token_pages)
@@ -144,8 +201,11 @@ def create_app(
 
     @web.context_processor
     def common() -> dict:
-        shown = web.extensions["mailer"].last_plan  # a broken schedule.yaml: the page before
-        return {"series": shown.series, "base_url": shown.web.base_url}
+        shown = pages.shown_plan()  # a broken schedule.yaml: the last one that could be read
+        return {
+            "series": shown.series if shown else {"name": "mailer"},
+            "formal": pages.formal(),
+        }
 
     @web.after_request
     def security_headers(response):
@@ -162,8 +222,11 @@ def create_app(
     def csrf_failed(error: CSRFError):
         return pages.message(
             "Formular abgelaufen",
-            "Das Formular war zu lange offen oder kam nicht von dieser Seite."
-            " Bitte laden Sie die Seite neu und senden Sie es noch einmal.",
+            "Das Formular war zu lange offen oder kam nicht von dieser Seite. "
+            + pages.say(
+                "Bitte laden Sie die Seite neu und senden Sie es noch einmal.",
+                "Bitte lade die Seite neu und sende es noch einmal.",
+            ),
             status=400,
         )
 
@@ -175,7 +238,10 @@ def create_app(
             413: ("Zu groß", "Diese Anfrage ist zu groß."),
             429: (
                 "Zu viele Versuche",
-                "Bitte warten Sie etwas und versuchen Sie es dann noch einmal.",
+                pages.say(
+                    "Bitte warten Sie etwas und versuchen Sie es dann noch einmal.",
+                    "Bitte warte etwas und versuche es dann noch einmal.",
+                ),
             ),
         }
         title, text = titles.get(error.code or 500, ("Fehler", "Die Anfrage ging nicht."))
@@ -184,9 +250,15 @@ def create_app(
     @web.errorhandler(MailerError)
     def mailer_error(error: MailerError):
         log.error("%s", error)  # the organizer's sentence goes to the log, not to a visitor
+        if "admin" in request.blueprints and gate.passed():
+            # Behind the gate the organizer reads it: a German lead, then mailer's sentence.
+            lead = "Das ging gerade nicht:"
+            if isinstance(error, pages.PlanUnreadable):
+                lead = error.problem.lead
+            return pages.message("Gerade nicht möglich", lead, detail=str(error), status=503)
         return pages.message(
-            "Gerade nicht verfügbar",
-            "Die Seite ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
+            "Gerade nicht verfügbar",  # in no register: with no plan read, it is not known
+            "Die Seite ist gerade nicht verfügbar. Bitte später noch einmal versuchen.",
             status=503,
         )
 
@@ -194,9 +266,10 @@ def create_app(
     def unexpected(error: Exception):
         log.exception("unexpected error on %s %s", request.method, request.path)
         return pages.message(
-            "Fehler", "Da ist etwas schiefgegangen. Bitte versuchen Sie es später noch einmal.",
+            "Fehler",
+            "Da ist etwas schiefgegangen. Bitte später noch einmal versuchen.",
             status=500,
-        )  # fmt: skip
+        )
 
     return web
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.fields import EmailField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
-
-from mailer.inbound.kinds import REFILE_TARGETS
 
 FIELD_LIMIT = 200
 
@@ -40,10 +37,3 @@ class AddMemberForm(FlaskForm):
         "Wie hat die Person zugestimmt?", validators=[DataRequired(), Length(max=FIELD_LIMIT)]
     )
     resubscribe = BooleanField("Auch wenn die Adresse sich abgemeldet hatte (neue Zustimmung)")
-
-
-class RefileForm(FlaskForm):
-    message_id = HiddenField(validators=[DataRequired(), Length(max=1000)])
-    kind = SelectField(
-        "Neu einordnen als", choices=[SelectChoice(kind, kind) for kind in REFILE_TARGETS]
-    )

@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, Signer
 from markupsafe import Markup
 
 from mailer import german, optin, richtext, rsvps
+from mailer import privacy as privacy_statement
 from mailer.consent import ACTIVE, Act
 from mailer.errors import MailerError
 from mailer.members import clean_text, normalize_address
@@ -35,7 +36,7 @@ from mailer.outbound.outbox import SENT
 from mailer.outbound.queueing import published_versions
 from mailer.render import ONE_CLICK, Renderer
 from mailer.salutation import Person
-from mailer.store import Subscriber, stamp
+from mailer.store import Subscriber, schema_columns, stamp
 from mailer.web import pages
 from mailer.web.forms import SignUpForm
 
@@ -78,9 +79,13 @@ def index():
             return pages.message(
                 "Fast geschafft",
                 f"Wir haben eine Mail an {form.email.data.strip()} geschickt (oder schicken sie"
-                " gleich). Bitte bestätigen Sie die Anmeldung mit dem Link darin; er gilt"
-                f" {optin.CONFIRM_DAYS} Tage.",
-                "Keine Mail bekommen? Schauen Sie auch im Spam-Ordner nach.",
+                " gleich). "
+                + pages.say("Bitte bestätigen Sie", "Bitte bestätige")
+                + f" die Anmeldung mit dem Link darin; er gilt {optin.CONFIRM_DAYS} Tage.",
+                "Keine Mail bekommen? "
+                + pages.say(
+                    "Schauen Sie auch im Spam-Ordner nach.", "Schau auch im Spam-Ordner nach."
+                ),
             )
         form.email.errors = [*form.email.errors, problem]
     form.shown.data = _signed_moment(moment)
@@ -113,7 +118,9 @@ def _signup_problem(form: SignUpForm, moment: datetime) -> str | None:
     if moment - shown < FASTEST_HUMAN:
         return "bot"
     if moment - shown > FORM_VALID:
-        return "Das Formular war zu lange offen. Bitte senden Sie es noch einmal."
+        return "Das Formular war zu lange offen. " + pages.say(
+            "Bitte senden Sie es noch einmal.", "Bitte sende es noch einmal."
+        )
     try:
         form.email.data = normalize_address(form.email.data or "")
     except MailerError:
@@ -161,8 +168,11 @@ def confirm(token: str):
     except optin.LinkExpired:
         return pages.message(
             "Link abgelaufen",
-            f"Dieser Link galt {optin.CONFIRM_DAYS} Tage und ist abgelaufen."
-            " Bitte melden Sie sich einfach noch einmal an.",
+            f"Dieser Link galt {optin.CONFIRM_DAYS} Tage und ist abgelaufen. "
+            + pages.say(
+                "Bitte melden Sie sich einfach noch einmal an.",
+                "Bitte melde dich einfach noch einmal an.",
+            ),
             link=(url_for("members.index"), "Zur Anmeldung"),
             status=410,
         )
@@ -176,15 +186,16 @@ def confirm(token: str):
             return _welcome(member)
         return pages.message(
             "Anmeldung bestätigen",
-            f"Bitte bestätigen Sie, dass {member.email} die Einladungen zum"
-            f" {pages.plan().series.name} bekommen soll.",
+            pages.say("Bitte bestätigen Sie", "Bitte bestätige")
+            + f", dass {member.email} die Einladungen zum {pages.plan().series.name}"
+            " bekommen soll.",
             button=(request.path, "Anmeldung bestätigen", {}),
         )
     if optin.confirm(pages.store(), member.id, ip=_ip(), now=moment) is None:
         return pages.message(
             "Nicht mehr aktuell",
-            "Diese Adresse hat sich inzwischen abgemeldet. Zum Wieder-Anmelden nutzen Sie"
-            " bitte das Formular.",
+            "Diese Adresse hat sich inzwischen abgemeldet. Zum Wieder-Anmelden "
+            + pages.say("nutzen Sie bitte das Formular.", "nutze bitte das Formular."),
             link=(url_for("members.index"), "Zur Anmeldung"),
         )
     return _welcome(member)
@@ -216,8 +227,9 @@ def unsubscribe(ref: str):
     pages.store().change(member.email, Act.UNSUBSCRIBE, cause, pages.now(), ip=_ip())
     return pages.message(
         "Abgemeldet",
-        f"{member.email} bekommt keine Mails vom {pages.plan().series.name} mehr.",
-        "Versehentlich abgemeldet? Dann tragen Sie sich hier wieder ein:",
+        f"{member.email} bekommt keine Mails mehr.",  # no plan needed: leaving always works
+        "Versehentlich abgemeldet? "
+        + pages.say("Dann tragen Sie sich hier wieder ein:", "Dann trag dich hier wieder ein:"),
         button=(url_for("member_links.preferences", ref=ref), "Wieder eintragen",
                 {"action": "resubscribe"}),
     )  # fmt: skip
@@ -240,8 +252,10 @@ def preferences(ref: str):
         if store.change(member.email, Act.REJOIN, cause, moment, ip=_ip()).refused:
             return pages.message(
                 "Bitte neu anmelden",
-                f"Mails an {member.email} kamen zuletzt nicht an. Bitte melden Sie sich über"
-                " das Formular neu an: Die Bestätigungsmail zeigt, dass sie wieder ankommen.",
+                f"Mails an {member.email} kamen zuletzt nicht an. "
+                + pages.say("Bitte melden Sie sich", "Bitte melde dich")
+                + " über das Formular neu an: Die Bestätigungsmail zeigt, dass sie wieder"
+                " ankommen.",
                 link=(url_for("members.index"), "Zur Anmeldung"),
             )
     else:
@@ -303,7 +317,9 @@ def rsvp(ref: str, session_key: str, answer: str):
         )
     return pages.message(
         "Danke!",
-        "Schön, dass Sie dabei sind." if yes else "Schade – vielleicht beim nächsten Mal.",
+        pages.say("Schön, dass Sie dabei sind.", "Schön, dass du dabei bist.")
+        if yes
+        else "Schade – vielleicht beim nächsten Mal.",
         f"{plan.series.name} am {when}",
     )
 
@@ -384,6 +400,24 @@ def calendar_feed():
         mimetype="text/calendar",
         headers={"Content-Disposition": 'inline; filename="kalender.ics"'},
     )
+
+
+# -- the site's duties -------------------------------------------------------------------
+
+
+@blueprint.route("/impressum")
+def imprint():
+    """The imprint (web.imprint; schedule.yaml's default is sender.imprint), as written."""
+    return render_template("imprint.html", imprint=pages.plan().web.imprint or "")
+
+
+@blueprint.route("/datenschutz")
+def privacy():
+    """The privacy statement (web.privacy, Markdown; see mailer.privacy)."""
+    plan = pages.plan()
+    root = current_app.extensions["mailer"].app.workspace.root
+    text = privacy_statement.markdown(plan, root, schema_columns())
+    return render_template("privacy.html", statement=Markup(richtext.to_html(text)))
 
 
 def _session_view(session) -> dict:

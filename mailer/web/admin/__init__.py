@@ -7,14 +7,22 @@ parent blueprint, which alone decides who may pass (gate.py).
 | overview.py | /admin/ | the sessions ahead, newsletters, list and outbox at a glance |
 | replies.py | /admin/antworten | topic ideas and every message read, refiling |
 | members.py | /admin/mitglieder | the members |
+| log.py | /admin/protokoll | who changed what and when |
+
+gate.py also puts the health lines (health.py) on every page behind the login, and
+words.py gives the templates their German words for mailer's states (as filters).
 """
 
 from __future__ import annotations
 
-from mailer.web.admin import auth, members, overview, replies
+from mailer.web.admin import auth, log, members, overview, replies
 from mailer.web.admin.gate import blueprint
+from mailer.web.admin.words import FILTERS
 
 blueprint.register_blueprint(members.blueprint, url_prefix="/mitglieder")
 blueprint.register_blueprint(replies.blueprint, url_prefix="/antworten")
+blueprint.register_blueprint(log.blueprint, url_prefix="/protokoll")
+for name, translate in FILTERS.items():
+    blueprint.add_app_template_filter(translate, name)
 
 __all__ = ["auth", "blueprint", "overview"]

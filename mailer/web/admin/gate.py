@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
-from mailer import accounts, german
+from mailer import accounts, runs
 from mailer.web import pages
+from mailer.web.admin.health import Line, health_lines
 from mailer.web.forms import ButtonForm
 
 blueprint = Blueprint("admin", __name__)
@@ -28,9 +29,8 @@ def environment_password() -> str | None:
     return current_app.extensions["mailer"].admin_password
 
 
-def clock() -> datetime:
-    """The web door's clock (the tests' fixed moment, or now), timezone-aware."""
-    return current_app.extensions["mailer"].clock()
+clock = pages.clock
+local = pages.local  # a stored UTC stamp in the series' time zone, the German way
 
 
 def is_open() -> bool:
@@ -41,6 +41,11 @@ def is_open() -> bool:
 def organizer() -> str:
     """The name of the organizer of this request (only called behind the gate)."""
     return session["organizer"]
+
+
+def passed() -> bool:
+    """Whether this request came through the gate with a valid login."""
+    return bool(g.get("organizer"))
 
 
 def log_in(name: str) -> None:
@@ -72,6 +77,7 @@ def organizers_only():
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     if _still_valid(session.get("organizer"), session.get("since")):
+        g.organizer = session["organizer"]
         return None
     session.clear()
     return redirect(url_for("admin.login"))
@@ -79,13 +85,23 @@ def organizers_only():
 
 @blueprint.context_processor
 def workplace() -> dict:
-    """What every /admin page shows beside its own content."""
-    return {"logout": ButtonForm(), "local": local, "organizer": session.get("organizer")}
+    """What every /admin page shows beside its own content: the logout button, and behind
+    the gate the health lines (health.py) at the top."""
+    shown: dict = {"logout": ButtonForm(), "local": local, "organizer": g.get("organizer")}
+    if passed():
+        shown["health"] = health()
+    return shown
 
 
-def local(stamped: str | None) -> str:
-    """A stored UTC stamp as the organizer reads it: `Donnerstag, 7. September 2023, 16:00
-    Uhr`, in the series' time zone; '' for none."""
-    if not stamped:
-        return ""
-    return german.long_datetime(pages.plan().local(datetime.fromisoformat(stamped)))
+def health() -> list[Line]:
+    """The health lines of this moment: the runs and the outbox from subscribers.db, the
+    plan's problem from schedule.yaml."""
+    problem = pages.plan_problem()
+    shown = pages.shown_plan()
+    return health_lines(
+        runs.health(pages.store().conn),
+        clock(),
+        pages.timezone(),
+        poll_minutes=shown.imap.poll_minutes if shown else 5,
+        plan_problem=(problem.lead, problem.sentence) if problem else None,
+    )

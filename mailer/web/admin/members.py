@@ -25,7 +25,7 @@ def index():
     added = None
     if form.validate_on_submit():
         added = _add_member(form)
-    plan, moment, store = pages.plan(), pages.now(), pages.store()
+    plan, moment, store = pages.shown_plan(), pages.now(), pages.store()
     found = report.gather(
         store.conn, plan, moment - timedelta(days=REPORT_DAYS), moment, answers=False
     )
@@ -79,7 +79,8 @@ def _standing_words(standing: Standing) -> str:
         )
     when = ""
     if left.at:
-        when = f" am {german.long_date(pages.plan().local(datetime.fromisoformat(left.at)).date())}"
+        day = datetime.fromisoformat(left.at).astimezone(pages.timezone()).date()
+        when = f" am {german.long_date(day)}"
     did = f"Mail als Spam gemeldet{when}" if left.complaint else f"abgemeldet{when}"
     if standing.status == PENDING:
         return f"{did}, eine neue Anmeldung nicht bestätigt"
