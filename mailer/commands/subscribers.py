@@ -16,7 +16,7 @@ from mailer.store import STATUSES
 
 @click.group()
 def subscribers() -> None:
-    """The subscriber list: add, import, list, export, unsubscribe, reactivate, remove."""
+    """The subscriber list: add, edit, import, list, export, unsubscribe, reactivate, remove."""
 
 
 @subscribers.command("add")
@@ -89,13 +89,51 @@ def subscribers_add(
         click.echo(f"{again}: {member.email} (was {before.words()}{recorded})")
 
 
+@subscribers.command("edit")
+@click.argument("email")
+@click.option("--name", help="Full name, shown in the To line.")
+@click.option("--first-name", help="First name, for the greeting with du (Hallo Anna,).")
+@click.option("--last-name", help="Last name, for the greeting with Sie.")
+@click.option("--salutation", help="Frau, Herr, Frau Bürgermeisterin, Herr Dr., ...")
+@click.option("--org", help="Organisation, e.g. the municipality.")
+@click.option("--now", "now_text", metavar="T", hidden=True)
+@pass_app
+def subscribers_edit(app: App, email: str, now_text: str | None, **given: str | None) -> None:
+    """Change what is known of a member: the options given replace their values, ""
+    empties one. The status stays (see unsubscribe and add)."""
+    from mailer.members import clean_text
+    from mailer.salutation import Person
+
+    with app.store() as store:
+        member = store.subscriber(email.strip())
+        if member is None:
+            raise UserError(f"{email} is not on the list")
+        values = {
+            column: getattr(member, column)
+            if value is None
+            else clean_text(value, "--" + column.replace("_", "-"))
+            for column, value in given.items()
+        }
+        done = store.edit_person(member.id, Person(**values), consent_time(app, now_text))
+    if done is None:
+        raise UserError(f"{email} is not on the list")
+    before, after = done
+    changed = [column for column in given if getattr(before, column) != getattr(after, column)]
+    if not changed:
+        click.echo(f"unchanged: {after.email}")
+        return
+    click.echo(f"changed {after.email}: " + ", ".join(
+        f"{column} {getattr(after, column) or '(none)'}" for column in changed))  # fmt: skip
+
+
 @subscribers.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--dry-run", is_flag=True, help="Report what the import would do; write nothing.")
 @pass_app
-def subscribers_import(app: App, file: Path) -> None:
+def subscribers_import(app: App, file: Path, dry_run: bool) -> None:
     """Import a CSV: a header row names the columns (email, name, first_name, last_name,
     salutation, title, org; or E-Mail, Name, Vorname, Nachname, Anrede, Titel, Kommune)."""
-    from mailer.members import read_members
+    from mailer.members import import_cause, read_members
 
     found = read_members(file.read_bytes(), file.name)
     for column in found.unused_columns:
@@ -105,19 +143,21 @@ def subscribers_import(app: App, file: Path) -> None:
         )
     for problem in found.problems:
         click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
+    rows = [(row.email, row.person) for row in found.rows]
     with app.store() as store:
-        added, existing, withdrawn = store.add_many(
-            ((r.email, r.person) for r in found.rows),
-            consent=f"imported from {file.name}",
-            now=consent_time(app, None),
-        )
+        if dry_run:
+            done = store.plan_import(rows)
+        else:
+            done = store.add_many(
+                rows, consent=import_cause(file.name), now=consent_time(app, None)
+            )
     lines = {row.email: row.line for row in found.rows}
-    for address, sentence in withdrawn:
-        click.echo(f"{file.name}:{lines[address]}: {sentence}", err=True)
-    left_out = f", left out after a withdrawal {len(withdrawn)}" if withdrawn else ""
+    for left in done.left_out:
+        click.echo(f"{file.name}:{lines[left.email]}: {left.sentence()}", err=True)
+    left_out = f", left out after a withdrawal {len(done.left_out)}" if done.left_out else ""
     click.echo(
-        f"imported {added}, already on the list {existing}{left_out},"
-        f" bad rows {len(found.problems)}"
+        f"{'would import' if dry_run else 'imported'} {len(done.new)}, already on the list"
+        f" {len(done.existing)}{left_out}, bad rows {len(found.problems)}"
     )
     if found.problems and not found.rows:
         sys.exit(1)
@@ -126,10 +166,15 @@ def subscribers_import(app: App, file: Path) -> None:
 @subscribers.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--status", type=click.Choice(STATUSES))
+@click.option(
+    "--search", metavar="WORDS",
+    help="Only members with every word in their address, names or municipality (any case).",
+)  # fmt: skip
 @pass_app
-def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
+def subscribers_list(app: App, as_json: bool, status: str | None, search: str | None) -> None:
     """List subscribers with their status."""
     with app.store() as store:
+        found = store.find(search or "", status, limit=None).members
         people = [
             {
                 "email": s.email,
@@ -142,7 +187,7 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
                 "last_name": s.last_name,
                 "salutation": s.salutation,
             }
-            for s in store.subscribers(status)
+            for s in found
         ]
     if as_json:
         print_json(people)
@@ -163,23 +208,10 @@ def subscribers_export(app: App, output: Path | None) -> None:
     """Write the list as CSV (email, name, org, status, consent)."""
     import os
 
-    from mailer.members import members_csv
+    from mailer.members import export_row, members_csv
 
     with app.store() as store:
-        text = members_csv(
-            (
-                s.email,
-                s.name,
-                s.org,
-                s.status,
-                s.consent_source,
-                s.consent_at,
-                s.first_name,
-                s.last_name,
-                s.salutation,
-            )
-            for s in store.subscribers()
-        )
+        text = members_csv(export_row(s) for s in store.subscribers())
     if output:
         # Personal data: readable by this user only (0600), like subscribers.db.
         handle = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
