@@ -80,7 +80,10 @@ def organizers_only():
 @blueprint.context_processor
 def workplace() -> dict:
     """What every /admin page shows beside its own content."""
-    return {"logout": ButtonForm(), "local": local, "organizer": session.get("organizer")}
+    # The button's form reads no request data: an error page about the request (413: too
+    # large) must not read its body again.
+    logout = ButtonForm(formdata=None)
+    return {"logout": logout, "local": local, "organizer": session.get("organizer")}
 
 
 def local(stamped: str | None) -> str:
