@@ -6,15 +6,17 @@ parent blueprint, which alone decides who may pass (gate.py).
 | auth.py | /admin/login, /admin/logout | logging in and out |
 | overview.py | /admin/ | the sessions ahead, newsletters, list and outbox at a glance |
 | replies.py | /admin/antworten | topic ideas and every message read, refiling |
-| members.py | /admin/mitglieder | the members |
+| members.py | /admin/mitglieder | the members: the list, one member, add, edit, leave, remove |
+| member_files.py | /admin/mitglieder/import, .../export.csv | member lists in and out |
 """
 
 from __future__ import annotations
 
-from mailer.web.admin import auth, members, overview, replies
+from mailer.web.admin import auth, member_files, members, overview, replies
 from mailer.web.admin.gate import blueprint
 
 blueprint.register_blueprint(members.blueprint, url_prefix="/mitglieder")
+blueprint.register_blueprint(member_files.blueprint, url_prefix="/mitglieder")
 blueprint.register_blueprint(replies.blueprint, url_prefix="/antworten")
 
 __all__ = ["auth", "blueprint", "overview"]
