@@ -19,16 +19,39 @@ def subscribers() -> None:
     """The subscriber list: add, edit, import, list, export, unsubscribe, reactivate, remove."""
 
 
+PERSON_OPTIONS = {
+    "--name": "Full name, shown in the To line.",
+    "--first-name": "First name, for the greeting with du (Hallo Anna,).",
+    "--last-name": "Last name, for the greeting with Sie.",
+    "--salutation": "How the person is addressed with Sie: Frau, Herr, Frau Bürgermeisterin,"
+    " Herr Dr., ...",
+    "--org": "Organisation, e.g. the municipality.",
+}
+
+
+def person_options(command):
+    """The options that say who a member is (salutation.Person), for add and edit."""
+    for option, text in reversed(PERSON_OPTIONS.items()):
+        command = click.option(option, help=text)(command)
+    return command
+
+
+def given_person(given: dict[str, str | None], member=None):
+    """The Person of the options (each one line, as clean_text makes it; "" empties
+    one); an option not given keeps `member`'s value."""
+    from mailer.members import clean_text
+    from mailer.salutation import Person
+
+    return Person(**{
+        column: getattr(member, column, None) if value is None
+        else clean_text(value, "--" + column.replace("_", "-"))
+        for column, value in given.items()
+    })  # fmt: skip
+
+
 @subscribers.command("add")
 @click.argument("email")
-@click.option("--name", help="Full name, shown in the To line.")
-@click.option("--first-name", help="First name, for the greeting with du (Hallo Anna,).")
-@click.option("--last-name", help="Last name, for the greeting with Sie.")
-@click.option(
-    "--salutation",
-    help="How the person is addressed with Sie: Frau, Herr, Frau Bürgermeisterin, Herr Dr., ...",
-)
-@click.option("--org", help="Organisation, e.g. the municipality.")
+@person_options
 @click.option(
     "--consent",
     help="Where and how the person agreed (kept as proof).  [default: added by the organizer]",
@@ -43,28 +66,17 @@ def subscribers() -> None:
 def subscribers_add(
     app: App,
     email: str,
-    name: str | None,
-    first_name: str | None,
-    last_name: str | None,
-    salutation: str | None,
-    org: str | None,
     consent: str | None,
     resubscribe: bool,
     now_text: str | None,
+    **given: str | None,
 ) -> None:
     """Add an active subscriber."""
     from mailer.consent import PENDING, Act
-    from mailer.members import clean_text, normalize_address
-    from mailer.salutation import Person
+    from mailer.members import normalize_address
 
     address = normalize_address(email)
-    person = Person(
-        name=clean_text(name, "--name"),
-        org=clean_text(org, "--org"),
-        first_name=clean_text(first_name, "--first-name"),
-        last_name=clean_text(last_name, "--last-name"),
-        salutation=clean_text(salutation, "--salutation"),
-    )
+    person = given_person(given)
     # DSGVO Art. 7(3) and UWG § 7: whoever withdrew their consent gets no more mail until
     # they give it again, and that new consent is what the log must show (mailer.consent).
     new_consent = resubscribe and bool(consent and consent.strip())
@@ -91,30 +103,18 @@ def subscribers_add(
 
 @subscribers.command("edit")
 @click.argument("email")
-@click.option("--name", help="Full name, shown in the To line.")
-@click.option("--first-name", help="First name, for the greeting with du (Hallo Anna,).")
-@click.option("--last-name", help="Last name, for the greeting with Sie.")
-@click.option("--salutation", help="Frau, Herr, Frau Bürgermeisterin, Herr Dr., ...")
-@click.option("--org", help="Organisation, e.g. the municipality.")
+@person_options
 @click.option("--now", "now_text", metavar="T", hidden=True)
 @pass_app
 def subscribers_edit(app: App, email: str, now_text: str | None, **given: str | None) -> None:
     """Change what is known of a member: the options given replace their values, ""
     empties one. The status stays (see unsubscribe and add)."""
-    from mailer.members import clean_text
-    from mailer.salutation import Person
-
     with app.store() as store:
         member = store.subscriber(email.strip())
         if member is None:
             raise UserError(f"{email} is not on the list")
-        values = {
-            column: getattr(member, column)
-            if value is None
-            else clean_text(value, "--" + column.replace("_", "-"))
-            for column, value in given.items()
-        }
-        done = store.edit_person(member.id, Person(**values), consent_time(app, now_text))
+        person = given_person(given, member)
+        done = store.edit_person(member.id, person, consent_time(app, now_text))
     if done is None:
         raise UserError(f"{email} is not on the list")
     before, after = done
