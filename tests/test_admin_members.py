@@ -649,3 +649,16 @@ def test_subscribers_list_searches_as_the_page_does(mailer: Mailer) -> None:
     found = mailer.json("subscribers", "list", "--search", "ÜBACH")
     assert [p["email"] for p in found] == ["anna@example.org"]
     assert mailer.json("subscribers", "list", "--search", "ben", "--status", "pending") == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("/home/anna/neu.csv", "neu.csv"), ("../../neu.csv", "neu.csv"), ("a" * 300, "a" * 120)],
+    ids=["a folder", "a relative folder", "too long"],
+)
+def test_an_uploads_name_is_one_line_without_its_folder(door, sent: str, kept: str) -> None:
+    mailer, _, web = door
+    preview = upload(web, b"email\nben@example.org\n", sent)
+    assert f"{kept}: was geschehen würde" in text_of(preview)
+    confirm(web, preview)
+    assert Store(mailer.db).subscriber("ben@example.org").consent_source == import_cause(kept)

@@ -11,6 +11,8 @@ export is `mailer subscribers export`'s file (members.members_csv).
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app, render_template, url_for
 
 from mailer import audit
@@ -38,7 +40,8 @@ def upload():
             400 if form.errors else 200
         )
     sent = form.upload.data
-    name = one_line(sent.filename or "")[:LONGEST_NAME] or "mitglieder.csv"
+    # The name only, without a folder some browsers send along (C:\Users\...\liste.csv).
+    name = one_line(re.split(r"[\\/]", sent.filename or "")[-1])[:LONGEST_NAME] or "liste.csv"
     held = Upload(gate.organizer(), name, sent.read(), gate.clock())
     found, problem = _read(held)
     if found is None:

@@ -31,7 +31,14 @@ from mailer.web.admin.words import (
     VIA_WORDS,
     mail_words,
 )
-from mailer.web.forms import AddMemberForm, ButtonForm, PersonForm, RemoveForm
+from mailer.web.forms import (
+    FIELD_LIMIT,
+    TOO_LONG,
+    AddMemberForm,
+    ButtonForm,
+    PersonForm,
+    RemoveForm,
+)
 
 blueprint = Blueprint("members", __name__)
 PAGE_SIZE = 50
@@ -53,8 +60,8 @@ def index():
     search = request.args.get("suche", "")
     slug = request.args.get("status", "")
     errors = {}
-    if len(search) > 200:
-        errors["suche"] = "Höchstens 200 Zeichen."
+    if len(search) > FIELD_LIMIT:
+        errors["suche"] = TOO_LONG
         search = ""
     if slug and slug not in member_words.STATUS_SLUGS:
         errors["status"] = "Diesen Status gibt es nicht; gezeigt werden alle."
