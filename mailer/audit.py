@@ -44,9 +44,12 @@ def record(
     )
 
 
+_ABOUT = "subject = ? COLLATE NOCASE"
+
+
 def recent(conn: sqlite3.Connection, limit: int = 100, subject: str | None = None) -> list[Entry]:
     """The newest entries first, all of them or only those about `subject`."""
-    where, values = ("WHERE subject = ?", (subject,)) if subject is not None else ("", ())
+    where, values = (f"WHERE {_ABOUT}", (subject,)) if subject is not None else ("", ())
     rows = conn.execute(
         f"SELECT at, organizer, action, subject, detail FROM admin_log {where}"
         " ORDER BY id DESC LIMIT ?",
@@ -57,4 +60,9 @@ def recent(conn: sqlite3.Connection, limit: int = 100, subject: str | None = Non
 
 def forget_subject(conn: sqlite3.Connection, subject: str) -> None:
     """Erase every entry about `subject` (a removed member's address)."""
-    conn.execute("DELETE FROM admin_log WHERE subject = ? COLLATE NOCASE", (subject,))
+    conn.execute(f"DELETE FROM admin_log WHERE {_ABOUT}", (subject,))
+
+
+def count_subject(conn: sqlite3.Connection, subject: str) -> int:
+    """How many entries forget_subject would erase."""
+    return conn.execute(f"SELECT count(*) FROM admin_log WHERE {_ABOUT}", (subject,)).fetchone()[0]

@@ -39,6 +39,18 @@ class InvalidAddress(MailerError):
     pass
 
 
+class UnreadableList(MailerError):
+    """A CSV that cannot be read on, at `line` (where the record it failed on began):
+    `kind` is FIELD_TOO_LONG, OPEN_QUOTE, or None for what the csv module said."""
+
+    def __init__(self, message: str, line: int, kind: str | None):
+        super().__init__(message)
+        self.line, self.kind = line, kind
+
+
+FIELD_TOO_LONG, OPEN_QUOTE = "field too long", "open quote"
+
+
 # An ASCII dot-atom local part (RFC 5322 3.2.3), the form of nearly every address: its
 # validity does not depend on the domain, and email-validator leaves it as it is.
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -102,6 +114,14 @@ def clean_text(value: str | None, what: str = "the text") -> str | None:
     return cleaned or None
 
 
+def import_cause(source: str) -> str:
+    """The consent log's cause for a member imported from the file named `source`."""
+    return f"{IMPORTED_FROM}{source}"
+
+
+IMPORTED_FROM = "imported from "
+
+
 @dataclass(frozen=True)
 class MemberRow:
     line: int
@@ -112,7 +132,9 @@ class MemberRow:
 @dataclass(frozen=True)
 class RowProblem:
     line: int
-    message: str
+    message: str  # the CLI's sentence (English)
+    address: str | None = None  # the address as the row gives it, when it is what is wrong
+    first_line: int | None = None  # for an address repeated: the line it was first on
 
 
 @dataclass(frozen=True)
@@ -157,11 +179,12 @@ def read_members(data: bytes, source: str) -> MemberList:
         try:
             email = normalize_address(email_field)
         except InvalidAddress as error:
-            problems.append(RowProblem(line, str(error)))
+            problems.append(RowProblem(line, str(error), address=email_field.strip()))
             continue
         if email.lower() in seen:
+            first = seen[email.lower()]
             problems.append(
-                RowProblem(line, f"{email} is already on line {seen[email.lower()]}; skipped")
+                RowProblem(line, f"{email} is already on line {first}; skipped", email, first)
             )
             continue
         seen[email.lower()] = line
@@ -200,12 +223,19 @@ def _rows(reader, source: str):
             yield row
             start = reader.line_num + 1
     except csv.Error as error:
-        reason = str(error)
+        reason, kind = str(error), None
         if "field larger than field limit" in reason:
-            reason = f"a field is longer than {csv.field_size_limit() // 1024} KiB"
+            reason, kind = f"a field is longer than {field_limit_kib()} KiB", FIELD_TOO_LONG
         elif "unexpected end of data" in reason or "EOF" in reason:
-            reason = 'a quote (") is opened here and never closed'
-        raise MailerError(f"{source}:{start}: {reason}; nothing was imported") from None
+            reason, kind = 'a quote (") is opened here and never closed', OPEN_QUOTE
+        raise UnreadableList(
+            f"{source}:{start}: {reason}; nothing was imported", start, kind
+        ) from None
+
+
+def field_limit_kib() -> int:
+    """The longest field the csv module reads, in KiB."""
+    return csv.field_size_limit() // 1024
 
 
 PERSON_COLUMNS = {"name", "org", "first_name", "last_name", "salutation", "title"}
@@ -219,6 +249,11 @@ GERMAN_COLUMNS = (
     "E-Mail", "Name", "Kommune", "Status", "Einwilligung", "Einwilligung am",
     "Vorname", "Nachname", "Anrede",
 )  # fmt: skip
+
+
+def export_row(member) -> tuple[str | None, ...]:
+    """A member (store.Subscriber) as a row of the export: EXPORT_COLUMNS, in order."""
+    return tuple(getattr(member, column) for column in EXPORT_COLUMNS)
 
 
 def members_csv(rows: Iterable[Sequence[str | None]], form: str = csvfiles.EXCEL) -> bytes:

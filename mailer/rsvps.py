@@ -48,16 +48,20 @@ def record(
     )
 
 
-def listing(conn: sqlite3.Connection, session_key: str | None = None) -> list[dict]:
-    """The answers, by session and address, as `mailer rsvps` shows them."""
+def listing(
+    conn: sqlite3.Connection, session_key: str | None = None, subscriber_id: int | None = None
+) -> list[dict]:
+    """The answers, by session and address, as `mailer rsvps` shows them: all, or those
+    to one session, or one member's."""
     sql = (
         "SELECT r.session_key, s.email, s.name, r.answer, r.answered_at, r.via FROM rsvps r"
         " JOIN subscribers s ON s.id = r.subscriber_id"
     )
-    args: tuple = ()
-    if session_key is not None:
-        sql += " WHERE r.session_key = ?"
-        args = (session_key,)
+    filters = {"r.session_key": session_key, "r.subscriber_id": subscriber_id}
+    given = {column: value for column, value in filters.items() if value is not None}
+    if given:
+        sql += " WHERE " + " AND ".join(f"{column} = ?" for column in given)
+    args = tuple(given.values())
     rows = conn.execute(sql + " ORDER BY r.session_key, s.email", args)
     keys = ("session", "email", "name", "answer", "at", "via")
     return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import json
 import math
 import os
 import re
@@ -412,6 +413,80 @@ class Subscriber:
 
 
 @dataclass(frozen=True)
+class MemberPage:
+    """A page of Store.find: its members, and how many match in all."""
+
+    members: list[Subscriber]
+    total: int
+
+
+# What a search of the members looks at (Store.find).
+SEARCHED_COLUMNS = ("email", "name", "first_name", "last_name", "salutation", "org")
+
+
+def _word_search(word: str, name: str) -> tuple[str, dict[str, str]]:
+    """A search word's condition (one of SEARCHED_COLUMNS holds it, in any case) and its
+    parameters, named after `name`. An ASCII word goes to LIKE, which folds ASCII letters;
+    any other to GLOB, with both cases of each letter, behind a LIKE of its longest ASCII
+    part: GLOB's classes are three times as slow, and a text GLOB finds holds that part
+    in ASCII (the cases of an ASCII letter are ASCII), so LIKE passes all it may find."""
+    like = "{column} LIKE :{name} ESCAPE '\\'"
+    if word.isascii():
+        tests, values = [like], {name: _like_pattern(word)}
+    else:
+        tests, values = ["{column} GLOB :{name}_glob"], {f"{name}_glob": _glob_pattern(word)}
+        part = max(re.findall(r"[\x00-\x7f]+", word), key=len, default="")
+        if part:
+            tests.insert(0, like)
+            values[name] = _like_pattern(part)
+    each = " AND ".join(tests)
+    terms = (f"({each.format(column=column, name=name)})" for column in SEARCHED_COLUMNS)
+    return "(" + " OR ".join(terms) + ")", values
+
+
+def _like_pattern(text: str) -> str:
+    """`text` anywhere, for LIKE ... ESCAPE '\\': its own % and _ taken literally."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
+def _glob_pattern(word: str) -> str:
+    """`word` anywhere, for GLOB, each letter in both cases (`*[Üü][Bb][Aa]...*`); its own
+    *, ? and [ taken literally."""
+    letters = []
+    for letter in word:
+        cases = {form for form in (letter, letter.lower(), letter.upper()) if len(form) == 1}
+        if len(cases) == 1 and letter not in "*?[]":
+            letters.append(letter)
+        else:  # in a class every character is literal; a ] only first
+            letters.append("[" + "".join(sorted(cases, key=lambda c: (c != "]", c))) + "]")
+    return "*" + "".join(letters) + "*"
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An address an import leaves out, with the member's standing and the rule's why."""
+
+    email: str
+    standing: Standing
+    why: Refusal
+
+    def sentence(self) -> str:
+        """The organizer's sentence (English), as for a refused `subscribers add`."""
+        return refusal_sentence(self.email, self.standing, self.why)
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What an import does (Store.plan_import), worked out before anything is written:
+    the newcomers (address, person) to add, the addresses on the list already (they
+    stay as they are), and those left out by the rule (a withdrawn consent)."""
+
+    new: list[tuple[str, Person]]
+    existing: list[str]
+    left_out: list[LeftOut]
+
+
+@dataclass(frozen=True)
 class Change:
     """What Store.change did: the standing before, the rule's decision, the member after
     (None when refused for an address not on the list)."""
@@ -527,6 +602,51 @@ class Store:
         for row in rows:
             yield Subscriber(**row)
 
+    def find(
+        self,
+        text: str = "",
+        status: str | None = None,
+        *,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> MemberPage:
+        """One page of the members (all from `offset` for limit None), in the order of
+        their addresses: those with `status` (any, for None) with every word of `text`
+        in their address, name, first or last name, salutation or municipality, in upper
+        or lower case (`übach` finds Übach-Palenberg); with how many match in all."""
+        words = text.split()
+        conditions: list[str] = []
+        args: dict[str, object] = {}
+        for number, word in enumerate(words):
+            condition, values = _word_search(word, f"word{number}")
+            conditions.append(condition)
+            args.update(values)
+        if status:
+            conditions.insert(0, "status = :status")
+            args["status"] = status
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        if words:  # one pass over the table: the matching ids, in order
+            query = f"SELECT id FROM subscribers{where} ORDER BY email"
+            ids = [row[0] for row in self.conn.execute(query, args)]
+            total, page = len(ids), ids[offset:][:limit]
+        else:  # counted by the index on the status, paged by the one on the address
+            query = f"SELECT count(*) FROM subscribers{where}"
+            total = self.conn.execute(query, args).fetchone()[0]
+            query = f"SELECT id FROM subscribers{where} ORDER BY email LIMIT :limit OFFSET :offset"
+            paging = {"limit": -1 if limit is None else limit, "offset": offset}
+            page = [row[0] for row in self.conn.execute(query, {**args, **paging})]
+        rows = self.conn.execute(
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers"
+            " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY email",
+            (json.dumps(page),),
+        )
+        names = [column[0] for column in rows.description]
+        return MemberPage([Subscriber(**dict(zip(names, row, strict=True))) for row in rows], total)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many members have each status (only the statuses someone has)."""
+        return dict(self.conn.execute("SELECT status, count(*) FROM subscribers GROUP BY status"))
+
     def _one(self, where: str, value: str | int) -> Subscriber | None:
         rows = self.db["subscribers"].rows_where(where, [value], select=_SUBSCRIBER_COLUMNS)
         row = next(rows, None)
@@ -542,51 +662,75 @@ class Store:
             raise MailerError(done.refusal(email))
         return done.member, done.changed
 
+    def plan_import(self, rows: Iterable[tuple[str, Person]]) -> ImportPlan:
+        """What importing `rows` would do (Act.IMPORT), without writing anything: who is
+        new, who is on the list already, and who is left out by the rule. A repeated
+        address counts once, as the first."""
+        # UNIQUE ... COLLATE NOCASE folds ASCII letters only, and so does bytes.lower().
+        known = {email.encode().lower(): (email, status) for email, status in
+                 self.conn.execute("SELECT email, status FROM subscribers")}  # fmt: skip
+        plan = ImportPlan([], [], [])
+        for email, person in rows:
+            key = email.encode().lower()
+            if key not in known:
+                known[key] = (email, None)
+                plan.new.append((email, person))
+                continue
+            found, status = known[key]
+            if status is None:  # a repeat of a newcomer
+                continue
+            # An active member's consent is not withdrawn: the log is read only for the
+            # others (a list imported again is mostly active members).
+            before = Standing(status) if status == ACTIVE else (
+                self.standing(self.subscriber(found)))  # fmt: skip
+            decision = decide(before, Act.IMPORT)
+            if decision.status is None:
+                plan.left_out.append(LeftOut(email, before, decision.refusal or Refusal.WITHDRAWN))
+            else:
+                plan.existing.append(email)
+        return plan
+
     def add_many(
         self, rows: Iterable[tuple[str, Person]], *, consent: str, now: datetime
-    ) -> tuple[int, int, list[tuple[str, str]]]:
-        """Adds many in one transaction (Act.IMPORT); returns (added, already there, and
-        for each address left out by the rule, the address and why). Nobody on the list
-        is changed."""
+    ) -> ImportPlan:
+        """Adds many in one transaction (Act.IMPORT): the newcomers of plan_import, with
+        `consent` in the consent log; returns that plan. Nobody on the list is changed."""
         at = stamp(now)
+        status = decide(Standing(None), Act.IMPORT).status
         with self.transaction():
-            # UNIQUE ... COLLATE NOCASE folds ASCII letters only, and so does bytes.lower().
-            known = {email.encode().lower(): (email, status) for email, status in
-                     self.conn.execute("SELECT email, status FROM subscribers")}  # fmt: skip
+            plan = self.plan_import(rows)
             first_id = self._next_subscriber_id()
-            new: list[dict] = []
-            existing = 0
-            refused: list[tuple[str, str]] = []
-            for email, person in rows:
-                key = email.encode().lower()
-                if key in known:
-                    # An active member's consent is not withdrawn: the log is read only
-                    # for the others (a list imported again is mostly active members).
-                    found, status = known[key]
-                    before = Standing(status) if status == ACTIVE else (
-                        self.standing(self.subscriber(found)))  # fmt: skip
-                    decision = decide(before, Act.IMPORT)
-                    if decision.status is None:
-                        why = decision.refusal or Refusal.WITHDRAWN
-                        refused.append((email, refusal_sentence(email, before, why)))
-                    else:
-                        existing += 1
-                    continue
-                decision = decide(Standing(None), Act.IMPORT)
-                known[key] = (email, decision.status)
-                new.append(
-                    {"id": first_id + len(new), "email": email, **person.columns(),
-                     "status": decision.status, "token": new_token(),
-                     "consent_source": consent, "consent_at": at, "created_at": at,
-                     "updated_at": at}
-                )  # fmt: skip
+            new = [
+                {"id": first_id + number, "email": email, **person.columns(), "status": status,
+                 "token": new_token(), "consent_source": consent, "consent_at": at,
+                 "created_at": at, "updated_at": at}
+                for number, (email, person) in enumerate(plan.new)
+            ]  # fmt: skip
             self.db["subscribers"].insert_all(new, batch_size=1000)
             self.db["consent_log"].insert_all(
                 ({"subscriber_id": row["id"], "email": row["email"], "status": row["status"],
                   "cause": consent, "at": at} for row in new),
                 batch_size=1000,
             )  # fmt: skip
-        return len(new), existing, refused
+        return plan
+
+    def edit_person(
+        self, subscriber_id: int, person: Person, now: datetime
+    ) -> tuple[Subscriber, Subscriber] | None:
+        """Replaces what the member told us about themselves (names, salutation,
+        municipality) with `person`, as Person.columns gives them (without a full name,
+        first and last name make it); returns the member (before, after), or None when
+        they are not on the list. The status stays: only the rule changes it (change)."""
+        with self.transaction():
+            before = self.subscriber_by_id(subscriber_id)
+            if before is None:
+                return None
+            columns = person.columns()
+            if any(getattr(before, column) != value for column, value in columns.items()):
+                self.db["subscribers"].update(subscriber_id, {**columns, "updated_at": stamp(now)})
+            after = self.subscriber_by_id(subscriber_id)
+            assert after is not None
+            return before, after
 
     def standing(self, member: Subscriber | None) -> Standing:
         """The member's status and whether their consent is withdrawn: the first

@@ -188,8 +188,8 @@ def assert_cockpit_works_with_the_sentence(mailer: Mailer, person: Browserless) 
     assert "Offener Austausch" not in page and "Einladung:" not in page
     assert "Rundbriefe" in page and "Aktiv: 2" in page
     # What needs no plan still acts: a member added, an idea marked, the log written.
-    _, page = person.get("/admin/mitglieder")
-    status, done = person.submit("/admin/mitglieder", page, email="cem@example.org",
+    _, page = person.get("/admin/mitglieder/neu")
+    status, done = person.submit("/admin/mitglieder/neu", page, email="cem@example.org",
                                  name="Cem", org="", consent="Visitenkarte")  # fmt: skip
     assert status == 200 and "cem@example.org ist jetzt im Verteiler." in done
 

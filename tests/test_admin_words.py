@@ -356,7 +356,9 @@ ENGLISH_LEFT = re.compile(
 @pytest.mark.parametrize("reason", REASONS)
 def test_every_reason_for_filing_a_reply_is_said_in_german(reason):
     german = admin_words.reason_words(reason)
-    left = ENGLISH_LEFT.findall(re.sub(r"\([^)]*@[^)]*\)|iTIP \w+|RFC \d+|[\w.-]+@[\w.-]+", "", german))
+    left = ENGLISH_LEFT.findall(
+        re.sub(r"\([^)]*@[^)]*\)|iTIP \w+|RFC \d+|[\w.-]+@[\w.-]+", "", german)
+    )
     assert german != reason and not left, german
 
 

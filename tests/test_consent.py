@@ -1,13 +1,14 @@
 """One rule for every change of a member's status (mailer.consent), through every path
 that sets one: `subscribers add` (with and without a new consent), `subscribers import`,
-`subscribers reactivate`, the /admin form (with and without its box), the sign-up form,
-the sign-up with its confirmation, the member's own "Wieder eintragen", and `inbox
-refile`; each from every status a member can have. After a withdrawal (an unsubscribe, a
+`subscribers reactivate`, the /admin form (with and without its box) and its import, the
+sign-up form, the sign-up with its confirmation, the member's own "Wieder eintragen", and
+`inbox refile`; each from every status a member can have. After a withdrawal (an unsubscribe, a
 complaint) only the member's own confirmation or the organizer's recorded new consent
 makes them active, and no path's words hide that a withdrawal is in force."""
 
 from __future__ import annotations
 
+import io
 import mailbox
 import re
 from collections.abc import Callable
@@ -143,12 +144,27 @@ def cli_reactivate(w: World) -> str:
 
 def _admin_add(w: World, box: bool) -> str:
     log_in(w.web)
-    fields = hidden_fields(w.web.get("/admin/mitglieder").get_data(as_text=True))
+    fields = hidden_fields(w.web.get("/admin/mitglieder/neu").get_data(as_text=True))
     form = {**fields, "email": ANNA, "consent": "Visitenkarte beim Treffen"}
     if box:
         form["resubscribe"] = "y"
-    page = w.web.post("/admin/mitglieder", data=form).get_data(as_text=True)
+    answer = w.web.post("/admin/mitglieder/neu", data=form, follow_redirects=True)
+    page = answer.get_data(as_text=True)
     return re.sub(r"<[^>]+>", " ", page)
+
+
+def admin_import(w: World) -> str:
+    """The upload in /admin: its preview, and its confirmation when it offers one."""
+    log_in(w.web)
+    fields = hidden_fields(w.web.get("/admin/mitglieder/import").get_data(as_text=True))
+    upload = (io.BytesIO(f"email\n{ANNA}\n".encode()), "members.csv")
+    preview = w.web.post("/admin/mitglieder/import", data={**fields, "upload": upload},
+                         content_type="multipart/form-data").get_data(as_text=True)  # fmt: skip
+    said = preview
+    if "eintragen</button>" in preview:
+        said += w.web.post("/admin/mitglieder/import/eintragen",
+                           data=hidden_fields(preview)).get_data(as_text=True)  # fmt: skip
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", said))
 
 
 def admin_add(w: World) -> str:
@@ -189,6 +205,7 @@ PATHS: dict[str, Callable[[World], str]] = {
     "cli-add-new-consent": cli_add_new_consent,
     "cli-import": cli_import,
     "cli-reactivate": cli_reactivate,
+    "admin-import": admin_import,
     "admin-add": admin_add,
     "admin-add-new-consent": admin_add_new_consent,
     "web-sign-up": web_sign_up,
@@ -246,6 +263,20 @@ CASES = {
     ("cli-reactivate", "unsubscribed"): ("unsubscribed", "reactivated 0"),
     ("cli-reactivate", "bounced"): ("active", f"reactivated 1: {ANNA}"),
     ("cli-reactivate", "complaint"): ("unsubscribed", "reactivated 0"),
+    ("admin-import", "active"): ("active", "0 neu, 1 schon da, 0 fehlerhafte Zeilen"),
+    ("admin-import", "pending-after-withdrawal"): (
+        "pending",
+        f"Zeile 2: {ANNA}: abgemeldet am {LEFT_DE}, eine neue Anmeldung nicht bestätigt. Nur mit"
+        " neuer Zustimmung wieder aufnehmen",
+    ),
+    ("admin-import", "pending-fresh"): ("pending", "0 neu, 1 schon da, 0 fehlerhafte Zeilen"),
+    ("admin-import", "unsubscribed"): (
+        "unsubscribed", "0 neu, 0 schon da, 1 nach Abmeldung ausgelassen, 0 fehlerhafte Zeilen",
+    ),
+    ("admin-import", "bounced"): ("bounced", "0 neu, 1 schon da, 0 fehlerhafte Zeilen"),
+    ("admin-import", "complaint"): (
+        "unsubscribed", f"Zeile 2: {ANNA}: Mail als Spam gemeldet am {LEFT_DE}. Nur mit neuer",
+    ),
     ("admin-add", "active"): ("active", f"{ANNA} ist bereits im Verteiler."),
     ("admin-add", "pending-after-withdrawal"): (
         "pending",
@@ -393,6 +424,6 @@ def test_a_withdrawal_said_twice_is_logged_but_reported_once(world: World) -> No
         log = store.consent_log(ANNA)
     assert [entry["status"] for entry in log] == ["active", "unsubscribed", "unsubscribed"]
     log_in(world.web)
-    page = world.web.get("/admin/mitglieder").get_data(as_text=True)
+    page = world.web.get("/admin/mitglieder/abgaenge").get_data(as_text=True)
     assert page.count("Abmeldung mit einem Klick (RFC 8058)") == 1
     assert NOW + timedelta(minutes=1) == world.clock.moment

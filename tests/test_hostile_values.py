@@ -114,6 +114,9 @@ TABLE: dict[tuple[str, str], list[Case]] = {
     ("session recap", "source"): [
         Case(("session", "recap", "2023-09-07", "/dev/zero"), "/dev/zero: larger than 1 MB"),
     ],
+    ("subscribers edit", "now_text"): moments(
+        ("subscribers", "edit", "a@example.org", "--name", "Anna"), "--now"
+    ),
     ("subscribers unsubscribe", "now_text"): moments(
         ("subscribers", "unsubscribe", "a@example.org"), "--now"
     ),

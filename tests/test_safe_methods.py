@@ -142,11 +142,12 @@ def test_opening_a_link_of_a_mail_changes_nothing(site: Site, kind: str, sequenc
 def every_route(site: Site) -> list[tuple[str, str]]:
     """(rule, a path for it) for every route of the web door, with real values."""
     with Store(site.mailer.db) as store:
-        ref = store.subscriber("anna@example.org").ref
+        anna = store.subscriber("anna@example.org")
+        ref = anna.ref
     token = link_of(site, "confirmation", "anna@example.org").rsplit("/", 1)[1]
     values = {"ref": ref, "token": token, "session_key": site.day.isoformat(), "answer": "ja",
               "kind": "announcement", "newsletter_id": 1, "record_id": 1,
-              "filename": "site.css"}  # fmt: skip
+              "filename": "site.css", "member_id": anna.id}  # fmt: skip
     web = create_app(App(site.mailer.config, site.mailer.db), admin_password=PASSWORD)
     paths = []
     with web.test_request_context():

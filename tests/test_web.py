@@ -473,7 +473,7 @@ def test_admin_login_is_throttled(mailer: Mailer):
 def test_admin_forms_need_their_csrf_token(door):
     mailer, _clock, web = door
     log_in(web)
-    answer = web.post("/admin/mitglieder", data={"email": "x@example.org", "consent": "Mail"})
+    answer = web.post("/admin/mitglieder/neu", data={"email": "x@example.org", "consent": "Mail"})
     assert answer.status_code == 400
     assert member(mailer, "x@example.org") is None
 
@@ -481,18 +481,19 @@ def test_admin_forms_need_their_csrf_token(door):
 def test_admin_adds_a_member_with_the_consent_note(door):
     mailer, _clock, web = door
     log_in(web)
-    page = web.get("/admin/mitglieder").get_data(as_text=True)
+    page = web.get("/admin/mitglieder/neu").get_data(as_text=True)
     fields = hidden_fields(page)
-    answer = web.post("/admin/mitglieder", data={**fields, "email": "neu@example.org",
-                                                  "name": "Neu", "consent": "Visitenkarte"})  # fmt: skip
+    answer = web.post("/admin/mitglieder/neu", data={**fields, "email": "neu@example.org",
+                                                      "name": "Neu", "consent": "Visitenkarte"},
+                      follow_redirects=True)  # fmt: skip
     assert "neu@example.org ist jetzt im Verteiler." in answer.get_data(as_text=True)
     assert member(mailer, "neu@example.org").consent_source == (
         "added by the organizer on the web: Visitenkarte"
     )
     with Store(mailer.db) as store:
         store.change("neu@example.org", Act.UNSUBSCRIBE, "test", START)
-    again = web.post("/admin/mitglieder", data={**fields, "email": "neu@example.org",
-                                                 "consent": "Visitenkarte"})  # fmt: skip
+    again = web.post("/admin/mitglieder/neu", data={**fields, "email": "neu@example.org",
+                                                     "consent": "Visitenkarte"})  # fmt: skip
     assert (
         "neu@example.org: abgemeldet am Sonntag, 20. August 2023. Nur mit neuer Zustimmung wieder"
         " aufnehmen" in again.get_data(as_text=True)

@@ -21,19 +21,42 @@ LARGEST_LIST = 64 * 1024 * 1024  # a million members in UTF-8; 100,000 are about
 
 @click.group()
 def subscribers() -> None:
-    """The subscriber list: add, import, list, export, unsubscribe, reactivate, remove."""
+    """The subscriber list: add, edit, import, list, export, unsubscribe, reactivate, remove."""
+
+
+PERSON_OPTIONS = {
+    "--name": "Full name, shown in the To line.",
+    "--first-name": "First name, for the greeting with du (Hallo Anna,).",
+    "--last-name": "Last name, for the greeting with Sie.",
+    "--salutation": "How the person is addressed with Sie: Frau, Herr, Frau Bürgermeisterin,"
+    " Herr Dr., ...",
+    "--org": "Organisation, e.g. the municipality.",
+}
+
+
+def person_options(command):
+    """The options that say who a member is (salutation.Person), for add and edit."""
+    for option, text in reversed(PERSON_OPTIONS.items()):
+        command = click.option(option, help=text)(command)
+    return command
+
+
+def given_person(given: dict[str, str | None], member=None):
+    """The Person of the options (each one line, as clean_text makes it; "" empties
+    one); an option not given keeps `member`'s value."""
+    from mailer.members import clean_text
+    from mailer.salutation import Person
+
+    return Person(**{
+        column: getattr(member, column, None) if value is None
+        else clean_text(value, "--" + column.replace("_", "-"))
+        for column, value in given.items()
+    })  # fmt: skip
 
 
 @subscribers.command("add")
 @click.argument("email")
-@click.option("--name", help="Full name, shown in the To line.")
-@click.option("--first-name", help="First name, for the greeting with du (Hallo Anna,).")
-@click.option("--last-name", help="Last name, for the greeting with Sie.")
-@click.option(
-    "--salutation",
-    help="How the person is addressed with Sie: Frau, Herr, Frau Bürgermeisterin, Herr Dr., ...",
-)
-@click.option("--org", help="Organisation, e.g. the municipality.")
+@person_options
 @click.option(
     "--consent",
     help="Where and how the person agreed (kept as proof).  [default: added by the organizer]",
@@ -48,28 +71,17 @@ def subscribers() -> None:
 def subscribers_add(
     app: App,
     email: str,
-    name: str | None,
-    first_name: str | None,
-    last_name: str | None,
-    salutation: str | None,
-    org: str | None,
     consent: str | None,
     resubscribe: bool,
     now_text: datetime | None,
+    **given: str | None,
 ) -> None:
     """Add an active subscriber."""
     from mailer.consent import PENDING, Act
-    from mailer.members import clean_text, normalize_address
-    from mailer.salutation import Person
+    from mailer.members import normalize_address
 
     address = normalize_address(email)
-    person = Person(
-        name=clean_text(name, "--name"),
-        org=clean_text(org, "--org"),
-        first_name=clean_text(first_name, "--first-name"),
-        last_name=clean_text(last_name, "--last-name"),
-        salutation=clean_text(salutation, "--salutation"),
-    )
+    person = given_person(given)
     # DSGVO Art. 7(3) and UWG § 7: whoever withdrew their consent gets no more mail until
     # they give it again, and that new consent is what the log must show (mailer.consent).
     new_consent = resubscribe and bool(consent and consent.strip())
@@ -94,14 +106,40 @@ def subscribers_add(
         click.echo(f"{again}: {member.email} (was {before.words()}{recorded})")
 
 
+@subscribers.command("edit")
+@click.argument("email")
+@person_options
+@click.option("--now", "now_text", metavar="T", type=MOMENT, hidden=True)
+@pass_app
+def subscribers_edit(app: App, email: str, now_text: datetime | None, **given: str | None) -> None:
+    """Change what is known of a member: the options given replace their values, ""
+    empties one. The status stays (see unsubscribe and add)."""
+    with app.store() as store:
+        member = store.subscriber(email.strip())
+        if member is None:
+            raise UserError(f"{email} is not on the list")
+        person = given_person(given, member)
+        done = store.edit_person(member.id, person, consent_time(app, now_text))
+    if done is None:
+        raise UserError(f"{email} is not on the list")
+    before, after = done
+    changed = [column for column in given if getattr(before, column) != getattr(after, column)]
+    if not changed:
+        click.echo(f"unchanged: {after.email}")
+        return
+    click.echo(f"changed {after.email}: " + ", ".join(
+        f"{column} {getattr(after, column) or '(none)'}" for column in changed))  # fmt: skip
+
+
 @subscribers.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--dry-run", is_flag=True, help="Report what the import would do; write nothing.")
 @pass_app
-def subscribers_import(app: App, file: Path) -> None:
+def subscribers_import(app: App, file: Path, dry_run: bool) -> None:
     """Import a CSV in any encoding Excel saves in: a header row names the columns (email,
     name, first_name, last_name, salutation, title, org; or E-Mail, Name, Vorname,
     Nachname, Anrede, Titel, Kommune). An export of mailer's is read back too."""
-    from mailer.members import read_members
+    from mailer.members import import_cause, read_members
 
     found = read_members(read_file(file, LARGEST_LIST, "a list of members"), file.name)
     for column in found.unused_columns:
@@ -111,20 +149,22 @@ def subscribers_import(app: App, file: Path) -> None:
         )
     for problem in [*found.problems, *found.not_active]:
         click.echo(f"{file.name}:{problem.line}: {problem.message}", err=True)
+    rows = [(row.email, row.person) for row in found.rows]
     with app.store() as store:
-        added, existing, withdrawn = store.add_many(
-            ((r.email, r.person) for r in found.rows),
-            consent=f"imported from {file.name}",
-            now=consent_time(app, None),
-        )
+        if dry_run:
+            done = store.plan_import(rows)
+        else:
+            done = store.add_many(
+                rows, consent=import_cause(file.name), now=consent_time(app, None)
+            )
     lines = {row.email: row.line for row in found.rows}
-    for address, sentence in withdrawn:
-        click.echo(f"{file.name}:{lines[address]}: {sentence}", err=True)
-    left_out = f", left out after a withdrawal {len(withdrawn)}" if withdrawn else ""
+    for left in done.left_out:
+        click.echo(f"{file.name}:{lines[left.email]}: {left.sentence()}", err=True)
+    left_out = f", left out after a withdrawal {len(done.left_out)}" if done.left_out else ""
     not_active = f", not active in the file {len(found.not_active)}" if found.not_active else ""
     click.echo(
-        f"imported {added}, already on the list {existing}{left_out},"
-        f" bad rows {len(found.problems)}" + not_active
+        f"{'would import' if dry_run else 'imported'} {len(done.new)}, already on the list"
+        f" {len(done.existing)}{left_out}, bad rows {len(found.problems)}" + not_active
     )
     if found.problems and not found.rows:
         sys.exit(1)
@@ -133,10 +173,15 @@ def subscribers_import(app: App, file: Path) -> None:
 @subscribers.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--status", type=click.Choice(STATUSES))
+@click.option(
+    "--search", metavar="WORDS",
+    help="Only members with every word in their address, names or municipality (any case).",
+)  # fmt: skip
 @pass_app
-def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
+def subscribers_list(app: App, as_json: bool, status: str | None, search: str | None) -> None:
     """List subscribers with their status."""
     with app.store() as store:
+        found = store.find(search or "", status, limit=None).members
         people = [
             {
                 "email": s.email,
@@ -149,7 +194,7 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
                 "last_name": s.last_name,
                 "salutation": s.salutation,
             }
-            for s in store.subscribers(status)
+            for s in found
         ]
     if as_json:
         print_json(people)
@@ -173,15 +218,10 @@ def subscribers_list(app: App, as_json: bool, status: str | None) -> None:
 @pass_app
 def subscribers_export(app: App, output: Path | None, form: str) -> None:
     """Write the list as CSV (email, name, org, status, consent); `import` reads it back."""
-    from mailer.members import members_csv
+    from mailer.members import export_row, members_csv
 
     with app.store() as store:
-        rows = [
-            (s.email, s.name, s.org, s.status, s.consent_source, s.consent_at,
-             s.first_name, s.last_name, s.salutation)
-            for s in store.subscribers()
-        ]  # fmt: skip
-    data = members_csv(rows, form)
+        data = members_csv((export_row(s) for s in store.subscribers()), form)
     if output:
         # Personal data: readable by this user only (0600), like subscribers.db.
         write_file(output, data, private=True)

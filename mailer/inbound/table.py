@@ -178,9 +178,15 @@ def mark_done(conn: sqlite3.Connection, record_id: int, done_at: str | None) -> 
     )
 
 
+_MEMBERS_RECORDS = "subscriber_id = ? OR sender = ? COLLATE NOCASE"
+
+
 def forget_member(conn: sqlite3.Connection, subscriber_id: int, email: str) -> None:
     """Everything received from or about one member, for the right to erasure."""
-    conn.execute(
-        "DELETE FROM inbound WHERE subscriber_id = ? OR sender = ? COLLATE NOCASE",
-        (subscriber_id, email),
-    )
+    conn.execute(f"DELETE FROM inbound WHERE {_MEMBERS_RECORDS}", (subscriber_id, email))
+
+
+def count_member(conn: sqlite3.Connection, subscriber_id: int, email: str) -> int:
+    """How many records forget_member would erase."""
+    query = f"SELECT count(*) FROM inbound WHERE {_MEMBERS_RECORDS}"
+    return conn.execute(query, (subscriber_id, email)).fetchone()[0]

@@ -561,6 +561,12 @@ def forget_member(conn: sqlite3.Connection, subscriber_id: int) -> None:
     conn.execute("DELETE FROM outbox WHERE subscriber_id = ?", (subscriber_id,))
 
 
+def count_member(conn: sqlite3.Connection, subscriber_id: int) -> int:
+    """How many rows forget_member would erase."""
+    query = "SELECT count(*) FROM outbox WHERE subscriber_id = ?"
+    return conn.execute(query, (subscriber_id,)).fetchone()[0]
+
+
 # -- reading ----------------------------------------------------------------------------
 
 LISTING_FIELDS = (
@@ -573,18 +579,24 @@ def listing(
     conn: sqlite3.Connection,
     limit: int | None = None,
     unfolded: Mapping[int, Unfolded] | None = None,
+    subscriber_id: int | None = None,
 ) -> list[dict]:
-    """The rows, newest first, as `mailer outbox` shows them; a row on a running tick's
-    ledger (`unfolded`) as the ledger has it: sent, deferred, ..., or `sending` (in hand)."""
+    """The rows, newest first, as `mailer outbox` shows them: all, or one member's; a row
+    on a running tick's ledger (`unfolded`) as the ledger has it: sent, deferred, ..., or
+    `sending` (in hand)."""
     sql = (
         "SELECT o.session_key, o.kind, o.stage, coalesce(s.email, o.to_address, ''), o.status,"
         " o.attempts, o.next_attempt_at, o.sent_at, o.last_answer, o.message_id, o.id"
-        " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id ORDER BY o.id DESC"
+        " FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber_id"
     )
     args: tuple = ()
+    if subscriber_id is not None:
+        sql += " WHERE o.subscriber_id = ?"
+        args = (subscriber_id,)
+    sql += " ORDER BY o.id DESC"
     if limit:
         sql += " LIMIT ?"
-        args = (int(limit),)
+        args = (*args, int(limit))
     rows = []
     for *values, row_id in conn.execute(sql, args):
         row = dict(zip(LISTING_FIELDS, values, strict=True))

@@ -5,7 +5,8 @@ Safety, in one place:
 - Content-Security-Policy with no script at all, and no framing (frame-ancestors, and
   X-Frame-Options for older browsers); Referrer-Policy same-origin (Flask-WTF's CSRF
   check on https compares the Referer with the host, so it must reach us, and nobody else).
-- Requests are at most MAX_REQUEST_BYTES; a form of a few fields needs less.
+- Requests are at most MAX_REQUEST_BYTES; a form of a few fields needs less. Only an
+  organizer's upload of a member list may be larger (LARGER_REQUESTS).
 - The session cookie (only the organizer's login and CSRF tokens need one) is HttpOnly,
   SameSite=Lax, and Secure when the public address is https.
 - No visitor ever sees a stack trace: every error is a German page with its status.
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, request
+from flask import Flask, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,8 +32,13 @@ from mailer.errors import MailerError
 from mailer.plan import Plan
 from mailer.store import stored_secret
 from mailer.web import pages, paths
+from mailer.web.uploads import Shelf
 
 MAX_REQUEST_BYTES = 64 * 1024
+# The routes that take more, for a logged-in organizer only: (the whole request, what the
+# multipart parser may buffer; werkzeug reads in 64 KiB chunks). A member list of 100,000
+# rows is about 7 MB (bench/admin_members.py); a few thousand fit many times over.
+LARGER_REQUESTS = {"admin.member_files.upload": (8 * 1024 * 1024, 256 * 1024)}
 ADMIN_SESSION = timedelta(hours=8)
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
@@ -77,6 +83,7 @@ class Door:
         self.last_plan: Plan | None = None  # the last one that could be read
         self._reading = PlanReading(None, None, None)
         self.read_plan()
+        self.uploads = Shelf()  # member lists between their preview and their import
 
     def read_plan(self) -> PlanReading:
         """schedule.yaml, read again whenever it changed on disk (the organizer edits it
@@ -175,6 +182,16 @@ def create_app(
     web.register_blueprint(members.blueprint)
     web.register_blueprint(members.token_pages)
     web.register_blueprint(admin.blueprint, url_prefix="/admin")
+
+    @web.before_request
+    def request_limit() -> None:
+        """Before anything reads the body (the CSRF check below reads the form): the
+        larger limit of LARGER_REQUESTS, for a logged-in organizer (the gate checks the
+        login fully; without one, the request stays small)."""
+        larger = LARGER_REQUESTS.get(request.endpoint or "")
+        if larger is not None and session.get("organizer"):
+            request.max_content_length, request.max_form_memory_size = larger
+
     csrf = CSRFProtect(web)
     # The links in a mail carry the member's secret: a forged form cannot know it, and a
     # one-click unsubscribe (RFC 8058) comes with no cookie and no token by design.

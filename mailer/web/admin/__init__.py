@@ -6,7 +6,8 @@ parent blueprint, which alone decides who may pass (gate.py).
 | auth.py | /admin/login, /admin/logout | logging in and out |
 | overview.py | /admin/ | the sessions ahead, newsletters, list and outbox at a glance |
 | replies.py | /admin/antworten | topic ideas and every message read, refiling |
-| members.py | /admin/mitglieder | the members |
+| members.py | /admin/mitglieder | the members: the list, one member, add, edit, leave, remove |
+| member_files.py | /admin/mitglieder/import, .../export.csv | member lists in and out |
 | log.py | /admin/protokoll | who changed what and when |
 
 gate.py also puts the health lines (health.py) on every page behind the login, and
@@ -15,11 +16,12 @@ words.py gives the templates their German words for mailer's states (as filters)
 
 from __future__ import annotations
 
-from mailer.web.admin import auth, log, members, overview, replies
+from mailer.web.admin import auth, log, member_files, members, overview, replies
 from mailer.web.admin.gate import blueprint
 from mailer.web.admin.words import FILTERS
 
 blueprint.register_blueprint(members.blueprint, url_prefix="/mitglieder")
+blueprint.register_blueprint(member_files.blueprint, url_prefix="/mitglieder")
 blueprint.register_blueprint(replies.blueprint, url_prefix="/antworten")
 blueprint.register_blueprint(log.blueprint, url_prefix="/protokoll")
 for name, translate in FILTERS.items():

@@ -87,7 +87,10 @@ def organizers_only():
 def workplace() -> dict:
     """What every /admin page shows beside its own content: the logout button, and behind
     the gate the health lines (health.py) at the top."""
-    shown: dict = {"logout": ButtonForm(), "local": local, "organizer": g.get("organizer")}
+    # The button's form reads no request data: an error page about the request (413: too
+    # large) must not read its body again.
+    logout = ButtonForm(formdata=None)
+    shown: dict = {"logout": logout, "local": local, "organizer": g.get("organizer")}
     if passed():
         shown["health"] = health()
     return shown

@@ -55,6 +55,8 @@ MAIL_KIND_WORDS = {
     outbox.DIGEST: "Bericht an das Orga-Team",
     outbox.GOODBYE: "Bestätigung der Abmeldung",
     outbox.CONFIRM: "Bitte um Bestätigung der Anmeldung",
+    outbox.TEST: "Testmail",
+    outbox.PREVIEW: "Vorschau",
 }
 REPLY_KIND_WORDS = {
     kinds.SUGGESTION: "Themenvorschlag",
@@ -84,7 +86,7 @@ ACTION_WORDS = {
     "member.edit": "Mitglied geändert",
     "member.unsubscribe": "Mitglied abgemeldet",
     "member.remove": "Mitglied gelöscht",
-    "members.import": "Mitglieder importiert",
+    "member.import": "Mitglieder importiert",
     "reply.done": "Themenvorschlag erledigt",
     "reply.reopen": "Themenvorschlag wieder offen",
     "reply.refile": "Mail neu eingeordnet",
@@ -321,6 +323,7 @@ CAUSE_FORMS = _forms(
      "nach der Abmeldung auf der Einstellungsseite wieder eingetragen (Link aus unserer Mail)"),
     (r"unsubscribe link \(mail\)", "Abmeldelink (per Mail)"),
     (r"asked by mail", "per Mail um Abmeldung gebeten"),
+    (r"(.+); bounce score (\S+)", lambda m: f"{cause_words(m.group(1))}; Bounce-Punkte {m.group(2)}"),
     (r"(soft |address-only )?bounce (?:(\S+) )?\((.*)\)", _bounce_cause),
     (r"SMTP (.+)", "vom Mailserver abgelehnt: {1}"),
     (r"refiled by the organizer: (.+)", "vom Orga-Team neu eingeordnet: {1}"),
@@ -331,9 +334,11 @@ CAUSE_FORMS = _forms(
     (r"complaint \((.*)\)", lambda m: f"als Spam gemeldet ({reason_words(m.group(1))})"),
     (r"added by the organizer", "vom Orga-Team eingetragen"),
     (r"unsubscribed by the organizer", "vom Orga-Team abgemeldet"),
+    (r"unsubscribed by the organizer in /admin", "vom Orga-Team in /admin abgemeldet"),
+    (r"demo sample", "Beispiel aus mailer demo"),
     (r"imported from (.+)", "importiert aus {1}"),
     (r"added by the organizer on the web: (.*)", "vom Orga-Team im Browser eingetragen: {1}"),
-    (r"added again by the organizer on the web with a new consent: (.*)",
+    (r"added (?:again )?by the organizer on the web with a new consent: (.*)",
      "vom Orga-Team im Browser wieder eingetragen, mit neuer Zustimmung: {1}"),
     (r"reactivated by the organizer: bounced since (\S+)",
      "vom Orga-Team wieder aktiviert: unzustellbar seit {1}"),
@@ -417,3 +422,8 @@ FILTERS = {
     "server_answer": server_answer,
     "answer_via": lambda via: ANSWER_VIA_WORDS.get(via, via),
 }
+
+
+def mail_words(kind: str, stage: str) -> str:
+    """An outbox row's mail in German: `Erinnerung 1 Tag vorher`, `Rundbrief Nr. 3`, ..."""
+    return stage_words(stage, kind)
