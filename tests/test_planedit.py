@@ -409,6 +409,43 @@ def test_the_edits_say_what_they_did_to_the_plan() -> None:
             AddSession(date="2023-02-30"), "date", "'2023-02-30' is not a date", id="no-such-date"
         ),
         pytest.param(
+            EditSession(session="2023-09-07", guests=(Guest("Julia"), Guest("", "Kämmerin"))),
+            "guests",
+            "schedule.yaml:34: a guest needs 'name:'",
+            id="a-second-guest-with-a-role-and-no-name",
+        ),
+        pytest.param(EditSeries(name=""), "name", "series needs 'name:'", id="series-name-emptied"),
+        pytest.param(
+            EditSeries(join_url=""),
+            "join_url",
+            "series needs 'join_url:'",
+            id="series-link-emptied-behind-the-first-key",
+        ),
+        pytest.param(
+            EditSeries(imprint="Impressum\x1b[31m"),
+            "imprint",
+            "imprint holds the character U+001B, which no mail can carry",
+            id="control-character-into-a-block-scalar",
+        ),
+        pytest.param(
+            EditSession(session="2023-09-07", guests=(Guest("Julia", "Rolle\x00"),)),
+            "guests",
+            "guests holds the character U+0000",
+            id="control-character-in-a-guests-role",
+        ),
+        pytest.param(
+            AddSession(date="3000-01-02"),
+            "date",
+            "date: 3000-01-02 is not between the years 1970 and 2999",
+            id="added-last-right-after-another-entry",
+        ),
+        pytest.param(
+            MoveSession(session="2023-09-07", date="1969-09-04"),
+            "date",
+            "is not between the years 1970 and 2999",
+            id="moved-first-before-the-years",
+        ),
+        pytest.param(
             AddSession(date="2023-10-05", topic="x"),
             "date",
             "there is already a session on 2023-10-05 (Kommunalfinanzen",
@@ -451,3 +488,21 @@ def test_a_mistake_comes_back_on_its_field(edit, field: str, words: str) -> None
         apply_edit(COMMENTED, edit)
     assert caught.value.field == field
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("rule", [True, False], ids=["with-a-rule", "without-a-rule"])
+def test_removing_the_only_listed_session_leaves_a_plan_that_reads(rule: bool) -> None:
+    """ruamel writes a list emptied after its comment as `[]` on a line of its own (no
+    YAML): the list goes instead. With a rule and no series.start, the rule then has no
+    start, which is said; without one, the plan has no sessions."""
+    alone = COMMENTED[: COMMENTED.index("  # October")] + "\n"
+    if not rule:
+        alone = alone.replace("  recurrence: FREQ=MONTHLY;BYDAY=+1TH\n", "")
+    edit = RemoveSession(session="2023-09-07")
+    if rule:
+        with pytest.raises(EditError, match=r"a recurrence needs series\.start or at least one"):
+            apply_edit(alone, edit)
+        return
+    applied = apply_edit(alone, edit)
+    assert applied.plan.listed == ()
+    assert applied.text.rstrip("\n") == alone[: alone.index("sessions:")].rstrip("\n")
