@@ -440,7 +440,7 @@ class _Writer:
                 if role:
                     item["role"] = role
                 if index < len(current):
-                    current[index] = item
+                    _replace(current, index, item)
                 else:
                     _append(current, item)
         while len(current) > len(guests):
@@ -727,6 +727,20 @@ def _append(sequence: CommentedSeq, item: Any) -> None:
     previous = _after(sequence)
     sequence.append(item)
     _move_gap(previous, _after(sequence))
+
+
+def _replace(sequence: CommentedSeq, index: int, item: Any) -> None:
+    """A list entry replaced by one of another shape (a guest written as a plain name
+    that gets a role): what followed the old entry's line follows the new one's last
+    line; ruamel would write it after the dash."""
+    old = _after(sequence, index)
+    head, tail = old.split() if old else ("", "")
+    if old is not None:
+        old.set("", "")
+    sequence[index] = item
+    new = _after(sequence, index)
+    if new is not None and (head.strip() or tail):
+        new.set(head, tail)
 
 
 def _part_gap(sequence: CommentedSeq, before: int, new: int) -> None:

@@ -84,6 +84,20 @@ def test_the_plans_are_valid_and_ruamel_would_rewrite_the_handwritten_one() -> N
         ),
         pytest.param(
             "C",
+            EditSession(
+                session="2023-10-05",
+                guests=(Guest("Vertreter*innen des Aktionsbündnisses", "Bündnis"),),
+            ),
+            [
+                "@@ -43 +43,2 @@",
+                "-      - Vertreter*innen des Aktionsbündnisses",
+                "+      - name: Vertreter*innen des Aktionsbündnisses",
+                "+        role: Bündnis",
+            ],
+            id="a-guest-written-as-a-name-gets-a-role",
+        ),
+        pytest.param(
+            "C",
             EditSession(session="2023-11-02", guests=()),
             [
                 "@@ -47,3 +46,0 @@",
