@@ -19,6 +19,8 @@ machen".
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from mailer import german, planstore
@@ -102,7 +104,7 @@ def change_page(form_class: type[planforms.PlanForm], session_key: str | None = 
         session=session,
         differences=differences,
         diff=readable_diff(preview.diff),
-        sends=preview.sends,
+        sends=sent_words(preview.sends),
         quiet=form.quiet,
         carried=_carried(),
         action=request.path,
@@ -126,6 +128,16 @@ def _form(form, session, *, status: int = 200, conflict: str | None = None, **cu
     ), status
 
 
+def sent_words(sends) -> list[dict]:
+    """What an edit sends, each with its session's date (an edit of the series may send
+    for several): `Sonntag, 6. Dezember 2026: Änderungsmitteilung an 3 Mitglieder ...`."""
+    return [
+        {"text": s.german if s.stale else f"{german.long_date(date.fromisoformat(s.date))}:"
+                 f" {s.german}", "stale": s.stale}
+        for s in sends
+    ]  # fmt: skip
+
+
 def _carried() -> list[tuple[str, str]]:
     """The form's data as it was sent, for the preview's "Speichern" to send again."""
     return [(name, value) for name, value in request.form.items(multi=True)
@@ -134,7 +146,7 @@ def _carried() -> list[tuple[str, str]]:
 
 def _saved(change, sends):
     said = [f"Gespeichert: {change.german}."]
-    said += [f"{sending.german}." for sending in sends] or ["Diese Änderung verschickt nichts."]
+    said += [f"{s['text']}." for s in sent_words(sends)] or ["Diese Änderung verschickt nichts."]
     flash(" ".join(said))
     if change.action == "remove" or not change.session_key:
         return redirect(url_for("admin.plan.index"))
@@ -218,8 +230,8 @@ def undo():
     try:
         if request.form.get(STEP) == SAVE:
             done = undo_plan(_mailer_app(), now, **options)
-            flash(f"Rückgängig gemacht: {done.undone.german}. " + " ".join(
-                [f"{s.german}." for s in done.sends] or ["Das verschickt nichts."]))  # fmt: skip
+            said = [f"{s['text']}." for s in sent_words(done.sends)] or ["Das verschickt nichts."]
+            flash(f"Rückgängig gemacht: {done.undone.german}. " + " ".join(said))
             return redirect(url_for("admin.plan.index"))
         shown_undo = undo_plan(_mailer_app(), now, dry_run=True, **options)
     except PlanConflict as conflict:
@@ -231,7 +243,7 @@ def undo():
         form=form,
         last=last_change(shown),
         diff=readable_diff(shown_undo.diff),
-        sends=shown_undo.sends,
+        sends=sent_words(shown_undo.sends),
         quiet=shown_undo.undone.quiet,
     )
 

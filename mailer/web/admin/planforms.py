@@ -151,7 +151,7 @@ class SessionFields(PlanForm):
     )
     time = StringField(
         "Beginn", filters=[one_line_field], validators=[checked(read_time, required=False)],
-        description="Leer: wie die Reihe.", render_kw={"type": "time"},
+        description="Wie 16:00; leer: wie die Reihe.",
     )  # fmt: skip
     join_url = StringField(
         "Link zur Konferenz", filters=[one_line_field], validators=[checked(read_link, required=False)],
@@ -200,7 +200,7 @@ class AddSessionForm(SessionFields):
         "Datum",
         filters=[one_line_field],
         validators=[checked(read_day)],
-        render_kw={"type": "date"},
+        description="Wie 2024-03-07 oder 7.3.2024.",
     )
     field_order = ("date", "topic", "guests", "description", "time", "join_url")
 
@@ -272,11 +272,11 @@ class MoveSessionForm(PlanForm):
         "Neues Datum",
         filters=[one_line_field],
         validators=[checked(read_day)],
-        render_kw={"type": "date"},
+        description="Wie 2024-03-07 oder 7.3.2024.",
     )
     time = StringField(
         "Beginn", filters=[one_line_field], validators=[checked(read_time, required=False)],
-        description="Leer: wie die Reihe.", render_kw={"type": "time"},
+        description="Wie 16:00; leer: wie die Reihe.",
     )  # fmt: skip
     no_mail = BooleanField(QUIET_LABEL)
 
@@ -385,7 +385,7 @@ class SeriesForm(PlanForm):
     )  # fmt: skip
     time = StringField(
         "Beginn jedes Termins", filters=[one_line_field], validators=[checked(read_time, required=True)],
-        render_kw={"type": "time"},
+        description="Wie 16:00.",
     )  # fmt: skip
     duration = StringField(
         "Dauer", filters=[one_line_field], validators=[checked(read_duration)],
