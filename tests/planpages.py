@@ -1,11 +1,11 @@
 """Helpers for the tests of /admin/plan: a form filled in as a browser fills it (every
 field it shows, with the values the page gave them, then what the organizer types),
-the text a page shows, and plans around today for the real `mailer serve`."""
+the text a page shows, and the error said on a field."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from html import unescape
 from html.parser import HTMLParser
 
 
@@ -74,8 +74,6 @@ def visible_text(page: str) -> str:
     main = page[page.index("<main") : page.index("</main>")]
     main = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", main, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", main)
-    from html import unescape
-
     return " ".join(unescape(text).split())
 
 
@@ -83,77 +81,4 @@ def error_on(page: str, field: str) -> str:
     """The error sentence shown on a field (`<p class="error" id="FIELD-fehler">`)."""
     found = re.search(rf'<p class="error" id="{re.escape(field)}-fehler">(.*?)</p>', page, re.S)
     assert found, f"no error on {field}"
-    from html import unescape
-
     return " ".join(unescape(found.group(1)).split())
-
-
-def first_thursday(year: int, month: int) -> date:
-    day = date(year, month, 1)
-    return day + timedelta(days=(3 - day.weekday()) % 7)
-
-
-def thursdays_around(today: date) -> list[date]:
-    """The first Thursdays of the month two months back to three months ahead."""
-    found = []
-    for step in range(-2, 4):
-        index = today.month - 1 + step
-        found.append(first_thursday(today.year + index // 12, index % 12 + 1))
-    return found
-
-
-def commented_plan_around(today: date) -> str:
-    """The Digital-Impuls plan full of comments, with sessions before and after `today`
-    (for the real server, which runs on the real clock)."""
-    days = thursdays_around(today)
-    ahead = [day for day in days if day > today + timedelta(days=1)]
-    past = [day for day in days if day < today]
-    return f"""\
-# Der Plan des Digital-Impuls.
-# Bitte nach jeder Änderung `mailer check` laufen lassen.
-
-series:   # the series
-  name: 'Digital-Impuls'              # single-quoted on purpose
-  timezone: Europe/Berlin
-  time: "16:00"                       # every session, unless it says otherwise
-  duration: 90m
-  join_url: https://zoom.us/j/123     # the standing link
-  recurrence: FREQ=MONTHLY;BYDAY=+1TH
-  description: >-
-    Jeden ersten Donnerstag im Monat treffen sich junge
-    Amtskolleg*innen aus ganz Deutschland.
-
-sender:
-  from: "Digital-Impuls <impuls@example.org>"
-  reply_to: themen@example.org        # the poller reads this one
-  imprint: |-
-    Digital-Impuls – Netzwerk junger Bürgermeister*innen
-    Musterstraße 1, 10115 Berlin
-
-emails:
-  announcement: 14d     # two weeks ahead
-  reminders: [1d, 1h]   # flow list
-  recap: 2h
-
-# --- the sessions ---------------------------------------------------------
-sessions:
-  # the last one
-  - date: {past[-1]}
-    topic: Kommunale Wärmeplanung   # confirmed by phone
-    guests:
-      - name: Julia Stolzenberger
-        role: "Seniorexpertin (KWW)"
-
-  # the next one
-  - date: {ahead[0]}
-    topic: "Kommunalfinanzen: für die Würde unserer Städte"
-    guests:
-      - Vertreter*innen des Aktionsbündnisses
-    description: Was die Haushaltslage für kleine Gemeinden heißt.
-
-  - date: {ahead[1]}   # KI
-    topic: KI in der Kommune
-    join_url: https://zoom.us/j/456    # a link of its own
-
-# The servers come from the environment.
-"""

@@ -203,7 +203,9 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
         Guest("Anna Schmidt", "Kämmerin"), Guest("Max Muster"), Guest("Eva Beispiel"))))  # fmt: skip
 
     # edit the topic and a guest's role of the announced session
-    open_session(page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten")
+    open_session(
+        page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten"
+    )
     page.get_by_label("Thema", exact=True).fill("Kommunalfinanzen: was jetzt zu tun ist")
     page.get_by_label("Rolle (Gast 1)").fill("Bündnis aus 64 Kommunen")
     said = check_and_save(page, shots, "plan-3-bearbeiten",
@@ -218,15 +220,19 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
     page.goto(base + "/admin/plan")  # the README's picture of the plan page
     box = page.locator("main").bounding_box()
     assert box is not None
-    page.screenshot(path=shots / "readme-admin-plan.png",
-                    clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": 760})
+    page.screenshot(
+        path=shots / "readme-admin-plan.png",
+        clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": 760},
+    )
     before = {m["Message-ID"] for m in sent_mails(mailer.root)}
     mailer("tick")
     sent = Counter("Geändert" in str(m["Subject"]) for m in new_mails(mailer, before))
     assert sent == {True: 3, False: 3}  # the updates, and the added session's announcements
 
     # a typo fixed, not worth a mail
-    open_session(page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten")
+    open_session(
+        page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten"
+    )
     page.get_by_label("Thema", exact=True).fill("Kommunalfinanzen: was jetzt zu tun ist!")
     page.get_by_label("Keine Mail dazu verschicken (z. B. Tippfehler)").check()
     check_and_save(page, shots, "plan-4-ohne-mail", sends="Diese Änderung verschickt nichts.")
@@ -265,7 +271,9 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
     before = {m["Message-ID"] for m in sent_mails(mailer.root)}
     mailer("tick")
     recaps = new_mails(mailer, before)
-    assert len(recaps) == 3 and all("Folien" in m.get_body(("plain",)).get_content() for m in recaps)
+    assert len(recaps) == 3 and all(
+        "Folien" in m.get_body(("plain",)).get_content() for m in recaps
+    )
 
     # the series' settings
     page.goto(base + "/admin/plan")
@@ -277,17 +285,23 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
     plan.changed_by(EditSeries(time="16:30", salutation="sie"))
 
     # a mistake is said on its field, and nothing is written
-    open_session(page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten")
+    open_session(
+        page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten"
+    )
     page.get_by_label("Link zur Konferenz").fill("http://zoom.us/j/789")
     page.get_by_role("button", name="Prüfen").click()
     link = page.get_by_label("Link zur Konferenz")
     assert link.get_attribute("aria-invalid") == "true"
-    assert "ist kein Link, der mit https:// beginnt" in page.locator("#join_url-fehler").inner_text()
+    assert (
+        "ist kein Link, der mit https:// beginnt" in page.locator("#join_url-fehler").inner_text()
+    )
     page.screenshot(path=shots / "plan-10-fehler.png", full_page=True)
     plan.unchanged()
 
     # the file changed by hand while the form was open: refused, nothing typed is lost
-    open_session(page, base, days["far"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten")
+    open_session(
+        page, base, days["far"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten"
+    )
     page.get_by_label("Thema", exact=True).fill("Hochwasserschutz in kleinen Gemeinden")
     page.get_by_role("button", name="Prüfen").click()
     page.get_by_role("heading", name="Was verschickt wird").wait_for()
@@ -341,7 +355,9 @@ def test_the_plan_pages_fit_a_phone_and_take_a_change(site, browser, shots):  # 
         assert width <= 375, f"{path} is {width} px wide on a 375 px phone"
     page.goto(base + "/admin/plan")
     page.screenshot(path=shots / "plan-telefon-1-uebersicht.png", full_page=True)
-    open_session(page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten")
+    open_session(
+        page, base, days["soon"], "Thema, Gäste, Beschreibung, Uhrzeit oder Link bearbeiten"
+    )
     page.get_by_label("Beginn").fill("17:00")
     page.get_by_label("Beschreibung").fill("Zwei Zeilen:\nHaushalt und Schulden.")
     page.screenshot(path=shots / "plan-telefon-2-bearbeiten.png", full_page=True)

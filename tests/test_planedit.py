@@ -454,12 +454,6 @@ def test_the_edits_say_what_they_did_to_the_plan() -> None:
             id="added-last-right-after-another-entry",
         ),
         pytest.param(
-            MoveSession(session="2023-09-07", date="1969-09-04"),
-            "date",
-            "is not between the years 1970 and 2999",
-            id="moved-first-before-the-years",
-        ),
-        pytest.param(
             AddSession(date="2023-10-05", topic="x"),
             "date",
             "there is already a session on 2023-10-05 (Kommunalfinanzen",

@@ -82,11 +82,39 @@ class Difference:
 # -- the forms ---------------------------------------------------------------------------
 
 
-class GuestRow(Form):
-    name = StringField("Name", filters=[one_line_field], validators=[limit(LINE_LIMIT), check_text])
-    role = StringField(
-        "Rolle", filters=[one_line_field], validators=[limit(LINE_LIMIT), check_text]
+def line_field(label: str, *validators: Any, **options: Any) -> StringField:
+    """A field of one line, without white space around it."""
+    return StringField(label, filters=[one_line_field], validators=list(validators), **options)
+
+
+def text_area(label: str, size: int = TEXT_LIMIT, **options: Any) -> TextAreaField:
+    """A text of several lines (the browser's CR LF as LF), at most `size` characters."""
+    return TextAreaField(
+        label, filters=[text_field], validators=[limit(size), check_text], **options
     )
+
+
+def date_field(label: str) -> StringField:
+    return line_field(label, checked(read_day), description="Wie 2024-03-07 oder 7.3.2024.")
+
+
+def start_field() -> StringField:
+    """A session's own start; empty: the series'."""
+    return line_field(
+        "Beginn", checked(read_time, required=False), description="Wie 16:00; leer: wie die Reihe."
+    )
+
+
+def link_field(*, required: bool, **options: Any) -> StringField:
+    return line_field(
+        "Link zur Konferenz", checked(read_link, required=required), render_kw={"type": "url"},
+        **options,
+    )  # fmt: skip
+
+
+class GuestRow(Form):
+    name = line_field("Name", limit(LINE_LIMIT), check_text)
+    role = line_field("Rolle", limit(LINE_LIMIT), check_text)
 
     def validate_name(self, field: Any) -> None:
         if self.role.data and not field.data:
@@ -142,21 +170,11 @@ def _guests_words(guests: tuple) -> str:
 class SessionFields(PlanForm):
     """What a session shows: topic, guests, description, start time, link."""
 
-    topic = StringField(
-        "Thema", filters=[one_line_field], validators=[limit(TOPIC_LIMIT), check_text]
-    )
+    topic = line_field("Thema", limit(TOPIC_LIMIT), check_text)
     guests = FieldList(FormField(GuestRow), "Gäste", max_entries=MAX_GUESTS)
-    description = TextAreaField(
-        "Beschreibung", filters=[text_field], validators=[limit(TEXT_LIMIT), check_text]
-    )
-    time = StringField(
-        "Beginn", filters=[one_line_field], validators=[checked(read_time, required=False)],
-        description="Wie 16:00; leer: wie die Reihe.",
-    )  # fmt: skip
-    join_url = StringField(
-        "Link zur Konferenz", filters=[one_line_field], validators=[checked(read_link, required=False)],
-        description="Leer: der Link der Reihe.", render_kw={"type": "url"},
-    )  # fmt: skip
+    description = text_area("Beschreibung")
+    time = start_field()
+    join_url = link_field(required=False, description="Leer: der Link der Reihe.")
 
     def show_session(self, plan: Plan, session: Session | None) -> None:
         guests = list(session.guests) if session else []
@@ -196,12 +214,7 @@ class SessionFields(PlanForm):
 
 class AddSessionForm(SessionFields):
     title = "Termin anlegen"
-    date = StringField(
-        "Datum",
-        filters=[one_line_field],
-        validators=[checked(read_day)],
-        description="Wie 2024-03-07 oder 7.3.2024.",
-    )
+    date = date_field("Datum")
     field_order = ("date", "topic", "guests", "description", "time", "join_url")
 
     def fill(self, plan: Plan, session: Session | None) -> None:
@@ -268,16 +281,8 @@ class EditSessionForm(SessionFields):
 
 class MoveSessionForm(PlanForm):
     title = "Termin verschieben"
-    date = StringField(
-        "Neues Datum",
-        filters=[one_line_field],
-        validators=[checked(read_day)],
-        description="Wie 2024-03-07 oder 7.3.2024.",
-    )
-    time = StringField(
-        "Beginn", filters=[one_line_field], validators=[checked(read_time, required=False)],
-        description="Wie 16:00; leer: wie die Reihe.",
-    )  # fmt: skip
+    date = date_field("Neues Datum")
+    time = start_field()
     no_mail = BooleanField(QUIET_LABEL)
 
     def fill(self, plan: Plan, session: Session | None) -> None:
@@ -309,10 +314,7 @@ class MoveSessionForm(PlanForm):
 
 class CancelSessionForm(PlanForm):
     title = "Termin absagen"
-    reason = TextAreaField(
-        "Grund (steht in der Absage)", filters=[text_field],
-        validators=[limit(TEXT_LIMIT), check_text],
-    )  # fmt: skip
+    reason = text_area("Grund (steht in der Absage)")
     no_mail = BooleanField(QUIET_LABEL)
 
     def fill(self, plan: Plan, session: Session | None) -> None:
@@ -347,9 +349,8 @@ class ReinstateSessionForm(PlanForm):
 
 class RecapForm(PlanForm):
     title = "Nachbericht schreiben"
-    recap = TextAreaField(
-        "Nachbericht (Markdown)", filters=[text_field],
-        validators=[limit(RECAP_LIMIT), check_text],
+    recap = text_area(
+        "Nachbericht (Markdown)", RECAP_LIMIT,
         description="Geht nach dem Termin an die Mitglieder; leer: kein Nachbericht.",
     )  # fmt: skip
 
@@ -376,42 +377,27 @@ class RemoveSessionForm(PlanForm):
 
 class SeriesForm(PlanForm):
     title = "Einstellungen der Reihe"
-    name = StringField(
-        "Name der Reihe", filters=[one_line_field], validators=[limit(LINE_LIMIT), check_text]
+    name = line_field("Name der Reihe", limit(LINE_LIMIT), check_text)
+    description = text_area("Beschreibung (steht in jeder Einladung)")
+    time = line_field(
+        "Beginn jedes Termins", checked(read_time, required=True), description="Wie 16:00."
     )
-    description = TextAreaField(
-        "Beschreibung (steht in jeder Einladung)", filters=[text_field],
-        validators=[limit(TEXT_LIMIT), check_text],
+    duration = line_field("Dauer", checked(read_duration), description="Wie 90m oder 1h30m.")
+    join_url = link_field(required=True)
+    announcement = line_field(
+        "Einladung so lange vor dem Beginn", checked(read_duration),
+        description="Wie 14d (Tage) oder 1w (Woche).",
     )  # fmt: skip
-    time = StringField(
-        "Beginn jedes Termins", filters=[one_line_field], validators=[checked(read_time, required=True)],
-        description="Wie 16:00.",
-    )  # fmt: skip
-    duration = StringField(
-        "Dauer", filters=[one_line_field], validators=[checked(read_duration)],
-        description="z. B. 90m oder 1h30m",
-    )  # fmt: skip
-    join_url = StringField(
-        "Link zur Konferenz", filters=[one_line_field], validators=[checked(read_link, required=True)],
-        render_kw={"type": "url"},
-    )  # fmt: skip
-    announcement = StringField(
-        "Einladung so lange vor dem Beginn", filters=[one_line_field], validators=[checked(read_duration)],
-        description="z. B. 14d (Tage) oder 1w (Woche)",
-    )  # fmt: skip
-    reminders = StringField(
-        "Erinnerungen so lange vor dem Beginn", filters=[one_line_field],
-        description="z. B. 1d, 1h; leer: keine Erinnerungen",
-    )  # fmt: skip
+    reminders = line_field(
+        "Erinnerungen so lange vor dem Beginn",
+        description="Wie 1d, 1h (Tag, Stunde); leer: keine Erinnerungen.",
+    )
     salutation = SelectField(
         "Anrede in den Mails",
         choices=[SelectChoice(value, words) for value, words in SALUTATIONS.items()],
         validate_choice=False,
     )
-    imprint = TextAreaField(
-        "Impressum (unter jeder Mail)", filters=[text_field],
-        validators=[limit(TEXT_LIMIT), check_text],
-    )  # fmt: skip
+    imprint = text_area("Impressum (unter jeder Mail)")
     no_mail = BooleanField(QUIET_LABEL)
 
     def validate_name(self, field: Any) -> None:
