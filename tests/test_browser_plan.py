@@ -22,6 +22,7 @@ from mailer.planedit import (
     Guest,
     MoveSession,
     ReinstateSession,
+    RemoveSession,
     WriteRecap,
     apply_edit,
 )
@@ -275,13 +276,21 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
         "Folien" in m.get_body(("plain",)).get_content() for m in recaps
     )
 
+    # remove the session added above, whose announcement went out: the page warns
+    open_session(page, base, added, "Aus dem Plan entfernen")
+    said = check_and_save(page, shots, "plan-9-entfernen",
+                          sends="verschwindet ohne Absage aus dem Plan: 3 Mitglieder behalten"
+                                " ihn im Kalender. Besser absagen.")  # fmt: skip
+    assert f"Gespeichert: Termin am {added} entfernt." in said
+    plan.changed_by(RemoveSession(session=added.isoformat()))
+
     # the series' settings
     page.goto(base + "/admin/plan")
     page.get_by_role("link", name="Einstellungen der Reihe").click()
     page.get_by_label("Beginn jedes Termins").fill("16:30")
     page.get_by_label("Anrede in den Mails").select_option("sie")
-    page.screenshot(path=shots / "plan-9-reihe.png", full_page=True)
-    check_and_save(page, shots, "plan-9-reihe", sends="Änderungsmitteilung an 3 Mitglieder")
+    page.screenshot(path=shots / "plan-10-reihe.png", full_page=True)
+    check_and_save(page, shots, "plan-10-reihe", sends="Änderungsmitteilung an 3 Mitglieder")
     plan.changed_by(EditSeries(time="16:30", salutation="sie"))
 
     # a mistake is said on its field, and nothing is written
@@ -295,7 +304,7 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
     assert (
         "ist kein Link, der mit https:// beginnt" in page.locator("#join_url-fehler").inner_text()
     )
-    page.screenshot(path=shots / "plan-10-fehler.png", full_page=True)
+    page.screenshot(path=shots / "plan-11-fehler.png", full_page=True)
     plan.unchanged()
 
     # the file changed by hand while the form was open: refused, nothing typed is lost
@@ -314,7 +323,7 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
     assert "Hochwasser (von Hand)" in text
     typed = page.get_by_label("Thema", exact=True).input_value()
     assert typed == "Hochwasserschutz in kleinen Gemeinden"
-    page.screenshot(path=shots / "plan-11-konflikt.png", full_page=True)
+    page.screenshot(path=shots / "plan-12-konflikt.png", full_page=True)
     assert mailer.config.read_text("utf-8") == by_hand
 
     # undo the last change made through mailer: not while the hand edit stands (undoing
@@ -326,7 +335,7 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
     button = page.get_by_role("button", name="Letzte Änderung rückgängig machen: Reihe geändert")
     button.click()
     page.get_by_role("heading", name="So ändert sich schedule.yaml").wait_for()
-    page.screenshot(path=shots / "plan-12-rueckgaengig.png", full_page=True)
+    page.screenshot(path=shots / "plan-13-rueckgaengig.png", full_page=True)
     page.get_by_role("button", name="Rückgängig machen").click()
     assert "Rückgängig gemacht: Reihe geändert: Uhrzeit, Anrede." in page.get_by_role(
         "status").inner_text()  # fmt: skip
@@ -334,8 +343,8 @@ def test_an_organizer_runs_the_plan_from_the_browser(site, browser, shots):  # n
 
     page.get_by_role("link", name="Verlauf der Änderungen").click()
     history = page.locator("main").inner_text()
-    assert history.count("\tadmin\tim Browser\t") == 9  # eight changes and the undo
-    page.screenshot(path=shots / "plan-13-verlauf.png", full_page=True)
+    assert history.count("\tadmin\tim Browser\t") == 10  # nine changes and the undo
+    page.screenshot(path=shots / "plan-14-verlauf.png", full_page=True)
     page.close()
 
 
