@@ -459,10 +459,13 @@ def edit_plan(
     via: str,
     expected: str | None = None,
     dry_run: bool = False,
+    recorded_at: datetime | None = None,
 ):
     """Applies one edit to schedule.yaml (planstore.save), or with `dry_run` only says
     what it would write and send (planstore.preview). Without `expected` the edit is
-    made on the file as it is read now (the CLI); a form passes the version it showed."""
+    made on the file as it is read now (the CLI); a form passes the version it showed.
+    The change is recorded at `recorded_at` (default: the clock; `now` is the moment
+    what it sends is told for, which `--now` moves)."""
     from mailer import planstore
 
     path = app.workspace.config
@@ -472,22 +475,33 @@ def edit_plan(
         version = expected or planstore.read_plan_text(path).version
         saved = planstore.save(
             path, store, edit, expected=version, by=by, via=via, now=now,
-            recorded_at=datetime.now(UTC),
+            recorded_at=recorded_at or datetime.now(UTC),
         )  # fmt: skip
     app.reload()
     return saved
 
 
-def undo_plan(app: App, now: datetime, *, by: str, via: str, expected: str | None = None):
-    """Undoes the last change made through mailer (planstore.undo)."""
+def undo_plan(
+    app: App,
+    now: datetime,
+    *,
+    by: str,
+    via: str,
+    expected: str | None = None,
+    dry_run: bool = False,
+    recorded_at: datetime | None = None,
+):
+    """Undoes the last change made through mailer (planstore.undo), or with `dry_run`
+    only says what it would undo, write and send; recorded as edit_plan records."""
     from mailer import planstore
 
     with app.store() as store:
         undone = planstore.undo(
             app.workspace.config, store, by=by, via=via, now=now, expected=expected,
-            recorded_at=datetime.now(UTC),
+            recorded_at=recorded_at or datetime.now(UTC), dry_run=dry_run,
         )  # fmt: skip
-    app.reload()
+    if not dry_run:
+        app.reload()
     return undone
 
 

@@ -16,6 +16,11 @@ def long_datetime(moment: datetime) -> str:
     return format_datetime(moment, "EEEE, d. MMMM y, HH:mm 'Uhr'", locale=LOCALE)
 
 
+def medium_datetime(moment: datetime) -> str:
+    """Do., 24. Aug. 2023, 16:00 Uhr"""
+    return format_datetime(moment, "EE, d. MMM y, HH:mm 'Uhr'", locale=LOCALE)
+
+
 def long_date(day: date) -> str:
     """Donnerstag, 7. September 2023"""
     return format_date(day, "EEEE, d. MMMM y", locale=LOCALE)

@@ -38,6 +38,7 @@ from mailer.errors import MailerError, PlanError
 from mailer.plan import Plan, PlanWarning, Session
 from mailer.planfile import parse_plan
 from mailer.text import one_line
+from mailer.yamlsource import control_character
 
 
 class Keep:
@@ -228,6 +229,7 @@ def apply_edit(
     edited then; the sentence names the line to fix by hand).
     """
     current = parse_plan(text, source)
+    _refuse_controls(edit)
     writer = _Writer(text, known)
     touched = writer.apply(edit, current)
     new_text = writer.result()
@@ -238,6 +240,23 @@ def apply_edit(
             writer.field_at(new_text, error.line, edit), str(error), error.line
         ) from None
     return Applied(new_text, plan, sessions=touched)
+
+
+def _refuse_controls(edit: Edit) -> None:
+    """A character YAML cannot hold is refused on its field before anything is written:
+    in a block scalar (`|`) it cannot even be escaped, and the file would not read."""
+    for name in edit.changed_fields():
+        value = getattr(edit, name)
+        texts = value if isinstance(value, tuple) else (value,)
+        for text in texts:
+            parts = (text.name, text.role or "") if isinstance(text, Guest) else (text,)
+            for part in parts:
+                if isinstance(part, str) and (found := control_character(part)) is not None:
+                    raise EditError(
+                        name,
+                        f"{name} holds the character U+{ord(found):04X}, which no mail can"
+                        " carry (a control character); remove it",
+                    )
 
 
 # -- the writer ---------------------------------------------------------------------
@@ -435,7 +454,7 @@ class _Writer:
                 if role:
                     item["role"] = role
                 if index < len(current):
-                    current[index] = item
+                    _replace(current, index, item)
                 else:
                     _append(current, item)
         while len(current) > len(guests):
@@ -477,6 +496,9 @@ class _Writer:
 
     def _remove_session(self, entry: CommentedMap) -> None:
         sessions = self._sessions()
+        if len(sessions) == 1:  # ruamel writes an emptied list after its comment as bad YAML
+            _remove(self.root, "sessions")
+            return
         index = next(i for i, item in enumerate(sessions) if item is entry)
         _pop(sessions, index)
 
@@ -493,6 +515,14 @@ class _Writer:
             return None
         names = set(edit.changed_fields()) | {"date"}
         if isinstance(edit, EditSeries):
+            # A key the reader requires, emptied by the edit: the reader names the line
+            # where the section's mapping begins.
+            for name in edit.changed_fields():
+                section_name, key = SERIES_PLACES[name]
+                section = root.get(section_name)
+                missing = isinstance(section, CommentedMap) and key not in section
+                if missing and section.lc.line + 1 == line:
+                    return name
             places = {place: name for name, place in SERIES_PLACES.items()}
             for section_name, section in root.items():
                 if isinstance(section, CommentedMap):
@@ -500,18 +530,18 @@ class _Writer:
                     if (section_name, key) in places:
                         return places[(section_name, key)]
             return None
-        for item in root.get("sessions") or ():
-            if not isinstance(item, CommentedMap):
-                continue
-            key = _key_at(item, line)
-            if key is None:
-                continue
-            if key in ("cancelled", "reason") and isinstance(edit, CancelSession):
-                return "reason"
-            if key == "moved_from":
-                return "date"
-            return key if key in names else None
-        return None
+        # The entry that starts last at or before the line (an entry's end is only
+        # estimated, so the one before may seem to reach into the next one's first line).
+        entries = [item for item in root.get("sessions") or () if isinstance(item, CommentedMap)]
+        started = [item for item in entries if item.lc.line + 1 <= line]
+        key = _key_at(started[-1], line) if started else None
+        if key is None:
+            return None
+        if key in ("cancelled", "reason") and isinstance(edit, CancelSession):
+            return "reason"
+        if key == "moved_from":
+            return "date"
+        return key if key in names else None
 
 
 # -- the merge ------------------------------------------------------------------------
@@ -711,6 +741,20 @@ def _append(sequence: CommentedSeq, item: Any) -> None:
     previous = _after(sequence)
     sequence.append(item)
     _move_gap(previous, _after(sequence))
+
+
+def _replace(sequence: CommentedSeq, index: int, item: Any) -> None:
+    """A list entry replaced by one of another shape (a guest written as a plain name
+    that gets a role): what followed the old entry's line follows the new one's last
+    line; ruamel would write it after the dash."""
+    old = _after(sequence, index)
+    head, tail = old.split() if old else ("", "")
+    if old is not None:
+        old.set("", "")
+    sequence[index] = item
+    new = _after(sequence, index)
+    if new is not None and (head.strip() or tail):
+        new.set(head, tail)
 
 
 def _part_gap(sequence: CommentedSeq, before: int, new: int) -> None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
@@ -379,12 +379,15 @@ class _PlanReader(Reader):
 
     def _guest(self, node: Node) -> Guest:
         if isinstance(node, Scalar):
-            return Guest(self.text(node, "a guest", prose=True))
-        guest = self.mapping(node, "a guest", GUEST_KEYS)
-        return Guest(
-            name=self.text(self._required(guest, "name", "a guest"), "a guest's name", prose=True),
-            role=self._optional_text(guest.get("role"), "a guest's role", prose=True),
-        )
+            name = self.text(node, "a guest", prose=True)
+            role = None
+        else:
+            guest = self.mapping(node, "a guest", GUEST_KEYS)
+            name = self.text(self._required(guest, "name", "a guest"), "a guest's name", prose=True)
+            role = self._optional_text(guest.get("role"), "a guest's role", prose=True)
+        if not name:  # `name: ''`: quoted, so not missing, but nobody to announce
+            raise self.fail(node.line, "a guest needs 'name:'")
+        return Guest(name=name, role=role)
 
     def _server(
         self, node: Node | None, section: str, known: set[str], schemes: set[str]
@@ -395,8 +398,8 @@ class _PlanReader(Reader):
         url = None
         if (url_node := settings.get("url")) is not None and not self.scalar(url_node, "").is_null:
             url = self.text(url_node, f"{section}.url")
-            parts = urlsplit(url)
-            if parts.scheme not in schemes:
+            parts = split_link(url)
+            if parts is None or parts.scheme not in schemes:
                 raise self.fail(
                     url_node.line,
                     f"{section}.url must start with {' or '.join(s + '://' for s in sorted(schemes))}",
@@ -459,9 +462,9 @@ class _PlanReader(Reader):
         if value is None or (isinstance(value, Scalar) and value.is_null):
             return replace(privacy, imprint=imprint or sender.imprint)
         url = self.text(value, "web.base_url").rstrip("/")
-        parts = urlsplit(url)
-        local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
-        if (parts.scheme != "https" and not local) or not parts.netloc:
+        parts = split_link(url)
+        local = parts is not None and parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+        if parts is None or (parts.scheme != "https" and not local) or not parts.netloc:
             raise self.fail(
                 value.line,
                 f"web.base_url must be an https:// address (http:// only for 127.0.0.1 or"
@@ -572,8 +575,8 @@ class _PlanReader(Reader):
 
     def _join_url(self, node: Node, what: str) -> str:
         url = self.text(node, what)
-        parts = urlsplit(url)
-        if parts.scheme != "https" or not parts.netloc:
+        parts = split_link(url)
+        if parts is None or parts.scheme != "https" or not parts.netloc:
             raise self.fail(node.line, f"{what} must be an https:// link, not '{url}'")
         return url
 
@@ -683,7 +686,8 @@ class _PlanReader(Reader):
                     )
                 self._refuse_secrets(value)
         elif isinstance(node, Scalar) and "://" in node.text:
-            if urlsplit(node.text.strip()).password:
+            parts = split_link(node.text.strip())
+            if parts is not None and parts.password:
                 raise self.fail(
                     node.line,
                     "this link carries a password; passwords are never read from this file "
@@ -718,6 +722,16 @@ def same_key_message(other: Session, session: Session) -> str:
         f" session moves from its date only once: keep moved_from on the one that takes the"
         f" place of the session of {key}, and remove it from the other (a new session)"
     )
+
+
+def split_link(text: str) -> SplitResult | None:
+    """A link's parts (urllib.parse.urlsplit), or None for text urlsplit refuses with a
+    ValueError: an IPv6 host whose '[' is never closed, a host that NFKC normalization
+    changes (`ex＃ample.org`). Such text is no link anybody can follow."""
+    try:
+        return urlsplit(text)
+    except ValueError:
+        return None
 
 
 def plan_warnings(plan: Plan, today: date) -> list[PlanWarning]:

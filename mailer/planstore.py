@@ -72,15 +72,27 @@ class PlanText:
 
 class PlanConflict(MailerError):
     """The file is not the one the edit was made on; `current` is the file as it is now.
-    str() is the English sentence (CLI), `german` the one /admin shows."""
+    str() is the English sentence (CLI), `german` the one /admin shows. `what` is what
+    was refused: "saved", or "undone" (`after_change`: the file changed after the change
+    an undo would take back, so undoing it would lose that)."""
 
-    def __init__(self, name: str, current: PlanText, what: str = "saved"):
+    def __init__(
+        self, name: str, current: PlanText, what: str = "saved", *, after_change: bool = False
+    ):
         self.current = current
-        self.german = (
-            f"{name} wurde geändert, seit diese Seite angezeigt wurde (von Hand oder von"
-            " jemand anderem); nichts wurde gespeichert. Unten steht der aktuelle Stand:"
-            " bitte die Änderung darauf noch einmal machen."
-        )
+        if after_change:
+            self.german = (
+                f"{name} wurde nach dieser Änderung noch einmal geändert (von Hand oder von"
+                " jemand anderem); rückgängig machen würde das verlieren, darum wurde nichts"
+                " rückgängig gemacht."
+            )
+        else:
+            done = "rückgängig gemacht" if what == "undone" else "gespeichert"
+            self.german = (
+                f"{name} wurde geändert, seit diese Seite angezeigt wurde (von Hand oder von"
+                f" jemand anderem); nichts wurde {done}. Unten steht der aktuelle Stand:"
+                " bitte die Änderung darauf noch einmal machen."
+            )
         super().__init__(
             f"{name} changed since it was read (by hand, or by another organizer); nothing"
             f" was {what}: look at it as it is now and make the change again"
@@ -133,11 +145,11 @@ class Saved:
 
 @dataclass(frozen=True)
 class Undone:
-    """An undo: the change undone, the undo's own record, the changed lines, and what
-    the next tick sends because of it."""
+    """An undo: the change undone, the undo's own record (None for a dry run, which
+    writes nothing), the changed lines, and what the next tick sends because of it."""
 
     undone: Change
-    change: Change
+    change: Change | None
     diff: list[str]
     sends: list[Sending]
 
@@ -157,13 +169,22 @@ def read_plan_text(path: Path) -> PlanText:
     return PlanText(text, version_of(text.encode("utf-8")))
 
 
+def read_unchanged(path: Path, expected: str | None, what: str = "saved") -> PlanText:
+    """The plan's text and version, when it is still version `expected` (None: any);
+    PlanConflict (with the file as it is now, saying nothing was `what`) when it
+    changed since."""
+    found = read_plan_text(path)
+    if expected is not None and expected != found.version:
+        raise PlanConflict(path.name, found, what)
+    return found
+
+
 def preview(
     path: Path, store: Store, edit: Edit, now: datetime, *, expected: str | None = None
 ) -> Preview:
     """What saving `edit` would write and send, without writing anything. With
     `expected`, a file that changed since is a PlanConflict here already."""
-    current = _current(path, expected)
-    return _preview(path, store, edit, now, current)
+    return _preview(path, store, edit, now, read_unchanged(path, expected))
 
 
 def save(
@@ -184,7 +205,7 @@ def save(
     when the edit is wrong, and writes nothing then."""
     path = path.resolve()
     with _locked(path):
-        current = _current(path, expected)
+        current = read_unchanged(path, expected)
         shown = _preview(path, store, edit, now, current)
         if shown.applied.text == current.text:
             raise MailerError(f"{path.name}: this changes nothing; nothing was saved")
@@ -224,40 +245,26 @@ def undo(
     now: datetime,
     expected: str | None = None,
     recorded_at: datetime | None = None,
+    dry_run: bool = False,
 ) -> Undone:
     """Puts the plan back as it was before the last change made through mailer that is
-    not undone yet. Refused (PlanConflict)
-    when the file changed since that change, by hand or otherwise: undoing it would lose
-    that. An undone change that was quiet is undone quietly too."""
+    not undone yet; with `dry_run`, only says what that would undo, write and send.
+    Refused (PlanConflict) when the file changed since that change, by hand or
+    otherwise: undoing it would lose that; and, with `expected`, when the file is no
+    longer that version. An undone change that was quiet is undone quietly too."""
     path = path.resolve()
+    if dry_run:
+        found = _undoing(path, store, now, expected)
+        return Undone(found.last, None, found.diff, found.sends)
     with _locked(path):
-        current = _current(path, expected)
-        last = _last_undoable(store)
-        if last is None:
-            raise MailerError(f"{path.name}: there is no change made through mailer to undo")
-        if last.after_sha256 != current.version:
-            raise PlanConflict(path.name, current, "undone")
-        if not last.kept or not (versions_folder(path) / last.kept).is_file():
-            raise MailerError(
-                f"{path.name}: the version before change {last.id} is no longer kept"
-                f" (only the newest {KEPT_VERSIONS} are); nothing was undone"
-            )
-        restored = (versions_folder(path) / last.kept).read_bytes()
-        if version_of(restored) != last.before_sha256:
-            raise MailerError(
-                f"{versions_folder(path) / last.kept}: this kept version was changed; nothing"
-                " was undone"
-            )
-        text = restored.decode("utf-8")
-        new_plan = parse_plan(text, path.name)
-        old_plan = parse_plan(current.text, path.name)
-        sends = what_it_sends(store, old_plan, new_plan, now, quiet=last.quiet)
+        found = _undoing(path, store, now, expected)
+        last, current = found.last, found.current
         if last.quiet:
             with store.transaction():
-                for session in changed_sessions(old_plan, new_plan, now):
+                for session in found.quiet:
                     store.mark_quiet(session.key, session.version, now)
         kept = _keep(path, current.text, recorded_at or now)
-        atomic_write(path, restored)
+        atomic_write(path, found.restored)
         record = _record(
             store,
             at=recorded_at or now,
@@ -277,8 +284,48 @@ def undo(
                 "UPDATE plan_changes SET undone_by = ? WHERE id = ?", (record.id, last.id)
             )
         _prune(path)
+    return Undone(_change(store, last.id), record, found.diff, found.sends)
+
+
+@dataclass(frozen=True)
+class _Undoing:
+    """What an undo would do: the change it takes back, the file as it is, the bytes it
+    puts back, the changed lines, what the next tick sends, and the sessions to record
+    as quiet when the change was."""
+
+    last: Change
+    current: PlanText
+    restored: bytes
+    diff: list[str]
+    sends: list[Sending]
+    quiet: list
+
+
+def _undoing(path: Path, store: Store, now: datetime, expected: str | None) -> _Undoing:
+    current = read_unchanged(path, expected, "undone")
+    last = _last_undoable(store)
+    if last is None:
+        raise MailerError(f"{path.name}: there is no change made through mailer to undo")
+    if last.after_sha256 != current.version:
+        raise PlanConflict(path.name, current, "undone", after_change=True)
+    if not last.kept or not (versions_folder(path) / last.kept).is_file():
+        raise MailerError(
+            f"{path.name}: the version before change {last.id} is no longer kept"
+            f" (only the newest {KEPT_VERSIONS} are); nothing was undone"
+        )
+    restored = (versions_folder(path) / last.kept).read_bytes()
+    if version_of(restored) != last.before_sha256:
+        raise MailerError(
+            f"{versions_folder(path) / last.kept}: this kept version was changed; nothing"
+            " was undone"
+        )
+    text = restored.decode("utf-8")
+    new_plan = parse_plan(text, path.name)
+    old_plan = parse_plan(current.text, path.name)
+    sends = what_it_sends(store, old_plan, new_plan, now, quiet=last.quiet)
+    quiet = changed_sessions(old_plan, new_plan, now) if last.quiet else []
     diff = unified_diff(current.text, text, path.name)
-    return Undone(_change(store, last.id), record, diff, sends)
+    return _Undoing(last, current, restored, diff, sends, quiet)
 
 
 def history(store: Store, limit: int = 50) -> list[Change]:
@@ -326,13 +373,6 @@ def unified_diff(before: str, after: str, name: str) -> list[str]:
 
 
 # -- inside ------------------------------------------------------------------------------
-
-
-def _current(path: Path, expected: str | None) -> PlanText:
-    current = read_plan_text(path)
-    if expected is not None and expected != current.version:
-        raise PlanConflict(path.name, current)
-    return current
 
 
 def _preview(path: Path, store: Store, edit: Edit, now: datetime, current: PlanText) -> Preview:

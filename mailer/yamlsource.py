@@ -34,6 +34,9 @@ _BOOL_FALSE = {"false", "no", "off"}
 _NULL = {"", "~", "null"}
 
 
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 @dataclass(frozen=True)
 class Scalar:
     text: str
@@ -259,6 +262,12 @@ class Reader:
             sentence = cut_by_comment(what, value, scalar.comment, self._line(scalar.line))
             if sentence is not None:
                 self.warnings.append((scalar.line, sentence))
+        if (control := control_character(value)) is not None:
+            raise self.fail(
+                scalar.line,
+                f"{what} holds the character U+{ord(control):04X}, which no mail can carry"
+                " (a control character); remove it",
+            )
         if multiline:
             return value.strip()
         # One line only: a line break in a topic or a name must never reach a header.
@@ -284,6 +293,15 @@ class Reader:
         if value < minimum:
             raise self.fail(scalar.line, f"{what} must be at least {minimum}")
         return value
+
+
+def control_character(text: str) -> str | None:
+    """The first character of `text` that YAML may not hold (YAML 1.2, 5.1 c-printable:
+    the controls but tab, line feed, carriage return and next line; surrogates; U+FFFE
+    and U+FFFF) and that a double-quoted escape (`"\\a"`, `"\\x00"`) or a terminal
+    argument that was not UTF-8 still brings in; None when there is none."""
+    found = _NOT_PRINTABLE.search(text)
+    return found.group(0) if found else None
 
 
 def unknown_key_message(key: str, where: str, known: set[str]) -> str:

@@ -47,6 +47,8 @@ HOSTILE = {
     "NUL": "%00",
     "not UTF-8": "%ff%fe",
     "dot dot": "..",
+    "a year before any plan": "1969",
+    "a year after any plan": "3000",
 }
 # Each route's parameters; {name} is replaced by a hostile value, the others stay valid.
 ROUTES = {
@@ -57,6 +59,9 @@ ROUTES = {
     "web version": ("/brief/{day}/{kind}", ("day", "kind")),
     "newsletter": ("/rundbrief/{id}", ("id",)),
     "idea done": ("/admin/antworten/{id}/erledigt", ("id",)),
+    "plan session": ("/admin/plan/termin/{day}", ("day",)),
+    "plan change": ("/admin/plan/termin/{day}/bearbeiten", ("day",)),
+    "plan year": ("/admin/plan/jahr/{year}", ("year",)),
 }
 # A member's ref, `number-token`, with the hostile value as its number (`²-x` ...).
 REF_FORMS = {"as the number": "{value}-{token}", "as the whole ref": "{value}"}
@@ -91,7 +96,8 @@ def site(tmp_path_factory) -> Site:
         with Store(mailer.db) as store:
             anna = store.subscriber("anna@example.org")
         valid = {"token": "x", "ref": anna.ref, "day": day.isoformat(), "answer": "ja",
-                 "kind": "announcement", "id": "1", "member_token": anna.token}  # fmt: skip
+                 "kind": "announcement", "id": "1", "member_token": anna.token,
+                 "year": str(day.year)}  # fmt: skip
         yield Site(mailer, base, valid)
 
 
@@ -123,7 +129,8 @@ def path_for(site: Site, route: str, name: str, form: str, value: str) -> str:
     hostile = (REF_FORMS.get(form) or "{value}").format(value=raw, token=site.valid["member_token"])
     if not hostile.startswith("%") and raw not in ("..",):
         hostile = quote(hostile, safe="%-")
-    values = {key: site.valid[key] for key in ("token", "ref", "day", "answer", "kind", "id")}
+    values = {key: site.valid[key] for key in ("token", "ref", "day", "answer", "kind", "id",
+                                               "year")}  # fmt: skip
     return template.format(**{**values, name: hostile})
 
 
@@ -156,4 +163,7 @@ def test_the_valid_paths_answer_and_nothing_changed(site: Site) -> None:
                  f"/zusage/{valid['ref']}/{valid['day']}/ja", "/rundbrief/1",
                  f"/brief/{valid['day']}/announcement"):  # fmt: skip
         assert site.request("GET", path)[0] == 200, path
+    for path in (f"/admin/plan/termin/{valid['day']}", f"/admin/plan/jahr/{valid['year']}",
+                 f"/admin/plan/termin/{valid['day']}/bearbeiten"):  # fmt: skip
+        assert site.request("GET", path)[0] in (200, 302), path  # found (a login may be asked)
     assert site.snapshot() == before

@@ -84,6 +84,20 @@ def test_the_plans_are_valid_and_ruamel_would_rewrite_the_handwritten_one() -> N
         ),
         pytest.param(
             "C",
+            EditSession(
+                session="2023-10-05",
+                guests=(Guest("Vertreter*innen des Aktionsbündnisses", "Bündnis"),),
+            ),
+            [
+                "@@ -43 +43,2 @@",
+                "-      - Vertreter*innen des Aktionsbündnisses",
+                "+      - name: Vertreter*innen des Aktionsbündnisses",
+                "+        role: Bündnis",
+            ],
+            id="a-guest-written-as-a-name-gets-a-role",
+        ),
+        pytest.param(
+            "C",
             EditSession(session="2023-11-02", guests=()),
             [
                 "@@ -47,3 +46,0 @@",
@@ -409,6 +423,37 @@ def test_the_edits_say_what_they_did_to_the_plan() -> None:
             AddSession(date="2023-02-30"), "date", "'2023-02-30' is not a date", id="no-such-date"
         ),
         pytest.param(
+            EditSession(session="2023-09-07", guests=(Guest("Julia"), Guest("", "Kämmerin"))),
+            "guests",
+            "schedule.yaml:34: a guest needs 'name:'",
+            id="a-second-guest-with-a-role-and-no-name",
+        ),
+        pytest.param(EditSeries(name=""), "name", "series needs 'name:'", id="series-name-emptied"),
+        pytest.param(
+            EditSeries(join_url=""),
+            "join_url",
+            "series needs 'join_url:'",
+            id="series-link-emptied-behind-the-first-key",
+        ),
+        pytest.param(
+            EditSeries(imprint="Impressum\x1b[31m"),
+            "imprint",
+            "imprint holds the character U+001B, which no mail can carry",
+            id="control-character-into-a-block-scalar",
+        ),
+        pytest.param(
+            EditSession(session="2023-09-07", guests=(Guest("Julia", "Rolle\x00"),)),
+            "guests",
+            "guests holds the character U+0000",
+            id="control-character-in-a-guests-role",
+        ),
+        pytest.param(
+            AddSession(date="3000-01-02"),
+            "date",
+            "date: 3000-01-02 is not between the years 1970 and 2999",
+            id="added-last-right-after-another-entry",
+        ),
+        pytest.param(
             AddSession(date="2023-10-05", topic="x"),
             "date",
             "there is already a session on 2023-10-05 (Kommunalfinanzen",
@@ -451,3 +496,62 @@ def test_a_mistake_comes_back_on_its_field(edit, field: str, words: str) -> None
         apply_edit(COMMENTED, edit)
     assert caught.value.field == field
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize("rule", [True, False], ids=["with-a-rule", "without-a-rule"])
+def test_removing_the_only_listed_session_leaves_a_plan_that_reads(rule: bool) -> None:
+    """ruamel writes a list emptied after its comment as `[]` on a line of its own (no
+    YAML): the list goes instead. With a rule and no series.start, the rule then has no
+    start, which is said; without one, the plan has no sessions."""
+    alone = COMMENTED[: COMMENTED.index("  # October")] + "\n"
+    if not rule:
+        alone = alone.replace("  recurrence: FREQ=MONTHLY;BYDAY=+1TH\n", "")
+    edit = RemoveSession(session="2023-09-07")
+    if rule:
+        with pytest.raises(EditError, match=r"a recurrence needs series\.start or at least one"):
+            apply_edit(alone, edit)
+        return
+    applied = apply_edit(alone, edit)
+    assert applied.plan.listed == ()
+    assert applied.text.rstrip("\n") == alone[: alone.index("sessions:")].rstrip("\n")
+
+
+# A move writes `moved_from:` only where members may know the session under its first
+# date: a date of the rule, or a session subscribers.db recorded (`known`). An extra
+# session nobody was told of just gets its new date: a moved_from naming a date no
+# session of the series ever had would be refused by every command (moves.py).
+MOVE_PLAN = """\
+series:
+  name: Digital-Impuls
+  timezone: Europe/Berlin
+  time: "16:00"
+  duration: 90m
+  join_url: https://zoom.us/j/1
+  recurrence: FREQ=MONTHLY;BYDAY=+1TH
+  start: 2024-01-04
+sender:
+  from: Digital-Impuls <impuls@example.org>
+  reply_to: themen@example.org
+sessions:
+  - date: 2024-03-14    # an extra session
+    topic: Haushalt
+"""
+
+
+@pytest.mark.parametrize(
+    ("session", "to", "known", "moved_from"),
+    [
+        ("2024-02-01", "2024-02-08", frozenset(), "2024-02-01"),  # a date of the rule
+        ("2024-03-14", "2024-03-21", frozenset({"2024-03-14"}), "2024-03-14"),  # recorded
+        ("2024-03-14", "2024-03-21", frozenset(), None),  # nobody was told of it
+        ("2024-03-14", "2024-03-21", frozenset({"2024-02-01"}), None),  # others were
+    ],
+    ids=["rule-date", "extra-recorded", "extra-unknown", "extra-others-known"],
+)
+def test_a_move_names_where_it_came_from_only_when_members_may_know_it(
+    session, to, known, moved_from
+):
+    applied = apply_edit(MOVE_PLAN, MoveSession(session=session, date=to), known=known)
+    entry = next(s for s in applied.plan.listed if s.date.isoformat() == to)
+    assert entry.key == (moved_from or to)
+    assert ("moved_from:" in applied.text) is (moved_from is not None)

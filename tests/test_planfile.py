@@ -138,6 +138,110 @@ def test_every_mistake_names_its_line(old: str, new: str, line: int, words: str)
     assert str(error).startswith(f"schedule.yaml:{line}: ")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        pytest.param(
+            "  join_url: https://zoom.us/j/123\n",
+            "  join_url: https://[zoom.us/j/123\n",
+            6,
+            "series.join_url must be an https:// link, not 'https://[zoom.us/j/123'",
+            id="join-url-ipv6-bracket-never-closed",
+        ),
+        pytest.param(
+            "  join_url: https://zoom.us/j/123\n",
+            "  join_url: https://zoom\uff03us/j/1\n",
+            6,
+            "series.join_url must be an https:// link",
+            id="join-url-host-nfkc-changes",
+        ),
+        pytest.param(
+            "sender:\n",
+            "web:\n  base_url: https://[::1\nsender:\n",
+            9,
+            "web.base_url must be an https:// address",
+            id="base-url-ipv6-bracket",
+        ),
+        pytest.param(
+            "sender:\n",
+            "smtp:\n  url: smtp://[mail.example.org:587\nsender:\n",
+            9,
+            "smtp.url must start with",
+            id="smtp-url-ipv6-bracket",
+        ),
+        pytest.param(
+            "    topic: Kommunale Wärmeplanung\n",
+            '    topic: "Wärme\\aplanung"\n',
+            16,
+            "topic holds the character U+0007, which no mail can carry",
+            id="topic-bell-escape",
+        ),
+        pytest.param(
+            "    topic: Kommunale Wärmeplanung\n",
+            '    topic: "Wärme\\x00planung"\n',
+            16,
+            "topic holds the character U+0000",
+            id="topic-nul-escape",
+        ),
+        pytest.param(
+            "    topic: Kommunale Wärmeplanung\n",
+            '    topic: Kommunale Wärmeplanung\n    description: "a\\nb\\x7f"\n',
+            17,
+            "description holds the character U+007F",
+            id="description-del-escape",
+        ),
+        pytest.param(
+            "      - name: Julia Stolzenberger\n",
+            '      - name: "Julia\\x9b"\n',
+            18,
+            "a guest's name holds the character U+009B",
+            id="guest-c1-control-escape",
+        ),
+        pytest.param(
+            "    topic: Kommunale Wärmeplanung\n",
+            '    topic: "x\\uffff"\n',
+            16,
+            "topic holds the character U+FFFF",
+            id="topic-noncharacter-escape",
+        ),
+        pytest.param(
+            "      - name: Julia Stolzenberger\n",
+            "      - name: ''\n",
+            18,
+            "a guest needs 'name:'",
+            id="guest-name-quoted-empty",
+        ),
+        pytest.param(
+            "      - name: Julia Stolzenberger\n        role: Seniorexpertin\n",
+            '      - ""\n',
+            18,
+            "a guest needs 'name:'",
+            id="guest-written-as-an-empty-text",
+        ),
+    ],
+)
+def test_text_no_mail_can_carry_and_links_urlsplit_refuses_are_mistakes(
+    old: str, new: str, line: int, words: str
+) -> None:
+    """Two kinds that reached the reader's callers as a ValueError (a traceback) or as a
+    character no header can carry: links urllib cannot split, and controls brought in by
+    a double-quoted escape."""
+    assert old in BASE
+    error = error_of(BASE.replace(old, new, 1))
+    assert (error.line, words in str(error)) == (line, True), str(error)
+
+
+def test_a_text_that_is_a_broken_link_is_only_text() -> None:
+    """Where the plan wants a text, a broken link is text (it carries no password)."""
+    plan = parse_plan(BASE.replace(
+        "    topic: Kommunale Wärmeplanung\n",
+        "    topic: https://[alt\n    description: https://ex\uff03ample.org/folien\n",
+    ))  # fmt: skip
+    assert (plan.listed[0].topic, plan.listed[0].description) == (
+        "https://[alt", "https://ex\uff03ample.org/folien",
+    )  # fmt: skip
+
+
 def test_two_sessions_on_one_date_name_both_lines() -> None:
     error = error_of(BASE + "  - date: 2023-09-07\n    topic: again\n")
     assert error.line == 20

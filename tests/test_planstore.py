@@ -252,3 +252,60 @@ def test_the_cli_reports_a_conflict_and_a_field(club: Mailer) -> None:
 def test_cancel_through_the_core_names_the_mail_in_german(plan_file: Path, store: Store) -> None:
     shown = planstore.preview(plan_file, store, CancelSession(session="2023-09-07"), NOW)
     assert shown.sends == []  # nothing announced yet in this database
+
+
+def test_an_undo_dry_run_says_what_it_would_undo_and_writes_nothing(
+    plan_file: Path, store: Store
+) -> None:
+    saved = save(plan_file, store, TOPIC, by="anna")
+    after = plan_file.read_bytes()
+    kept = sorted(versions_folder(plan_file).iterdir())
+    shown = planstore.undo(plan_file, store, by="ben", via="web", now=NOW, dry_run=True)
+    assert (shown.undone, shown.change) == (saved.change, None)
+    hunk, removed, added = saved.preview.diff
+    assert shown.diff == [hunk, "-" + added[1:], "+" + removed[1:]]  # the change, backwards
+    assert plan_file.read_bytes() == after
+    assert sorted(versions_folder(plan_file).iterdir()) == kept
+    assert planstore.history(store) == [saved.change]
+
+
+def test_the_cli_undo_dry_run_writes_nothing(club: Mailer) -> None:
+    club("session", "edit", "2023-09-07", "--topic", "Wärme", "--by", "anna")
+    club("tick", "--now", "2023-08-25T09:00")  # the members were told of "Wärme"
+    edited = club.config.read_bytes()
+    said = club("plan", "undo", "--dry-run", "--now", "2023-08-25T10:00")
+    assert said.stdout.startswith("schedule.yaml: would undo (dry run: nothing was written)"
+                                  " change 1 (changed the topic of the session on 2023-09-07;"
+                                  " by anna, ")  # fmt: skip
+    assert "will send: 2023-09-07: update due for 3 members at the next tick" in said.stdout
+    assert club.config.read_bytes() == edited
+    assert len(club.json("plan", "history")) == 1  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    [
+        pytest.param(
+            "undo-on-a-stale-page", "nichts wurde rückgängig gemacht. Unten", id="undo-stale-page"
+        ),
+        pytest.param(
+            "undo-after-a-hand-edit",
+            "nach dieser Änderung noch einmal geändert",
+            id="undo-after-hand-edit",
+        ),
+    ],
+)
+def test_an_undo_refused_says_why_in_german(
+    plan_file: Path, store: Store, action: str, words: str
+) -> None:
+    """Not the save's sentence: the page was stale, or the file changed after the change
+    (undoing it would lose that)."""
+    save(plan_file, store, TOPIC)
+    shown = read_plan_text(plan_file)
+    plan_file.write_text(plan_file.read_text("utf-8") + "# von Hand\n", "utf-8")
+    expected = shown.version if action == "undo-on-a-stale-page" else None
+    with pytest.raises(PlanConflict) as caught:
+        planstore.undo(plan_file, store, by="a", via="web", now=NOW, expected=expected)
+    assert words in caught.value.german
+    assert "gespeichert" not in caught.value.german
+    assert caught.value.current == read_plan_text(plan_file)

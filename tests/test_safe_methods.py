@@ -16,6 +16,7 @@ from flask import url_for
 
 from mailer import optin
 from mailer.app import App
+from mailer.planstore import versions_folder
 from mailer.salutation import Person
 from mailer.store import Store
 from mailer.web.app import create_app
@@ -59,7 +60,13 @@ class Site:
         return http_request(self.base, method, path, body, **headers)
 
     def snapshot(self) -> list[str]:
-        return database_snapshot(self.mailer.db)
+        """The database, schedule.yaml's bytes, and the plan's kept versions."""
+        kept = versions_folder(self.mailer.config)
+        return [
+            *database_snapshot(self.mailer.db),
+            self.mailer.config.read_text("utf-8"),
+            *(sorted(p.name for p in kept.iterdir()) if kept.exists() else []),
+        ]
 
     def links(self, address: str | None = None) -> set[str]:
         """Every address on our site that the mails the tick wrote carry (to `address`,
@@ -147,7 +154,8 @@ def every_route(site: Site) -> list[tuple[str, str]]:
     token = link_of(site, "confirmation", "anna@example.org").rsplit("/", 1)[1]
     values = {"ref": ref, "token": token, "session_key": site.day.isoformat(), "answer": "ja",
               "kind": "announcement", "newsletter_id": 1, "record_id": 1,
-              "filename": "site.css", "member_id": anna.id}  # fmt: skip
+              "filename": "site.css", "member_id": anna.id,
+              "year": site.day.year}  # fmt: skip
     web = create_app(App(site.mailer.config, site.mailer.db), admin_password=PASSWORD)
     paths = []
     with web.test_request_context():
@@ -161,6 +169,11 @@ def every_route(site: Site) -> list[tuple[str, str]]:
 def test_no_route_acts_on_get_head_or_options_logged_in_or_not(site: Site) -> None:
     routes = every_route(site)
     assert len(routes) >= 15
+    assert {rule for rule, _ in routes} >= {  # the plan's pages, which could write a file
+        "/admin/plan", "/admin/plan/termin/neu", "/admin/plan/reihe", "/admin/plan/rueckgaengig",
+        "/admin/plan/termin/<day:session_key>/bearbeiten", "/admin/plan/jahr/<year:year>",
+        "/admin/plan/termin/<day:session_key>/entfernen", "/admin/plan/verlauf",
+    }  # fmt: skip
     before = site.snapshot()
     for logged_in in (False, True):
         if logged_in:

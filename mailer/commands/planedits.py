@@ -286,15 +286,19 @@ def series_edit(app: App, **options: Any) -> None:
 @click.command("undo")
 @click.option("--by", metavar="NAME", help="Who undoes it (default: your login).")
 @click.option("--now", "now_text", metavar="T", type=MOMENT, help="Say what it sends as of T.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what it would undo, change and send; write nothing."
+)
 @pass_app
-def undo(app: App, by: str | None, now_text: datetime | None) -> None:
+def undo(app: App, by: str | None, now_text: datetime | None, dry_run: bool) -> None:
     """Undo the last change made through mailer (if the file was not changed since)."""
     from mailer.app import undo_plan
 
-    done = undo_plan(app, app.now(now_text), by=by or _by_default(), via="cli")
+    done = undo_plan(app, app.now(now_text), by=by or _by_default(), via="cli", dry_run=dry_run)
     undone = done.undone
+    did = "would undo (dry run: nothing was written)" if dry_run else "undid"
     click.echo(
-        f"{app.workspace.config.name}: undid change {undone.id} ({undone.english};"
+        f"{app.workspace.config.name}: {did} change {undone.id} ({undone.english};"
         f" by {undone.by}, {undone.at})"
     )
     for line in done.diff:

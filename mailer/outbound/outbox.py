@@ -569,6 +569,45 @@ def count_member(conn: sqlite3.Connection, subscriber_id: int) -> int:
 
 # -- reading ----------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class SessionMail:
+    """One mail of a session as the outbox holds it (`stage`: announcement, reminder-1d,
+    update, cancellation, recap; every SEQUENCE of an update together): how many copies
+    are in each status, and when the first and the last copy went out (stamps, or None)."""
+
+    stage: str
+    kind: str
+    counts: dict[str, int]
+    first_sent: str | None
+    last_sent: str | None
+
+
+def session_mails(conn: sqlite3.Connection, session_keys: Iterable[str]) -> dict[str, list]:
+    """Per session key (of those given), its mails (SessionMail), in the order they were
+    first queued; a session without any has no entry."""
+    rows = conn.execute(
+        "SELECT session_key, stage, kind, status, count(*), min(sent_at), max(sent_at),"
+        " min(queued_at) FROM outbox WHERE session_key IN (SELECT value FROM json_each(?))"
+        " GROUP BY session_key, stage, kind, status ORDER BY session_key, min(queued_at)",
+        (json.dumps(list(session_keys)),),
+    ).fetchall()
+    found: dict[str, dict[tuple[str, str], SessionMail]] = {}
+    for key, stage, kind, status, count, first, last, _ in rows:
+        mails = found.setdefault(key, {})
+        known = mails.get((stage, kind))
+        if known is None:
+            mails[(stage, kind)] = SessionMail(stage, kind, {status: count}, first, last)
+            continue
+        firsts = [s for s in (known.first_sent, first) if s]
+        lasts = [s for s in (known.last_sent, last) if s]
+        mails[(stage, kind)] = SessionMail(
+            stage, kind, {**known.counts, status: count},
+            min(firsts) if firsts else None, max(lasts) if lasts else None,
+        )  # fmt: skip
+    return {key: list(mails.values()) for key, mails in found.items()}
+
+
 LISTING_FIELDS = (
     "session", "kind", "stage", "email", "status", "attempts", "next_attempt_at", "sent_at",
     "last_answer", "message_id",

@@ -45,4 +45,18 @@ class DayConverter(BaseConverter):
         return value
 
 
-CONVERTERS = {"id": IdConverter, "day": DayConverter}
+class YearConverter(BaseConverter):
+    """`<year:name>`: a year written with four digits, in the years a plan may hold."""
+
+    regex = r"[0-9]{4}"
+
+    def to_python(self, value: str) -> int:
+        if not YEARS[0] <= int(value) <= YEARS[1]:
+            raise ValidationError()
+        return int(value)
+
+    def to_url(self, value: object) -> str:
+        return f"{int(value):04d}"  # type: ignore[call-overload]
+
+
+CONVERTERS = {"id": IdConverter, "day": DayConverter, "year": YearConverter}
